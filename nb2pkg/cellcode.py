@@ -1,0 +1,177 @@
+"""Static facts about one cell's code: syntax, IPython lines, public names, future imports.
+
+Everything here uses ``ast`` (fast) and never runs the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+_PATCH_DECORATORS = frozenset({"patch", "patch_to", "patch_property"})
+_IPYTHON_LINE = re.compile(
+    r"""^\s*(?:
+        %{1,2}\w                              # %magic, %%cell_magic
+      | !                                     # !shell command
+      | [\w.\[\]'", ]+?\s*=\s*[!%]            # x = !ls, x = %time f()
+      | [\w.]+\?{1,2}\s*$                     # obj? help
+      | \?{1,2}[\w.]+\s*$                     # ?obj help
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class CodeIssue:
+    """A line that cannot go into a module; ``line`` counts from 1 within the code."""
+
+    line: int
+    kind: str  # "ipython" or "syntax"
+    text: str
+    message: str
+
+
+def find_code_issue(code: str) -> CodeIssue | None:
+    """Return the first IPython line or syntax error in *code*, or None if it is clean."""
+    try:
+        ast.parse(code)
+        return None
+    except SyntaxError as exc:
+        error = exc
+    except ValueError as exc:  # NUL bytes
+        return CodeIssue(1, "syntax", "", f"the code cannot be parsed: {exc}")
+    for number, line in enumerate(code.splitlines(), 1):
+        if _IPYTHON_LINE.match(line):
+            return CodeIssue(number, "ipython", line.strip(), _ipython_message(line.strip()))
+    line = error.lineno or 1
+    text = (error.text or "").strip()
+    return CodeIssue(line, "syntax", text, f"syntax error: {error.msg}")
+
+
+def ipython_lines(code: str) -> list[int]:
+    """Return the numbers of the lines that hold IPython syntax (for --drop-magics)."""
+    return [n for n, line in enumerate(code.splitlines(), 1) if _IPYTHON_LINE.match(line)]
+
+
+def drop_lines(code: str, numbers: list[int]) -> str:
+    """Return *code* without the given 1-based lines."""
+    skip = set(numbers)
+    return "".join(
+        line for n, line in enumerate(code.splitlines(keepends=True), 1) if n not in skip
+    )
+
+
+def _ipython_message(text: str) -> str:
+    stripped = text.lstrip()
+    if stripped.startswith("%%"):
+        what = f'cell magic "{stripped.split()[0]}"'
+    elif stripped.startswith("%"):
+        what = f'IPython magic "{stripped.split()[0]}"'
+    elif stripped.startswith("!"):
+        what = f'shell command "{stripped}"'
+    elif "?" in stripped and "=" not in stripped:
+        what = f'IPython help "{stripped}"'
+    else:
+        what = f'IPython syntax "{stripped}"'
+    return (
+        f"{what} cannot be exported; move it to an unexported cell, "
+        "or pass --drop-magics (drop-magics = true) to leave such lines out"
+    )
+
+
+def public_names(tree: ast.Module) -> list[str]:
+    """Return the public top-level names *tree* binds, in order, plus those in ``_all_``.
+
+    Counts defs, classes and assignment targets (also nested tuple unpacking, annotated and
+    augmented assignments) at top level or inside top-level ``if``/``try`` blocks; skips
+    ``_private`` names and functions patched onto a class with fastcore's ``@patch``.
+    """
+    names: list[str] = []
+    for node in _top_level(tree.body):
+        for name in _bound_names(node):
+            if not name.startswith("_") and name not in names:
+                names.append(name)
+    for name in _all_names(tree):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    found: list[ast.stmt] = []
+    for node in body:
+        if isinstance(node, ast.If):
+            found.extend(_top_level(node.body) + _top_level(node.orelse))
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            inner = list(node.body)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                inner.extend(handler.body)
+            inner.extend(node.orelse + node.finalbody)  # type: ignore[attr-defined]
+            found.extend(_top_level(inner))
+        else:
+            found.append(node)
+    return found
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [] if _is_patch(node) else [node.name]
+    if isinstance(node, ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [name for target in node.targets for name in _target_names(target)]
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        return _target_names(node.target)
+    return []
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _is_patch(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _PATCH_DECORATORS:
+            return True
+    return False
+
+
+def _all_names(tree: ast.Module) -> list[str]:
+    """Return the names listed in nbdev's ``_all_ = [...]`` (strings or bare names)."""
+    names: list[str] = []
+    for node in tree.body:
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, (ast.List, ast.Tuple)):
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == "_all_" for t in node.targets):
+            continue
+        for element in node.value.elts:
+            if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                names.append(element.value)
+            elif isinstance(element, ast.Name):
+                names.append(element.id)
+    return names
+
+
+def split_future_imports(code: str, tree: ast.Module) -> tuple[list[str], str]:
+    """Take top-level ``from __future__`` imports out of *code*; return (names, the rest)."""
+    futures: list[str] = []
+    drop: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__" and node.level == 0:
+            futures.extend(alias.name for alias in node.names)
+            drop.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    if not drop:
+        return [], code
+    rest = "".join(
+        line for n, line in enumerate(code.splitlines(keepends=True), 1) if n not in drop
+    )
+    return futures, rest.lstrip("\n")

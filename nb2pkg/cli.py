@@ -1,0 +1,179 @@
+"""The command-line interface: a thin typer adapter over the library.
+
+Each command parses its options, calls one library function and shows the result. Exit
+codes are decided in one place, ``_run``: 0 ok; 1 problems found / would change files /
+sync conflict; 2 bad input or usage; 123 an internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from . import __version__
+from .errors import Nb2pkgError
+
+T = TypeVar("T")
+INTERNAL_ERROR = 123
+
+app = typer.Typer(
+    name="nb2pkg",
+    help="Turn Jupyter notebooks into an installable, tested Python package, and keep the "
+    "two in step.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class _State:
+    debug = False
+
+
+PathOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--path",
+        "-p",
+        help="The project folder, or any folder or file inside it "
+        "(default: found by walking up from the current folder).",
+        show_default=False,
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also list every file written or removed.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nb2pkg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show a traceback for every error.")
+    ] = False,
+) -> None:
+    """Turn Jupyter notebooks into an installable, tested Python package."""
+    _State.debug = debug
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Call *action*; turn nb2pkg's errors into messages and exit codes, and bugs into 123."""
+    try:
+        return action()
+    except typer.Exit:
+        raise
+    except Nb2pkgError as exc:
+        if _State.debug:
+            traceback.print_exc()
+        typer.echo(_error_text(exc), err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted; every file written so far was written whole", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if _State.debug:
+            traceback.print_exc()
+        typer.echo(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in nb2pkg, not in your project. Please report it with the command "
+            "you ran and the output of the same command with --debug.",
+            err=True,
+        )
+        raise typer.Exit(INTERNAL_ERROR) from None
+
+
+def _error_text(exc: Nb2pkgError) -> str:
+    from .errors import ProblemsFound
+
+    if isinstance(exc, ProblemsFound):
+        lines = [f"error: {problem}" for problem in exc.problems]
+        return "\n".join(lines) + f"\n{len(exc.problems)} problems found; nothing was written."
+    return f"error: {exc}"
+
+
+def _show_warnings(diagnostics: Iterable[Any], quiet: bool) -> None:
+    if quiet:
+        return
+    for diagnostic in diagnostics:
+        typer.echo(str(diagnostic), err=True)
+
+
+@app.command()
+def export(
+    path: PathOption = None,
+    drop_magics: Annotated[
+        bool | None,
+        typer.Option(
+            "--drop-magics/--keep-magics",
+            help="Leave IPython lines (%magic, !cmd) out of exported cells with a warning, "
+            "instead of failing (default: the drop-magics setting).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Export notebook cells marked #| export into the package's modules.
+
+    Reads every notebook under the notebooks folder, plans all modules first, and writes
+    only the files whose text changed. Modules generated earlier whose cells are gone are
+    removed; hand-written files are never touched. Nothing is written if anything is wrong.
+    """
+    from .export import export_project
+
+    result = _run(lambda: export_project(path, drop_magics=drop_magics, dry_run=dry_run))
+    _show_warnings(result.warnings, quiet)
+    if verbose and not quiet:
+        root = result.project.config.root
+        for change in result.changes:
+            if change.action != "keep":
+                typer.echo(f"  {change.action:7} {change.path.relative_to(root).as_posix()}")
+    if not quiet:
+        typer.echo(result.summary())
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="The folder to create; its name is the project's name.")],
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", help="One line describing the project.")
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Create a new project from the bundled template (refuses a non-empty folder).
+
+    The project has a pyproject.toml with [project] and [tool.nb2pkg], a first notebook
+    nbs/00_core.ipynb, a README, .gitignore, .gitattributes, a pre-commit configuration and
+    a CI workflow. Next: `nb2pkg export --path NAME`.
+    """
+    from .scaffold import new_project
+
+    target = Path(name)
+    files = _run(lambda: new_project(target, description=description))
+    if not quiet:
+        typer.echo(f"created {target} with {len(files)} files; next: nb2pkg export --path {target}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI (the ``nb2pkg`` console script)."""
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="nb2pkg")

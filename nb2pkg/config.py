@@ -1,0 +1,322 @@
+"""Find the project and read its configuration.
+
+Three sources, tried in this order in the project root:
+
+1. ``pyproject.toml`` with ``[tool.nb2pkg]`` (nb2pkg's own);
+2. ``pyproject.toml`` with ``[tool.nbdev]`` (nbdev 3);
+3. ``settings.ini`` (nbdev 2).
+
+A ``pyproject.toml`` with only a ``[project]`` table is an nb2pkg project with defaults.
+Configuration is validated here, at the boundary: the rest of nb2pkg gets a ``Config``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import difflib
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Location
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+#: Keys of ``[tool.nb2pkg]`` and the type each must have.
+KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
+    "notebooks": str,
+    "package": str,
+    "recursive": bool,
+    "format": bool,
+    "drop-magics": bool,
+    "dependency-map": dict,
+    "optional-extra": str,
+    "check": dict,
+    "test": dict,
+    "clean": dict,
+}
+
+MARKER_FILES = ("pyproject.toml", "settings.ini")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything nb2pkg needs to know about a project, validated."""
+
+    root: Path
+    source: str  # "nb2pkg", "nbdev3", "nbdev2" or "defaults": where the settings came from
+    name: str  # distribution name
+    version: str | None
+    package: str  # import name of the top-level package
+    lib_dir: Path  # folder of the top-level package
+    notebooks_dir: Path
+    recursive: bool = True
+    format: bool = False
+    drop_magics: bool = False
+    requires_python: str | None = None
+    dependency_map: Mapping[str, str] = field(default_factory=dict)
+    optional_extra: str = "optional"
+    check: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the whole parsed pyproject, if any
+
+    @property
+    def config_file(self) -> Path:
+        """Return the file the settings were read from."""
+        if self.source == "nbdev2":
+            return self.root / "settings.ini"
+        return self.root / "pyproject.toml"
+
+    def relative(self, path: Path) -> str:
+        """Return *path* relative to the project root, POSIX-style, for messages and markers."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def normalise_package_name(name: str) -> str:
+    """Turn a distribution name into the import name nb2pkg uses by default."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def find_project_root(start: Path) -> Path:
+    """Walk up from *start* to the first folder holding pyproject.toml or settings.ini."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).is_file() for marker in MARKER_FILES):
+            return folder
+    raise ConfigError(
+        f"no pyproject.toml or settings.ini found in {start} or any folder above it; "
+        "run nb2pkg inside a project, pass --path, or create one with `nb2pkg new NAME`"
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Find the project that holds *path* (default: the current folder) and read its settings."""
+    root = find_project_root(path or Path.cwd())
+    pyproject = root / "pyproject.toml"
+    data = read_toml(pyproject) if pyproject.is_file() else {}
+    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    if "nb2pkg" in tool:
+        return _from_nb2pkg(root, data, tool["nb2pkg"])
+    if "nbdev" in tool:
+        return _from_nbdev3(root, data, tool["nbdev"])
+    if (root / "settings.ini").is_file():
+        return _from_nbdev2(root, data)
+    if "project" in data:
+        return _from_nb2pkg(root, data, {}, source="defaults")
+    raise ConfigError(
+        "has neither a [project] nor a [tool.nb2pkg] table; add `[project]` with a `name`",
+        Location(pyproject.name),
+    )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a located ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"is not UTF-8 text ({exc.reason})", Location(path.name)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot be read: {exc.strerror}", Location(path.name)) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise ConfigError(
+            f"is not valid TOML: {str(exc).split(' (at ')[0]}; fix the file and run again",
+            Location(path.name, line=line),
+        ) from None
+
+
+def _line_from_message(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def _project_table(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    project = data.get("project", {})
+    if not isinstance(project, dict):
+        raise ConfigError("[project] must be a table", Location(where))
+    return project
+
+
+def _from_nb2pkg(
+    root: Path, data: Mapping[str, Any], tool: Any, source: str = "nb2pkg"
+) -> Config:
+    where = "pyproject.toml"
+    if not isinstance(tool, dict):
+        raise ConfigError("[tool.nb2pkg] must be a table", Location(where))
+    _reject_unknown_keys(tool, root / where)
+    project = _project_table(data, where)
+    name = project.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(
+            "[project] needs a `name` (the distribution name, e.g. name = \"acme\")",
+            Location(where),
+        )
+    package = tool.get("package", normalise_package_name(name))
+    _check_package_name(package, where, "[tool.nb2pkg] package")
+    notebooks = tool.get("notebooks", "nbs")
+    dependency_map = tool.get("dependency-map", {})
+    for key, value in dependency_map.items():
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"[tool.nb2pkg.dependency-map] {key} must be a distribution name string, "
+                f'e.g. {key} = "{key}"',
+                Location(where),
+            )
+    version = project.get("version")
+    requires = project.get("requires-python")
+    return Config(
+        root=root,
+        source=source,
+        name=name,
+        version=version if isinstance(version, str) else None,
+        package=package,
+        lib_dir=_inside(root, package.replace(".", "/"), where, "package"),
+        notebooks_dir=_inside(root, notebooks, where, "notebooks"),
+        recursive=tool.get("recursive", True),
+        format=tool.get("format", False),
+        drop_magics=tool.get("drop-magics", False),
+        requires_python=requires if isinstance(requires, str) else None,
+        dependency_map=dict(dependency_map),
+        optional_extra=tool.get("optional-extra", "optional"),
+        check=dict(tool.get("check", {})),
+        raw=data,
+    )
+
+
+def _reject_unknown_keys(tool: Mapping[str, Any], path: Path) -> None:
+    where = path.name
+    for key, value in tool.items():
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.5)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            known = ", ".join(sorted(KNOWN_KEYS))
+            raise ConfigError(
+                f'unknown key "{key}" in [tool.nb2pkg]{hint} (known keys: {known})',
+                Location(where, line=_key_line(path, key)),
+            )
+        expected = KNOWN_KEYS[key]
+        if not isinstance(value, expected):
+            names = expected.__name__ if isinstance(expected, type) else "/".join(
+                t.__name__ for t in expected
+            )
+            raise ConfigError(
+                f"[tool.nb2pkg] {key} must be a {_toml_type(names)}, not {type(value).__name__}",
+                Location(where),
+            )
+
+
+def _toml_type(python_name: str) -> str:
+    return {"str": "string", "bool": "boolean (true/false)", "dict": "table"}.get(
+        python_name, python_name
+    )
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    """Find the line of *key* inside [tool.nb2pkg], for the error message (best effort)."""
+    in_table = False
+    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_table = stripped.strip("[] ") == "tool.nb2pkg"
+        elif in_table and pattern.match(line):
+            return number
+    return None
+
+
+def _check_package_name(package: Any, where: str, what: str) -> None:
+    if not isinstance(package, str) or not all(
+        part.isidentifier() for part in package.split(".")
+    ):
+        raise ConfigError(
+            f"{what} must be a Python import name such as \"acme\", not {package!r}",
+            Location(where),
+        )
+
+
+def _inside(root: Path, relative: Any, where: str, key: str) -> Path:
+    """Resolve a configured folder and refuse one outside the project."""
+    if not isinstance(relative, str) or not relative.strip():
+        raise ConfigError(f"{key} must be a folder name relative to the project", Location(where))
+    path = (root / relative).resolve()
+    if path != root and root not in path.parents:
+        raise ConfigError(
+            f"{key} = {relative!r} points outside the project ({root}); "
+            "use a folder inside it",
+            Location(where),
+        )
+    return path
+
+
+def _from_nbdev3(root: Path, data: Mapping[str, Any], tool: Any) -> Config:
+    where = "pyproject.toml"
+    if not isinstance(tool, dict):
+        raise ConfigError("[tool.nbdev] must be a table", Location(where))
+    project = _project_table(data, where)
+    name = project.get("name")
+    if not isinstance(name, str):
+        raise ConfigError("[project] needs a `name`", Location(where))
+    lib_path = str(tool.get("lib_path", name.replace("-", "_")))
+    package = Path(lib_path).name
+    _check_package_name(package, where, "[tool.nbdev] lib_path")
+    version = project.get("version")
+    requires = project.get("requires-python")
+    return Config(
+        root=root,
+        source="nbdev3",
+        name=name,
+        version=version if isinstance(version, str) else None,
+        package=package,
+        lib_dir=_inside(root, lib_path, where, "lib_path"),
+        notebooks_dir=_inside(root, str(tool.get("nbs_path", "nbs")), where, "nbs_path"),
+        recursive=_truthy(tool.get("recursive", True)),
+        requires_python=requires if isinstance(requires, str) else None,
+        raw=data,
+    )
+
+
+def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
+    where = "settings.ini"
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string((root / where).read_text(encoding="utf-8"))
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot be parsed: {exc}".replace("\n", " "), Location(where)) from None
+    section = parser["DEFAULT"]
+    lib_name = section.get("lib_name")
+    if not lib_name:
+        raise ConfigError("[DEFAULT] needs lib_name (the package's name)", Location(where))
+    lib_path = section.get("lib_path", lib_name.replace("-", "_"))
+    package = Path(lib_path).name
+    _check_package_name(package, where, "lib_path")
+    min_python = section.get("min_python")
+    return Config(
+        root=root,
+        source="nbdev2",
+        name=lib_name,
+        version=section.get("version"),
+        package=package,
+        lib_dir=_inside(root, lib_path, where, "lib_path"),
+        notebooks_dir=_inside(root, section.get("nbs_path", "nbs"), where, "nbs_path"),
+        recursive=_truthy(section.get("recursive", "True")),
+        requires_python=f">={min_python}" if min_python else None,
+        raw={"settings": dict(section)},
+    )
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,112 @@
+"""Errors that nb2pkg reports to its users.
+
+Every problem caused by the user's input is an ``Nb2pkgError``; anything else that escapes
+is a bug in nb2pkg. The CLI maps the family to exit codes in one place (``cli.main``).
+
+    Nb2pkgError                 bad input; exit 2
+    ├── ConfigError             pyproject.toml / settings.ini / [tool.nb2pkg]
+    ├── NotebookError           a notebook that cannot be read
+    ├── PlanError               directives that give no consistent set of modules
+    ├── CellError               exported code that cannot go into a module
+    ├── DependencyError         an import that cannot be resolved to a distribution
+    ├── BuildError              the wheel or sdist could not be built
+    ├── SyncConflict            both sides of a block changed; exit 1
+    └── ProblemsFound           several located problems, reported together
+
+Each error carries *where* as a ``Location`` (file, cell index and id, line, column) and
+prints compiler-style, with the fix in the message::
+
+    nbs/01_data.ipynb: cell 5 (id 9a8b7c6d), line 2: IPython magic "%time" cannot be exported
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: a file, optionally a cell in it, a line and a column."""
+
+    file: str
+    cell_index: int | None = None
+    cell_id: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.cell_index is not None:
+            cell = f"cell {self.cell_index}"
+            if self.cell_id:
+                cell += f" (id {self.cell_id})"
+            parts.append(cell)
+        if self.line is not None:
+            parts.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        return ": ".join(parts)
+
+
+class Nb2pkgError(Exception):
+    """A problem with the user's input: says what, where and how to fix it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, where: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ConfigError(Nb2pkgError):
+    """The project's configuration is missing, malformed or names unknown keys."""
+
+
+class NotebookError(Nb2pkgError):
+    """A notebook file cannot be read as a Jupyter notebook."""
+
+
+class PlanError(Nb2pkgError):
+    """The directives do not describe one consistent set of modules."""
+
+
+class CellError(Nb2pkgError):
+    """Exported code cannot be placed into a module (syntax error, IPython syntax, ...)."""
+
+
+class DependencyError(Nb2pkgError):
+    """An import cannot be resolved to a distribution."""
+
+
+class BuildError(Nb2pkgError):
+    """The wheel or sdist could not be built."""
+
+
+class SyncConflict(Nb2pkgError):
+    """A block changed both in its module and in its notebook."""
+
+    exit_code = 1
+
+
+class ProblemsFound(Nb2pkgError):
+    """Several problems found in one pass, reported together."""
+
+    def __init__(self, problems: Iterable[Nb2pkgError]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+        self.exit_code = max((p.exit_code for p in self.problems), default=2)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def raise_all(problems: Iterable[Nb2pkgError]) -> None:
+    """Raise the one problem, or all of them together; return if there are none."""
+    found = list(problems)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise ProblemsFound(found)

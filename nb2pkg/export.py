@@ -1,0 +1,258 @@
+"""``nb2pkg export``: notebooks → package modules.
+
+    project = load_project(path)            # config + every notebook, checked
+    plan = make_plan(...)                   # all modules, before anything is written
+    modules = render_modules(plan, ...)     # checked, imports rewritten, marked blocks
+    changes = plan_changes(...)             # what to write, keep, remove; conflicts
+    apply_changes(changes)                  # atomic writes, only files whose text changed
+
+Any error before ``apply_changes`` means nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Location, Nb2pkgError, PlanError, raise_all
+from .fsio import remove_file, write_text_atomic
+from .notebook import notebook_with_ids
+from .plan import ExportPlan, make_plan
+from .project import Project, directive_warnings, load_project
+from .render import (
+    GENERATED_MARK,
+    ExportOptions,
+    RenderedBlock,
+    RenderedModule,
+    export_chunk,
+    is_generated,
+    render_module,
+)
+from .report import Diagnostic
+
+INIT_TEXT = (
+    f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
+    "nb2pkg never changes a file without this line.\n"
+)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file export would touch: ``action`` is write, create, keep, remove or ids."""
+
+    path: Path
+    action: str
+    text: str | None = None
+    expect: str | None = None  # digest of the file as read (for notebooks)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export found and did."""
+
+    project: Project
+    plan: ExportPlan
+    modules: tuple[RenderedModule, ...]
+    changes: tuple[FileChange, ...]
+    warnings: tuple[Diagnostic, ...]
+    written: bool  # False for a dry run
+
+    @property
+    def cells(self) -> int:
+        """Return the number of exported cells."""
+        return sum(len(m.blocks) for m in self.modules)
+
+    def paths(self, *actions: str) -> list[Path]:
+        """Return the paths of the changes with one of *actions*."""
+        return [c.path for c in self.changes if c.action in actions]
+
+    def summary(self) -> str:
+        """Return the one-line summary the CLI prints."""
+        written = len(self.paths("write", "create"))
+        kept = len(self.paths("keep"))
+        removed = len(self.paths("remove"))
+        verb = "exported" if self.written else "would export"
+        text = (
+            f"{verb} {self.cells} cells from {len(self.project.notebooks)} notebooks into "
+            f"{len(self.modules)} modules ({written} written, {kept} unchanged, {removed} removed)"
+        )
+        ids = len(self.paths("ids"))
+        if ids:
+            text += f"; added cell ids to {ids} notebooks"
+        return text
+
+
+def options_for(project: Project, drop_magics: bool | None = None) -> ExportOptions:
+    """Return the export options from the configuration, with command-line overrides."""
+    from .formatting import black_settings
+
+    config = project.config
+    return ExportOptions(
+        drop_magics=config.drop_magics if drop_magics is None else drop_magics,
+        format=config.format,
+        black=black_settings(config.raw) if config.format else {},
+    )
+
+
+def export_project(
+    path: Path | None = None,
+    *,
+    project: Project | None = None,
+    drop_magics: bool | None = None,
+    dry_run: bool = False,
+) -> ExportResult:
+    """Export the project at *path*; write nothing if anything is wrong, or on a dry run."""
+    project = project or load_project(path)
+    config = project.config
+    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    modules, warnings = render_modules(plan, options_for(project, drop_magics))
+    changes = plan_changes(project, plan, modules)
+    if not dry_run:
+        apply_changes(changes, config.root)
+    warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
+    return ExportResult(project, plan, tuple(modules), tuple(changes), tuple(warnings), not dry_run)
+
+
+def render_modules(
+    plan: ExportPlan, options: ExportOptions
+) -> tuple[list[RenderedModule], list[Diagnostic]]:
+    """Render every planned module; collect every bad cell and raise them together."""
+    modules: list[RenderedModule] = []
+    warnings: list[Diagnostic] = []
+    problems: list[Nb2pkgError] = []
+    for module in plan.modules:
+        blocks: list[RenderedBlock] = []
+        for chunk in module.chunks:
+            try:
+                block = export_chunk(chunk, plan.package, module.name, options)
+            except Nb2pkgError as exc:
+                problems.append(exc)
+                continue
+            blocks.append(block)
+            warnings.extend(block.warnings)
+        modules.append(render_module(module, blocks))
+    raise_all(problems)
+    return modules, warnings
+
+
+def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnostic]:
+    """Warn where two cells of one module define the same public name."""
+    found: list[Diagnostic] = []
+    for module in modules:
+        first: dict[str, RenderedBlock] = {}
+        for block in module.blocks:
+            for name in block.names:
+                if name in first and first[name].chunk.cell_id != block.chunk.cell_id:
+                    earlier = first[name].chunk
+                    found.append(
+                        Diagnostic(
+                            "NB602",
+                            "warning",
+                            f'"{name}" is defined again in module {module.plan.name} (first in '
+                            f"{earlier.notebook} cell {earlier.cell_index}); the later one wins",
+                            Location(block.chunk.notebook, block.chunk.cell_index, block.chunk.cell_id),
+                        )
+                    )
+                first.setdefault(name, block)
+    return found
+
+
+def plan_changes(
+    project: Project, plan: ExportPlan, modules: list[RenderedModule]
+) -> list[FileChange]:
+    """Decide what to write, keep and remove; refuse to replace a hand-written file."""
+    root = project.config.root
+    changes: list[FileChange] = [
+        FileChange(nb.path, "ids", notebook_with_ids(nb, nb.path.read_bytes()), nb.digest)
+        for nb in project.notebooks
+        if nb.needs_ids
+    ]
+    problems: list[Nb2pkgError] = []
+    planned: set[Path] = set()
+    for module in modules:
+        path = module.plan.path
+        planned.add(path)
+        current = _read_text(path)
+        if current is not None and not is_generated(current) and current != INIT_TEXT:
+            problems.append(
+                PlanError(
+                    f"module {plan.package}.{module.plan.name} would replace the hand-written "
+                    f"file {project.config.relative(path)}; rename the module or move the file",
+                    _module_location(module),
+                )
+            )
+        action = "keep" if current == module.text else ("write" if current else "create")
+        changes.append(FileChange(path, action, module.text))
+    raise_all(problems)
+    changes.extend(_package_inits(plan, planned))
+    changes.extend(_stale_files(plan, planned | {c.path for c in changes}))
+    return changes
+
+
+def _module_location(module: RenderedModule) -> Location | None:
+    chunks = module.plan.chunks
+    if chunks:
+        return Location(chunks[0].notebook, chunks[0].cell_index, chunks[0].cell_id)
+    return Location(module.plan.notebooks[0]) if module.plan.notebooks else None
+
+
+def _package_inits(plan: ExportPlan, planned: set[Path]) -> list[FileChange]:
+    """Create an ``__init__.py`` in every package folder that lacks one."""
+    folders = {plan.lib_dir}
+    for module in plan.modules:
+        folder = module.path.parent
+        while folder != plan.lib_dir and plan.lib_dir in folder.parents:
+            folders.add(folder)
+            folder = folder.parent
+    changes = []
+    for folder in sorted(folders):
+        init = folder / "__init__.py"
+        if init not in planned and not init.exists():
+            changes.append(FileChange(init, "create", INIT_TEXT))
+    return changes
+
+
+def _stale_files(plan: ExportPlan, keep: set[Path]) -> list[FileChange]:
+    """Find files nb2pkg generated earlier that no notebook produces any more."""
+    if not plan.lib_dir.is_dir():
+        return []
+    stale = []
+    for path in sorted(plan.lib_dir.rglob("*.py")):
+        if path in keep or "__pycache__" in path.parts:
+            continue
+        text = _read_text(path)
+        if text is None or not _is_ours(text):
+            continue
+        if text == INIT_TEXT and _package_still_used(path.parent, plan.lib_dir, keep):
+            continue
+        stale.append(FileChange(path, "remove"))
+    return stale
+
+
+def _package_still_used(folder: Path, lib_dir: Path, keep: set[Path]) -> bool:
+    return folder == lib_dir or any(folder in path.parents for path in keep)
+
+
+def _is_ours(text: str) -> bool:
+    head = text[:4096].splitlines()[:12]
+    return any(line.startswith(GENERATED_MARK) for line in head)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, IsADirectoryError):
+        return "\0unreadable"  # never equal to generated text, never ours: left alone
+
+
+def apply_changes(changes: Iterable[FileChange], root: Path) -> None:
+    """Write, create and remove files as planned; skip files whose text is unchanged."""
+    for change in changes:
+        if change.action in ("write", "create", "ids") and change.text is not None:
+            write_text_atomic(change.path, change.text, root=root, expect=change.expect)
+        elif change.action == "remove":
+            remove_file(change.path, root=root)
+

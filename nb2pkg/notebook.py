@@ -1,0 +1,285 @@
+"""Read notebooks into frozen ``Notebook`` values, and write them back the way Jupyter does.
+
+Reading uses plain ``json`` (nbformat's validator is slow and its errors are not located);
+the structure nb2pkg relies on is checked here, and every failure becomes a
+``NotebookError`` naming the file and cell. nbformat 3 notebooks are upgraded to 4 with
+nbformat's converter. Cells without ids get deterministic ids (a notebook that needs them
+is marked ``needs_ids`` and written back by export, as nbformat 4.5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .directives import Directive, DirectiveProblem, parse_cell
+from .errors import Location, NotebookError
+
+_VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_SKIPPED_FOLDERS = (".ipynb_checkpoints",)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: its place, its kind, and for code cells the directive block and body."""
+
+    index: int
+    id: str
+    kind: str  # "code", "markdown" or "raw"
+    source: str
+    directives: tuple[Directive, ...] = ()
+    header: str = ""
+    body: str = ""
+    body_line: int = 1
+    magic_lines: tuple[int, ...] = ()
+    problems: tuple[DirectiveProblem, ...] = ()
+    execution_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A notebook as nb2pkg sees it; ``raw`` is the parsed JSON, kept to write it back."""
+
+    path: Path
+    relpath: str  # relative to the project root, POSIX-style: used in markers and messages
+    cells: tuple[Cell, ...]
+    digest: str  # sha256 of the file's bytes
+    needs_ids: bool  # ids were assigned in memory and must be written back
+    raw: dict[str, Any] = field(compare=False, repr=False)
+
+    def where(self, cell: Cell | None = None, line: int | None = None) -> Location:
+        """Return a location in this notebook, optionally at a cell and a line of it."""
+        if cell is None:
+            return Location(self.relpath, line=line)
+        return Location(self.relpath, cell.index, cell.id, line)
+
+    def cell_by_id(self, cell_id: str) -> Cell | None:
+        """Return the cell with id *cell_id*, or None."""
+        for cell in self.cells:
+            if cell.id == cell_id:
+                return cell
+        return None
+
+
+def find_notebooks(folder: Path, *, recursive: bool = True) -> list[Path]:
+    """Return the notebooks under *folder*, sorted; skip checkpoints and _/. names."""
+    pattern = "**/*.ipynb" if recursive else "*.ipynb"
+    found = []
+    for path in folder.glob(pattern):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith(("_", ".")) or part in _SKIPPED_FOLDERS for part in parts):
+            continue
+        if path.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def read_notebook(path: Path, relpath: str) -> Notebook:
+    """Read and check one notebook file; raise NotebookError naming what is wrong."""
+    where = Location(relpath)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NotebookError(f"cannot be read: {exc.strerror}", where) from None
+    return parse_notebook(data, path, relpath)
+
+
+def parse_notebook(data: bytes, path: Path, relpath: str) -> Notebook:
+    """Turn a notebook file's bytes into a ``Notebook``."""
+    where = Location(relpath)
+    raw = _load_json(data, where)
+    raw = _upgrade(raw, where)
+    cells_raw = raw.get("cells")
+    if not isinstance(cells_raw, list):
+        raise NotebookError('has no list of "cells"; it is not a Jupyter notebook', where)
+    cells, needs_ids = _read_cells(cells_raw, relpath)
+    digest = hashlib.sha256(data).hexdigest()
+    return Notebook(path, relpath, tuple(cells), digest, needs_ids, raw)
+
+
+def _load_json(data: bytes, where: Location) -> dict[str, Any]:
+    if not data.strip():
+        raise NotebookError("is empty; a notebook is a JSON object with cells", where)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(
+            f"is not UTF-8 text (byte {exc.start}); notebooks are UTF-8 JSON", where
+        ) from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        raise NotebookError(
+            f"is not valid JSON{hint}: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            where,
+        ) from None
+    except RecursionError:
+        raise NotebookError("is nested too deeply to be a notebook", where) from None
+    if not isinstance(raw, dict):
+        raise NotebookError(
+            f"is not a Jupyter notebook: its JSON is a {type(raw).__name__}, not an object", where
+        )
+    return raw
+
+
+def _upgrade(raw: dict[str, Any], where: Location) -> dict[str, Any]:
+    major = raw.get("nbformat")
+    if major == 4 or (major is None and isinstance(raw.get("cells"), list)):
+        return raw
+    if major == 3:
+        return _upgrade_v3(raw, where)
+    if isinstance(major, int) and not isinstance(major, bool):
+        raise NotebookError(
+            f"has nbformat version {major}; nb2pkg reads notebooks of version 3 and 4", where
+        )
+    raise NotebookError(
+        '"nbformat" is missing or not a number; it is not a Jupyter notebook', where
+    )
+
+
+def _upgrade_v3(raw: dict[str, Any], where: Location) -> dict[str, Any]:
+    import nbformat  # only v3 notebooks pay for nbformat's import
+
+    try:
+        upgraded = nbformat.convert(nbformat.from_dict(raw), 4)
+        result: dict[str, Any] = json.loads(json.dumps(upgraded))
+    except Exception as exc:  # nbformat's converter raises anything on malformed input
+        raise NotebookError(
+            f"is an nbformat 3 notebook that cannot be upgraded to version 4 ({exc!r})", where
+        ) from None
+    for cell in result.get("cells", []):
+        if isinstance(cell, dict):
+            cell.pop("id", None)  # assigned below, deterministically
+    result["nbformat_minor"] = 4
+    return result
+
+
+def _read_cells(cells_raw: list[Any], relpath: str) -> tuple[list[Cell], bool]:
+    cells: list[Cell] = []
+    seen: dict[str, int] = {}
+    needs_ids = False
+    for index, entry in enumerate(cells_raw):
+        if not isinstance(entry, dict):
+            raise NotebookError(
+                f"cell {index} is a {type(entry).__name__}, not a JSON object",
+                Location(relpath, index),
+            )
+        cell_id = entry.get("id")
+        if cell_id is None:
+            needs_ids = True
+            cell_id = _new_id(relpath, index, entry, seen)
+        elif not isinstance(cell_id, str) or not _VALID_ID.match(cell_id):
+            raise NotebookError(
+                f"cell {index} has an invalid id {cell_id!r}; ids are 1-64 letters, digits, "
+                "- or _ (delete the id and nb2pkg assigns a new one)",
+                Location(relpath, index),
+            )
+        if cell_id in seen:
+            raise NotebookError(
+                f"cells {seen[cell_id]} and {index} share the id {cell_id!r}; delete one of "
+                "the ids and nb2pkg assigns a new one",
+                Location(relpath, index, cell_id),
+            )
+        seen[cell_id] = index
+        cells.append(_read_cell(entry, index, cell_id, relpath))
+    return cells, needs_ids
+
+
+def _new_id(relpath: str, index: int, entry: dict[str, Any], seen: dict[str, int]) -> str:
+    """Make a deterministic id: the same notebook always gets the same ids."""
+    basis = f"{relpath}\0{index}\0{entry.get('source')!r}"
+    salt = 0
+    while True:
+        cell_id = hashlib.sha1(f"{basis}\0{salt}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        if cell_id not in seen:
+            entry["id"] = cell_id
+            return cell_id
+        salt += 1
+
+
+def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) -> Cell:
+    where = Location(relpath, index, cell_id)
+    kind = entry.get("cell_type")
+    if not isinstance(kind, str):
+        raise NotebookError('has no "cell_type"', where)
+    source = _source_text(entry.get("source", ""), where)
+    count = entry.get("execution_count")
+    count = count if isinstance(count, int) and not isinstance(count, bool) else None
+    if kind != "code":
+        return Cell(index, cell_id, kind, source, body=source, execution_count=None)
+    parsed = parse_cell(source)
+    return Cell(
+        index=index,
+        id=cell_id,
+        kind="code",
+        source=source,
+        directives=parsed.directives,
+        header=parsed.header,
+        body=parsed.body,
+        body_line=parsed.body_line,
+        magic_lines=parsed.magic_lines,
+        problems=parsed.problems,
+        execution_count=count,
+    )
+
+
+def _source_text(source: Any, where: Location) -> str:
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        text = "".join(source)
+    elif isinstance(source, str):
+        text = source
+    else:
+        raise NotebookError(
+            f'"source" must be a string or a list of strings, not {type(source).__name__}', where
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NotebookError(
+            f"source holds a character that cannot be stored as UTF-8 "
+            f"({text[exc.start]!r}, a lone surrogate); remove it",
+            where,
+        ) from None
+    return text
+
+
+def set_source(entry: dict[str, Any], text: str) -> None:
+    """Store *text* as a cell's source, keeping the cell's list-or-string representation."""
+    if isinstance(entry.get("source"), str):
+        entry["source"] = text
+    else:
+        entry["source"] = text.splitlines(keepends=True)
+
+
+def dumps_notebook(raw: dict[str, Any], like: bytes | None = None) -> str:
+    """Serialise *raw* as Jupyter does (1-space indent, sorted keys, UTF-8), or like *like*.
+
+    Writing a notebook back in the layout it was read in keeps the diff to the lines that
+    really changed.
+    """
+    indent = 1
+    sort_keys = True
+    trailing = "\n"
+    if like:
+        text = like.decode("utf-8-sig", errors="replace")
+        second = text.split("\n", 2)[1] if text.count("\n") >= 1 else ""
+        spaces = len(second) - len(second.lstrip(" "))
+        indent = spaces or 1
+        sort_keys = list(raw) == sorted(raw)
+        trailing = "\n" if text.endswith("\n") else ""
+    return json.dumps(raw, indent=indent, sort_keys=sort_keys, ensure_ascii=False) + trailing
+
+
+def notebook_with_ids(notebook: Notebook, original: bytes) -> str:
+    """Return the notebook's text with the ids assigned on read, as nbformat 4.5."""
+    raw = notebook.raw
+    minor = raw.get("nbformat_minor")
+    if not isinstance(minor, int) or minor < 5:
+        raw["nbformat_minor"] = 5
+    raw["nbformat"] = 4
+    return dumps_notebook(raw, like=original)

@@ -1,0 +1,227 @@
+"""Plan the package: which cell goes into which module, for all notebooks at once.
+
+The plan is computed before anything is written, so the order in which notebooks are read
+never matters: ``#| export other`` works whichever notebook declares ``other``, and creates
+``other`` if none does. Problems are collected and raised together, each located.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .directives import default_module, export_kind
+from .errors import Location, Nb2pkgError, PlanError, raise_all
+from .notebook import Cell, Notebook
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One exported cell, addressable for sync."""
+
+    notebook: str  # project-relative path of the notebook
+    cell_id: str
+    cell_index: int
+    directive: str  # "export", "exporti" or "exports"
+    code: str  # the cell's body, as written in the notebook
+    body_line: int  # line of the cell source where ``code`` starts
+    magic_lines: tuple[int, ...] = ()  # cell magics in the directive block
+
+
+@dataclass(frozen=True)
+class ModulePlan:
+    """One module of the package and the chunks it is made of, in order."""
+
+    name: str  # dotted, relative to the package: "core", "sub.inner", "__init__"
+    path: Path
+    notebooks: tuple[str, ...]  # the notebooks it is generated from, in order
+    title: str | None  # the module docstring: from the notebook that declares it
+    chunks: tuple[Chunk, ...]
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """Every module nb2pkg will generate, computed before any file is written."""
+
+    package: str
+    lib_dir: Path
+    modules: tuple[ModulePlan, ...]
+
+    def module(self, name: str) -> ModulePlan | None:
+        """Return the module called *name*, or None."""
+        return next((m for m in self.modules if m.name == name), None)
+
+
+def module_path(lib_dir: Path, name: str) -> Path:
+    """Return the file of module *name* ("sub.inner" → lib/sub/inner.py)."""
+    parts = name.split(".")
+    return lib_dir.joinpath(*parts[:-1], parts[-1] + ".py")
+
+
+def check_module_name(name: str) -> str | None:
+    """Return why *name* is not a valid module name inside the package, or None."""
+    if not name:
+        return "the module name is empty"
+    if name.startswith(".") or "/" in name or "\\" in name or ".." in name:
+        return (
+            f'module "{name}" would leave the package; use a dotted name inside it, '
+            'such as "core" or "data.loaders"'
+        )
+    parts = name.split(".")
+    for position, part in enumerate(parts):
+        if part == "__init__" and position == len(parts) - 1:
+            continue
+        if not part.isidentifier() or keyword.iskeyword(part):
+            return f'module "{name}" is not a dotted Python name ("{part}" is not an identifier)'
+    return None
+
+
+def make_plan(package: str, lib_dir: Path, notebooks: Iterable[Notebook]) -> ExportPlan:
+    """Compute the export plan for *notebooks*; raise every problem found, together."""
+    notebooks = list(notebooks)
+    problems: list[Nb2pkgError] = []
+    declared = _declared_modules(notebooks, problems)
+    chunks: dict[str, list[Chunk]] = {}
+    for notebook in notebooks:
+        default = declared.get(notebook.relpath)
+        for cell in notebook.cells:
+            target = _target(notebook, cell, default, problems)
+            if target is not None:
+                chunks.setdefault(target[0], []).append(target[1])
+    owners = {module: relpath for relpath, module in declared.items()}
+    titles = {nb.relpath: _title(nb) for nb in notebooks}
+    modules = []
+    for name in sorted(set(chunks) | set(owners)):
+        module_chunks = tuple(chunks.get(name, ()))
+        owner = [owners[name]] if name in owners else []
+        sources = _unique(owner + [c.notebook for c in module_chunks])
+        title = titles.get(owners[name]) if name in owners else None
+        modules.append(ModulePlan(name, module_path(lib_dir, name), tuple(sources), title, module_chunks))
+    _check_collisions(modules, lib_dir, problems)
+    raise_all(problems)
+    return ExportPlan(package, lib_dir, tuple(modules))
+
+
+def _declared_modules(notebooks: list[Notebook], problems: list[Nb2pkgError]) -> dict[str, str]:
+    """Map each notebook to its ``default_exp`` module; report clashes between notebooks."""
+    declared: dict[str, str] = {}
+    first_owner: dict[str, tuple[Notebook, Cell]] = {}
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            directive = default_module(cell.directives) if cell.kind == "code" else None
+            if directive is None:
+                continue
+            name = directive.value.strip()
+            where = notebook.where(cell, directive.line)
+            reason = check_module_name(name)
+            if reason:
+                problems.append(PlanError(f"default_exp: {reason}", where))
+                continue
+            if notebook.relpath in declared:
+                if declared[notebook.relpath] != name:
+                    problems.append(
+                        PlanError(
+                            f'a second default_exp ("{name}") in one notebook, which already '
+                            f'exports to "{declared[notebook.relpath]}"; keep one',
+                            where,
+                        )
+                    )
+                continue
+            if name in first_owner:
+                other, other_cell = first_owner[name]
+                problems.append(
+                    PlanError(
+                        f'default_exp "{name}" is also declared by {other.where(other_cell)}; '
+                        "two notebooks cannot own one module: rename one, or use "
+                        f"`#| export {name}` in cells of the second notebook",
+                        where,
+                    )
+                )
+                continue
+            first_owner[name] = (notebook, cell)
+            declared[notebook.relpath] = name
+    return declared
+
+
+def _target(
+    notebook: Notebook, cell: Cell, default: str | None, problems: list[Nb2pkgError]
+) -> tuple[str, Chunk] | None:
+    if cell.kind != "code":
+        return None
+    kind = export_kind(cell.directives)
+    if kind is None:
+        return None
+    directive, module = kind
+    line = next(d.line for d in cell.directives if d.name == directive)
+    where = notebook.where(cell, line)
+    if module is None:
+        if default is None:
+            problems.append(
+                PlanError(
+                    f"#| {directive} without a target module: the notebook has no "
+                    f"`#| default_exp NAME` cell; add one, or write `#| {directive} NAME`",
+                    where,
+                )
+            )
+            return None
+        module = default
+    reason = check_module_name(module)
+    if reason:
+        problems.append(PlanError(f"{directive}: {reason}", where))
+        return None
+    chunk = Chunk(
+        notebook.relpath, cell.id, cell.index, directive, cell.body, cell.body_line, cell.magic_lines
+    )
+    return module, chunk
+
+
+def _check_collisions(modules: list[ModulePlan], lib_dir: Path, problems: list[Nb2pkgError]) -> None:
+    """A module ``sub`` and a module ``sub.inner`` cannot both exist (file vs. folder)."""
+    names = {m.name for m in modules}
+    for module in modules:
+        parts = module.name.split(".")
+        for depth in range(1, len(parts)):
+            parent = ".".join(parts[:depth])
+            if parent in names:
+                problems.append(
+                    PlanError(
+                        f'module "{parent}" and module "{module.name}" cannot both exist: '
+                        f'"{parent}" is a package folder; export "{parent}" as '
+                        f'"{parent}.__init__" instead',
+                        _first_location(module),
+                    )
+                )
+
+
+def _first_location(module: ModulePlan) -> Location | None:
+    if module.chunks:
+        chunk = module.chunks[0]
+        return Location(chunk.notebook, chunk.cell_index, chunk.cell_id)
+    return Location(module.notebooks[0]) if module.notebooks else None
+
+
+_HEADING = re.compile(r"^\s*#\s+(?P<title>.+?)\s*#*\s*$")
+
+
+def _title(notebook: Notebook) -> str | None:
+    """Return the notebook's first markdown title and ``> summary``, as one line."""
+    for cell in notebook.cells:
+        if cell.kind != "markdown" or not cell.source.strip():
+            continue
+        lines = cell.source.strip().splitlines()
+        heading = _HEADING.match(lines[0])
+        if not heading:
+            return None
+        summary = next(
+            (line.lstrip("> ").strip() for line in lines[1:] if line.lstrip().startswith(">")), ""
+        )
+        title = heading["title"].strip()
+        return f"{title}: {summary}" if summary else title
+    return None
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

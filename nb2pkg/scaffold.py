@@ -1,0 +1,72 @@
+"""``nb2pkg new``: create a project from the bundled template."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from pathlib import Path
+
+from .config import normalise_package_name
+from .errors import Location, Nb2pkgError
+from .fsio import write_text_atomic
+
+PLACEHOLDERS = ("{{name}}", "{{package}}", "{{description}}")
+_DISTRIBUTION_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+def template_dir() -> Path:
+    """Return the template folder: inside the installed package, or at the repository top."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "template", here.parent / "template"):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+    raise Nb2pkgError(
+        "the project template is missing from this installation of nb2pkg; reinstall it"
+    )
+
+
+def new_project(target: Path, name: str | None = None, description: str | None = None) -> list[Path]:
+    """Copy the template into *target* (which must be empty or absent); return the files."""
+    target = target.resolve()
+    name = name or target.name
+    if not _DISTRIBUTION_NAME.match(name):
+        raise Nb2pkgError(
+            f'"{name}" is not a valid project name; use letters, digits, "-", "_" and "."',
+            Location(str(target)),
+        )
+    package = normalise_package_name(name)
+    if not package.isidentifier() or keyword.iskeyword(package):
+        raise Nb2pkgError(
+            f'"{name}" does not give a valid import name ("{package}"); start it with a letter',
+            Location(str(target)),
+        )
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise Nb2pkgError(
+            "is not empty; nb2pkg new only creates projects in a new or empty folder",
+            Location(str(target)),
+        )
+    values = {
+        "{{name}}": name,
+        "{{package}}": package,
+        "{{description}}": description or f"{name}: a package made from notebooks",
+    }
+    source = template_dir()
+    written = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for placeholder, value in values.items():
+            text = text.replace(placeholder, _escaped(value, path))
+        destination = target / path.relative_to(source)
+        target.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(destination, text, root=target)
+        written.append(destination)
+    return written
+
+
+def _escaped(value: str, path: Path) -> str:
+    """Escape a value for the file it goes into (JSON and TOML strings need quotes escaped)."""
+    if path.suffix in (".ipynb", ".toml", ".json"):
+        return value.replace("\\", "\\\\").replace('"', '\\"')
+    return value
