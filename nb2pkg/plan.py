@@ -74,6 +74,8 @@ def check_module_name(name: str) -> str | None:
     for position, part in enumerate(parts):
         if part == "__init__" and position == len(parts) - 1:
             continue
+        if part == "__init__":
+            return f'module "{name}": "__init__" can only be the last part of a module name'
         if not part.isidentifier() or keyword.iskeyword(part):
             return f'module "{name}" is not a dotted Python name ("{part}" is not an identifier)'
     return None
