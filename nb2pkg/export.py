@@ -39,7 +39,12 @@ INIT_TEXT = (
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file export would touch: ``action`` is write, create, keep, remove or ids."""
+    """One file export would touch.
+
+    ``action``: write, create, keep, remove (a stale module), remove-init (the generated
+    ``__init__.py`` of a package folder left without modules) or ids (a notebook that got
+    cell ids).
+    """
 
     path: Path
     action: str
@@ -69,13 +74,16 @@ class ExportResult:
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
-        written = len(self.paths("write", "create"))
-        kept = len(self.paths("keep"))
-        removed = len(self.paths("remove"))
+        modules = {m.plan.path for m in self.modules}
+        counts = {"write": 0, "keep": 0, "remove": 0}
+        for change in self.changes:
+            if change.path in modules or change.action == "remove":
+                counts["write" if change.action == "create" else change.action] += 1
         verb = "exported" if self.written else "would export"
         text = (
             f"{verb} {self.cells} cells from {len(self.project.notebooks)} notebooks into "
-            f"{len(self.modules)} modules ({written} written, {kept} unchanged, {removed} removed)"
+            f"{len(self.modules)} modules ({counts['write']} written, {counts['keep']} unchanged, "
+            f"{counts['remove']} removed)"
         )
         ids = len(self.paths("ids"))
         if ids:
@@ -224,9 +232,10 @@ def _stale_files(plan: ExportPlan, keep: set[Path]) -> list[FileChange]:
         text = _read_text(path)
         if text is None or not _is_ours(text):
             continue
-        if text == INIT_TEXT and _package_still_used(path.parent, plan.lib_dir, keep):
-            continue
-        stale.append(FileChange(path, "remove"))
+        if text != INIT_TEXT:
+            stale.append(FileChange(path, "remove"))
+        elif not _package_still_used(path.parent, plan.lib_dir, keep):
+            stale.append(FileChange(path, "remove-init"))
     return stale
 
 
@@ -253,6 +262,6 @@ def apply_changes(changes: Iterable[FileChange], root: Path) -> None:
     for change in changes:
         if change.action in ("write", "create", "ids") and change.text is not None:
             write_text_atomic(change.path, change.text, root=root, expect=change.expect)
-        elif change.action == "remove":
+        elif change.action in ("remove", "remove-init"):
             remove_file(change.path, root=root)
 
