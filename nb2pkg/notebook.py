@@ -113,9 +113,10 @@ def _load_json(data: bytes, where: Location) -> dict[str, Any]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        truncated = exc.pos >= len(text.rstrip()) or not text.rstrip().endswith("}")
+        hint = " (the file looks truncated)" if truncated else ""
         raise NotebookError(
-            f"is not valid JSON{hint}: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            f"is not valid JSON{hint}: {exc.msg} (line {exc.lineno}, column {exc.colno})",
             where,
         ) from None
     except RecursionError:
