@@ -34,19 +34,25 @@ class CodeIssue:
 
 def find_code_issue(code: str) -> CodeIssue | None:
     """Return the first IPython line or syntax error in *code*, or None if it is clean."""
+    return parse_code(code)[1]
+
+
+def parse_code(code: str) -> tuple[ast.Module | None, CodeIssue | None]:
+    """Parse *code*; return its tree, or the first IPython line or syntax error in it."""
     try:
-        ast.parse(code)
-        return None
+        return ast.parse(code), None
     except SyntaxError as exc:
         error = exc
     except ValueError as exc:  # NUL bytes
-        return CodeIssue(1, "syntax", "", f"the code cannot be parsed: {exc}")
+        return None, CodeIssue(1, "syntax", "", f"the code cannot be parsed: {exc}")
+    except (RecursionError, MemoryError):
+        return None, CodeIssue(1, "syntax", "", "the code is nested too deeply to be parsed")
     for number, line in enumerate(code.splitlines(), 1):
         if _IPYTHON_LINE.match(line):
-            return CodeIssue(number, "ipython", line.strip(), _ipython_message(line.strip()))
+            return None, CodeIssue(number, "ipython", line.strip(), _ipython_message(line.strip()))
     line = error.lineno or 1
     text = (error.text or "").strip()
-    return CodeIssue(line, "syntax", text, f"syntax error: {error.msg}")
+    return None, CodeIssue(line, "syntax", text, f"syntax error: {error.msg}")
 
 
 def ipython_lines(code: str) -> list[int]:

@@ -144,7 +144,7 @@ def export(
     result = _run(lambda: export_project(path, drop_magics=drop_magics, dry_run=dry_run))
     _show_warnings(result.warnings, quiet)
     if verbose and not quiet:
-        root = result.project.config.root
+        root = result.root
         for change in result.changes:
             if change.action != "keep":
                 typer.echo(f"  {change.action:7} {change.path.relative_to(root).as_posix()}")

@@ -84,6 +84,8 @@ class ParsedCell:
 
 def parse_cell(source: str) -> ParsedCell:
     """Split *source* into directives, header and body, and note suspicious lines."""
+    if not source.lstrip().startswith(("#", "%")):
+        return ParsedCell((), "", source, 1, (), ())  # most cells: no block at all
     lines = source.splitlines(keepends=True)
     directives: list[Directive] = []
     problems: list[DirectiveProblem] = []

@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from .cache import BlockCache, ExportStamp
+from .config import Config, load_config
 from .errors import Location, Nb2pkgError, PlanError, raise_all
 from .fsio import remove_file, write_text_atomic
-from .notebook import notebook_with_ids
+from .notebook import find_notebooks, notebook_with_ids
 from .plan import ExportPlan, make_plan
 from .project import Project, directive_warnings, load_project
 from .render import (
@@ -29,7 +32,7 @@ from .render import (
     is_generated,
     render_module,
 )
-from .report import Diagnostic
+from .report import Diagnostic, diagnostic_from_json, diagnostic_to_json
 
 INIT_TEXT = (
     f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
@@ -50,39 +53,47 @@ class FileChange:
     action: str
     text: str | None = None
     expect: str | None = None  # digest of the file as read (for notebooks)
+    module: bool = False  # a module of the plan (not a notebook or package __init__)
 
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What an export found and did."""
+    """What an export found and did.
 
-    project: Project
-    plan: ExportPlan
-    modules: tuple[RenderedModule, ...]
+    ``project``, ``plan`` and ``modules`` are None/empty when the export was found up to
+    date from its stamp (nothing read beyond file hashes); the counts are always there.
+    """
+
+    root: Path
+    notebooks: int
+    cells: int
+    module_count: int
     changes: tuple[FileChange, ...]
     warnings: tuple[Diagnostic, ...]
     written: bool  # False for a dry run
-
-    @property
-    def cells(self) -> int:
-        """Return the number of exported cells."""
-        return sum(len(m.blocks) for m in self.modules)
+    project: Project | None = None
+    plan: ExportPlan | None = None
+    modules: tuple[RenderedModule, ...] = ()
 
     def paths(self, *actions: str) -> list[Path]:
         """Return the paths of the changes with one of *actions*."""
         return [c.path for c in self.changes if c.action in actions]
 
+    @property
+    def changed(self) -> bool:
+        """Tell whether the export wrote (or would write) or removed any file."""
+        return any(c.action != "keep" for c in self.changes)
+
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
-        modules = {m.plan.path for m in self.modules}
         counts = {"write": 0, "keep": 0, "remove": 0}
         for change in self.changes:
-            if change.path in modules or change.action == "remove":
+            if change.module or change.action == "remove":
                 counts["write" if change.action == "create" else change.action] += 1
         verb = "exported" if self.written else "would export"
         text = (
-            f"{verb} {self.cells} cells from {len(self.project.notebooks)} notebooks into "
-            f"{len(self.modules)} modules ({counts['write']} written, {counts['keep']} unchanged, "
+            f"{verb} {self.cells} cells from {self.notebooks} notebooks into "
+            f"{self.module_count} modules ({counts['write']} written, {counts['keep']} unchanged, "
             f"{counts['remove']} removed)"
         )
         ids = len(self.paths("ids"))
@@ -110,20 +121,82 @@ def export_project(
     drop_magics: bool | None = None,
     dry_run: bool = False,
 ) -> ExportResult:
-    """Export the project at *path*; write nothing if anything is wrong, or on a dry run."""
-    project = project or load_project(path)
+    """Export the project at *path*; write nothing if anything is wrong, or on a dry run.
+
+    Without a ready *project*, an export whose inputs and outputs are exactly as the last
+    one left them is recognised from its stamp and returns at once.
+    """
+    stamp = fingerprint = None
+    if project is None:
+        config = load_config(path)
+        stamp = ExportStamp(config.root, config.lib_dir)
+        fingerprint = _fingerprint(stamp, config, drop_magics)
+        previous = None if fingerprint is None else stamp.load(fingerprint)
+        if previous is not None and not dry_run:
+            return _up_to_date(config.root, previous)
+        project = load_project(config=config)
     config = project.config
     plan = make_plan(config.package, config.lib_dir, project.notebooks)
-    modules, warnings = render_modules(plan, options_for(project, drop_magics))
+    options = options_for(project, drop_magics)
+    cache = BlockCache(config.root, config.package, options)
+    modules, warnings = render_modules(plan, options, cache)
     changes = plan_changes(project, plan, modules)
+    warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
+    result = ExportResult(
+        config.root,
+        len(project.notebooks),
+        sum(len(m.blocks) for m in modules),
+        len(modules),
+        tuple(changes),
+        tuple(warnings),
+        not dry_run,
+        project,
+        plan,
+        tuple(modules),
+    )
     if not dry_run:
         apply_changes(changes, config.root)
-    warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
-    return ExportResult(project, plan, tuple(modules), tuple(changes), tuple(warnings), not dry_run)
+        cache.save()
+        if stamp is not None:
+            # Hash again: the export itself just changed the package's files.
+            after = _fingerprint(stamp, config, drop_magics)
+            if after is not None:
+                stamp.save(after, _record(result))
+    return result
+
+
+def _fingerprint(stamp: ExportStamp, config: Config, drop_magics: bool | None) -> str | None:
+    if not config.notebooks_dir.is_dir():
+        return None
+    notebooks = find_notebooks(config.notebooks_dir, recursive=config.recursive)
+    return stamp.fingerprint(config.config_file, notebooks, repr(drop_magics))
+
+
+def _record(result: ExportResult) -> dict[str, Any]:
+    root = result.root
+    return {
+        "notebooks": result.notebooks,
+        "cells": result.cells,
+        "modules": [c.path.relative_to(root).as_posix() for c in result.changes if c.module],
+        "warnings": [diagnostic_to_json(w) for w in result.warnings],
+    }
+
+
+def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:
+    modules = [FileChange(root / path, "keep", module=True) for path in record["modules"]]
+    return ExportResult(
+        root,
+        int(record["notebooks"]),
+        int(record["cells"]),
+        len(modules),
+        tuple(modules),
+        tuple(diagnostic_from_json(w) for w in record["warnings"]),
+        True,
+    )
 
 
 def render_modules(
-    plan: ExportPlan, options: ExportOptions
+    plan: ExportPlan, options: ExportOptions, cache: BlockCache | None = None
 ) -> tuple[list[RenderedModule], list[Diagnostic]]:
     """Render every planned module; collect every bad cell and raise them together."""
     modules: list[RenderedModule] = []
@@ -132,11 +205,15 @@ def render_modules(
     for module in plan.modules:
         blocks: list[RenderedBlock] = []
         for chunk in module.chunks:
-            try:
-                block = export_chunk(chunk, plan.package, module.name, options)
-            except Nb2pkgError as exc:
-                problems.append(exc)
-                continue
+            key, block = cache.lookup(chunk, module.name) if cache else ("", None)
+            if block is None:
+                try:
+                    block = export_chunk(chunk, plan.package, module.name, options)
+                except Nb2pkgError as exc:
+                    problems.append(exc)
+                    continue
+            if cache:
+                cache.store(key, block)
             blocks.append(block)
             warnings.extend(block.warnings)
         modules.append(render_module(module, blocks))
@@ -191,7 +268,7 @@ def plan_changes(
                 )
             )
         action = "keep" if current == module.text else ("write" if current else "create")
-        changes.append(FileChange(path, action, module.text))
+        changes.append(FileChange(path, action, module.text, module=True))
     raise_all(problems)
     changes.extend(_package_inits(plan, planned))
     changes.extend(_stale_files(plan, planned | {c.path for c in changes}))

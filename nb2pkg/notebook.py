@@ -21,6 +21,7 @@ from .errors import Location, NotebookError
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -238,14 +239,13 @@ def _source_text(source: Any, where: Location) -> str:
         raise NotebookError(
             f'"source" must be a string or a list of strings, not {type(source).__name__}', where
         )
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
         raise NotebookError(
             f"source holds a character that cannot be stored as UTF-8 "
-            f"({text[exc.start]!r}, a lone surrogate); remove it",
+            f"({surrogate.group()!r}, a lone surrogate); remove it",
             where,
-        ) from None
+        )
     return text
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from .cellcode import (
     drop_lines,
-    find_code_issue,
     ipython_lines,
+    parse_code,
     public_names,
     split_future_imports,
 )
@@ -68,8 +68,7 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
     """Turn one exported cell into its block: check, drop magics, rewrite imports, format."""
     from .imports import ImportContext, to_package_imports
 
-    code, warnings = _without_ipython(chunk, options)
-    tree = ast.parse(code)
+    code, tree, warnings = _without_ipython(chunk, options)
     futures, code = split_future_imports(code, tree)
     code = to_package_imports(code, ImportContext(package, module))
     if options.format and code.strip():
@@ -81,8 +80,10 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
     return RenderedBlock(chunk, code, block_digest(code), names, tuple(futures), tuple(warnings))
 
 
-def _without_ipython(chunk: Chunk, options: ExportOptions) -> tuple[str, list[Diagnostic]]:
-    """Return the chunk's code, failing on IPython syntax unless told to drop it."""
+def _without_ipython(
+    chunk: Chunk, options: ExportOptions
+) -> tuple[str, ast.Module, list[Diagnostic]]:
+    """Return the chunk's code and tree, failing on IPython syntax unless told to drop it."""
     warnings: list[Diagnostic] = []
     for line in chunk.magic_lines:
         where = Location(chunk.notebook, chunk.cell_index, chunk.cell_id, line)
@@ -94,7 +95,7 @@ def _without_ipython(chunk: Chunk, options: ExportOptions) -> tuple[str, list[Di
             )
         warnings.append(Diagnostic("NB501", "warning", "dropped a cell magic", where))
     code = chunk.code
-    issue = find_code_issue(code)
+    tree, issue = parse_code(code)
     if issue is not None and issue.kind == "ipython" and options.drop_magics:
         dropped = ipython_lines(code)
         for line in dropped:
@@ -102,10 +103,11 @@ def _without_ipython(chunk: Chunk, options: ExportOptions) -> tuple[str, list[Di
                 Diagnostic("NB501", "warning", "dropped an IPython line", chunk_location(chunk, line))
             )
         code = drop_lines(code, dropped)
-        issue = find_code_issue(code)
-    if issue is not None:
-        raise CellError(issue.message, chunk_location(chunk, issue.line))
-    return code, warnings
+        tree, issue = parse_code(code)
+    if issue is not None or tree is None:
+        line = issue.line if issue else None
+        raise CellError(issue.message if issue else "cannot be parsed", chunk_location(chunk, line))
+    return code, tree, warnings
 
 
 def _tidy(code: str) -> str:

@@ -1,0 +1,148 @@
+"""Remember rendered blocks between runs, keyed by everything that decides them.
+
+Rendering a block parses its code and may run libcst and black over it; a cell whose code,
+place and options did not change renders the same, so its block is read back from
+``.nb2pkg/cache/blocks.json`` (inside the project, ignored by git through its own
+``.gitignore``). The cache is derived data: a missing, stale or corrupt file only costs
+time, and errors are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .fsio import write_text_atomic
+from .plan import Chunk
+from .render import ExportOptions, RenderedBlock
+from .report import diagnostic_from_json, diagnostic_to_json
+
+CACHE_DIR = ".nb2pkg"
+_FILE = "cache/blocks.json"
+_FORMAT = 1
+
+
+class BlockCache:
+    """A map from a chunk's full description to its rendered block."""
+
+    def __init__(self, root: Path, package: str, options: ExportOptions) -> None:
+        self.root = root
+        self.path = root / CACHE_DIR / _FILE
+        self._salt = json.dumps(
+            [_FORMAT, __version__, sys.version_info[:2], package, options.drop_magics,
+             options.format, sorted(options.black.items())],
+            default=str,
+        )
+        self._old = self._load()
+        self._used: dict[str, Any] = {}
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("salt") != self._salt:
+            return {}
+        blocks = data.get("blocks")
+        return blocks if isinstance(blocks, dict) else {}
+
+    def lookup(self, chunk: Chunk, module: str) -> tuple[str, RenderedBlock | None]:
+        """Return the cache key of *chunk* in *module*, and its cached block or None."""
+        key = _key(chunk, module)
+        entry = self._old.get(key)
+        if entry is None:
+            return key, None
+        try:
+            block = _decode(chunk, entry)
+        except (TypeError, ValueError, KeyError):
+            return key, None
+        self._used[key] = entry
+        return key, block
+
+    def store(self, key: str, block: RenderedBlock) -> None:
+        """Remember *block* under *key* for this run's save."""
+        if key not in self._used:
+            self._used[key] = _encode(block)
+
+    def save(self) -> None:
+        """Write the entries used by this run (dropping the rest), if anything changed."""
+        if self._used == self._old:
+            return
+        text = json.dumps({"salt": self._salt, "blocks": self._used}, ensure_ascii=False)
+        ignore = self.root / CACHE_DIR / ".gitignore"
+        if not ignore.exists():
+            write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=self.root)
+        write_text_atomic(self.path, text, root=self.root)
+
+
+def _key(chunk: Chunk, module: str) -> str:
+    fields = (
+        module, chunk.notebook, chunk.cell_id, str(chunk.cell_index), chunk.directive,
+        str(chunk.body_line), repr(chunk.magic_lines), chunk.code,
+    )
+    return hashlib.sha1("\0".join(fields).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _encode(block: RenderedBlock) -> list[Any]:
+    warnings = [diagnostic_to_json(w) for w in block.warnings]
+    return [block.code, block.digest, list(block.names), list(block.futures), warnings]
+
+
+def _decode(chunk: Chunk, entry: list[Any]) -> RenderedBlock:
+    code, digest, names, futures, warnings = entry
+    return RenderedBlock(
+        chunk,
+        str(code),
+        str(digest),
+        tuple(map(str, names)),
+        tuple(map(str, futures)),
+        tuple(diagnostic_from_json(w) for w in warnings),
+    )
+
+
+class ExportStamp:
+    """The fingerprint of the last successful export: its inputs and the files it left.
+
+    When the notebooks, the configuration and every ``.py`` file of the package are exactly
+    as the last export left them, a new export cannot change anything, and the run ends
+    after reading and hashing those files, without parsing a notebook.
+    """
+
+    def __init__(self, root: Path, lib_dir: Path) -> None:
+        self.root = root
+        self.lib_dir = lib_dir
+        self.path = root / CACHE_DIR / "cache" / "export-stamp.json"
+
+    def fingerprint(self, config_file: Path, notebooks: list[Path], options: str) -> str:
+        """Hash everything an export reads: configuration, notebooks, package files."""
+        digest = hashlib.sha256()
+        digest.update(f"{_FORMAT}\0{__version__}\0{sys.version_info[:2]}\0{options}\0".encode())
+        files = [config_file, *notebooks]
+        if self.lib_dir.is_dir():
+            files += sorted(p for p in self.lib_dir.rglob("*.py") if "__pycache__" not in p.parts)
+        for path in files:
+            digest.update(path.relative_to(self.root).as_posix().encode("utf-8", "surrogateescape"))
+            try:
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+            except OSError:
+                digest.update(b"\0missing")
+        return digest.hexdigest()
+
+    def load(self, fingerprint: str) -> dict[str, Any] | None:
+        """Return what the last export recorded, if its fingerprint is *fingerprint*."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+            return None
+        return data
+
+    def save(self, fingerprint: str, record: dict[str, Any]) -> None:
+        """Record a successful export."""
+        text = json.dumps({"fingerprint": fingerprint, **record}, ensure_ascii=False, sort_keys=True)
+        write_text_atomic(self.path, text, root=self.root)
