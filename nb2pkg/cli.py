@@ -153,6 +153,45 @@ def export(
 
 
 @app.command()
+def sync(
+    path: PathOption = None,
+    prefer: Annotated[
+        str | None,
+        typer.Option(
+            "--prefer",
+            help="Resolve conflicts: 'module' (the module's version wins) or 'notebook' "
+            "(the notebook's version wins).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the per-cell diffs; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Carry edits made in the generated modules back into their notebook cells.
+
+    A three-way merge per block, with the hash in each marker as the base: an edit made only
+    in the module goes into the cell (directives, id, outputs kept); a new block marked with a
+    bare `# %%` becomes a new cell; a deleted block deletes its cell. A cell changed on both
+    sides is a conflict: nothing is written, exit 1, until --prefer says who wins. Run
+    `nb2pkg export` afterwards to refresh the modules' markers.
+    """
+    from .sync import sync_project
+
+    result = _run(lambda: sync_project(path, prefer=prefer, dry_run=dry_run))
+    _show_warnings(result.notes, quiet)
+    if (dry_run or verbose) and not quiet:
+        for change in result.changes:
+            typer.echo(f"{change.kind} {change.where()}")
+            if dry_run:
+                typer.echo(change.diff(), nl=False)
+    if not quiet:
+        typer.echo(result.summary())
+
+
+@app.command()
 def new(
     name: Annotated[str, typer.Argument(help="The folder to create; its name is the project's name.")],
     description: Annotated[

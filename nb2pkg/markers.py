@@ -9,6 +9,12 @@ block's code as exported. The hash is the base of sync's three-way merge: if the
 code no longer matches it, the module was edited; if the cell's fresh export no longer
 matches it, the notebook was edited.
 
+The module's head also lists every exported cell with its hash (the *manifest*), so that
+sync can tell a block deleted from the module from a cell added to the notebook since the
+last export::
+
+    # nb2pkg cells: nbs/00_core.ipynb c0ffee12:4f1a9b2e 9a8b7c6d:01234567
+
 Also read: nbdev's markers (``# %% ../nbs/00_core.ipynb 3`` with a cell index, or
 ``# %% ../nbs/00_core.ipynb #id``, no hash), its ``# %% auto 0`` block, and a bare
 ``# %%`` (or one naming only the notebook), which marks a block a user added by hand.
@@ -104,3 +110,43 @@ def split_blocks(text: str) -> tuple[str, list[Block]]:
 def _block_code(lines: list[str]) -> str:
     code = "".join(lines).rstrip()
     return code + "\n" if code else ""
+
+
+MANIFEST_PREFIX = "# nb2pkg cells: "
+_MANIFEST_WIDTH = 100
+
+
+def format_manifest(entries: list[tuple[str, str, str]]) -> list[str]:
+    """Return the manifest lines for (notebook, cell id, digest) entries, wrapped at 100."""
+    lines: list[str] = []
+    by_notebook: dict[str, list[str]] = {}
+    for notebook, cell_id, digest in entries:
+        by_notebook.setdefault(notebook, []).append(f"{cell_id}:{digest}")
+    for notebook, cells in by_notebook.items():
+        line = f"{MANIFEST_PREFIX}{notebook}"
+        for cell in cells:
+            if len(line) + 1 + len(cell) > _MANIFEST_WIDTH and line.count(" ") > 3:
+                lines.append(line)
+                line = f"{MANIFEST_PREFIX}{notebook}"
+            line += f" {cell}"
+        lines.append(line)
+    return lines
+
+
+def parse_manifest(head: str) -> dict[tuple[str, str], str]:
+    """Return {(notebook, cell id): digest} from the manifest lines in a module's head."""
+    found: dict[tuple[str, str], str] = {}
+    for line in head.splitlines():
+        if not line.startswith(MANIFEST_PREFIX):
+            continue
+        rest = line[len(MANIFEST_PREFIX):].rstrip()
+        # The notebook path may hold spaces: entries are the trailing "id:digest" tokens.
+        tokens = rest.split(" ")
+        entries: list[str] = []
+        while tokens and re.fullmatch(r"[A-Za-z0-9_-]{1,64}:[0-9a-f]{8}", tokens[-1]):
+            entries.append(tokens.pop())
+        notebook = " ".join(tokens)
+        for entry in entries:
+            cell_id, digest = entry.split(":")
+            found[(notebook, cell_id)] = digest
+    return found

@@ -19,7 +19,7 @@ from .cellcode import (
     split_future_imports,
 )
 from .errors import CellError, Location
-from .markers import block_digest, format_marker
+from .markers import block_digest, format_manifest, format_marker
 from .plan import Chunk, ModulePlan
 from .report import Diagnostic
 
@@ -124,6 +124,8 @@ def render_module(plan: ModulePlan, blocks: list[RenderedBlock]) -> RenderedModu
     if plan.title:
         parts.append(_docstring(plan.title) + "\n\n")
     parts.append(header_comment(plan.notebooks) + "\n")
+    manifest = [(b.chunk.notebook, b.chunk.cell_id, b.digest) for b in blocks]
+    parts.extend(line + "\n" for line in format_manifest(manifest))
     if futures:
         parts.append(f"\nfrom __future__ import {', '.join(futures)}\n")
     parts.append("\n" + _all_line(exports) + "\n")

@@ -1,0 +1,379 @@
+"""Rewrite imports of the project's own package between notebook form and package form.
+
+A notebook runs outside its package, so it imports the package absolutely
+(``from acme.core import x``); the exported module imports it relatively
+(``from .core import x``). ``to_package_imports`` makes such imports relative and
+``to_notebook_imports`` turns them back, at any nesting depth, keeping every other byte.
+
+Decisions:
+
+- ``import acme.core as c`` becomes ``from . import core as c``. In a statement importing
+  several names, each aliased name of the own package becomes its own ``from`` statement
+  on the same line and the other names keep their order: ``import os, acme.core as c`` →
+  ``import os; from . import core as c``.
+- ``import acme``, ``import acme.core`` and ``import acme as a`` stay: they bind the name of
+  the package itself, which no relative import can do.
+- The inverse restores the notebook's exact statement when ``original`` holds a statement
+  whose package form is the one being reversed (copies are used in order; once used up,
+  the last is reused). Otherwise it writes ``from acme.core import x``; so without
+  ``original`` an ``import acme.core as c``, or a relative import written in the notebook
+  itself, comes back in that form.
+- Relative imports reaching above the top-level package are left alone.
+
+Only import statements are parsed with libcst: a regular-expression scan over the code
+finds statement starts outside strings and comments, which is much cheaper than parsing
+a large cell. When the scan is unsure (an unclosed quote, or a located text that is not
+one import statement) the cell is parsed with ``ast`` instead, which also raises
+``ValueError`` for code that is not valid Python. Valid code whose imports need no
+rewriting is not parsed at all, so it is not checked either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+Span = tuple[int, int]
+Edit = tuple[int, int, str]
+Change = Callable[["cst.BaseSmallStatement"], "Sequence[cst.BaseSmallStatement] | None"]
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """Where exported code lives: the top-level package and a dotted module inside it."""
+
+    package: str  # e.g. "acme"
+    module: str  # e.g. "core", "sub.inner", "__init__", "sub.__init__"
+
+    @property
+    def package_path(self) -> tuple[str, ...]:
+        """Return the package that contains the module, e.g. ("acme", "sub") for "sub.inner"."""
+        # An __init__ module is the last part of its own package's path, so dropping the
+        # last part is right for plain modules and __init__ modules alike.
+        return (self.package, *self.module.split(".")[:-1])
+
+
+def to_package_imports(code: str, ctx: ImportContext) -> str:
+    """Make absolute imports of the own package in `code` relative to `ctx.module`."""
+    if ctx.package not in code or not _own_import(ctx.package).search(code):
+        return code
+    edits = _package_edits(code, ctx)
+    return _splice(code, [edit for edit in edits if edit[2] != code[edit[0] : edit[1]]])
+
+
+def to_notebook_imports(code: str, ctx: ImportContext, original: str | None = None) -> str:
+    """Make relative imports in `code` absolute again, as `original` wrote them if given."""
+    if not _RELATIVE.search(code):
+        return code
+    restorer = _Restorer.of(original, ctx)
+
+    def plan(spans: list[Span]) -> list[Edit] | None:
+        edits: list[Edit] = []
+        pending: list[Span] = []
+        used: Counter[str] = Counter()
+        i = 0
+        while i < len(spans):
+            restored = restorer.match(code, spans, i, used)
+            if restored is not None:
+                count, text = restored
+                edits.append((spans[i][0], spans[i + count - 1][1], text))
+                i += count
+                continue
+            if _RELATIVE.match(code, *spans[i]):
+                pending.append(spans[i])
+            i += 1
+        absolute = _rewrite_statements(code, pending, lambda node: _absolute_form(node, ctx))
+        return None if absolute is None else sorted(edits + absolute)
+
+    return _splice(code, _plan_edits(code, plan))
+
+
+@dataclass(frozen=True)
+class _Restorer:
+    """The notebook's own statements, keyed by their package form."""
+
+    originals: dict[str, tuple[str, ...]]
+    longest: int  # most statements one package form spans (a split import spans several)
+
+    @classmethod
+    def of(cls, original: str | None, ctx: ImportContext) -> _Restorer:
+        """Collect every statement of `original` that the export changes or keeps relative."""
+        found: dict[str, list[str]] = {}
+        if original is not None and (_RELATIVE.search(original) or ctx.package in original):
+            for start, end, key in _package_edits(original, ctx):
+                found.setdefault(key, []).append(original[start:end])
+        longest = max((key.count(";") + 1 for key in found), default=0)
+        return cls({key: tuple(texts) for key, texts in found.items()}, longest)
+
+    def match(
+        self, code: str, spans: list[Span], i: int, used: Counter[str]
+    ) -> tuple[int, str] | None:
+        """Return how many statements from `spans[i]` one original covers, and its text."""
+        for count in range(min(self.longest, len(spans) - i), 0, -1):
+            key = code[spans[i][0] : spans[i + count - 1][1]]
+            texts = self.originals.get(key)
+            if texts is not None:
+                used[key] += 1
+                return count, texts[min(used[key], len(texts)) - 1]
+        return None
+
+
+def _package_edits(code: str, ctx: ImportContext) -> list[Edit]:
+    """Plan the package form of each own-package import; relative ones map to themselves."""
+    own = _own_import(ctx.package)
+
+    def plan(spans: list[Span]) -> list[Edit] | None:
+        wanted = [span for span in spans if own.search(code, *span)]
+        edits = _rewrite_statements(code, wanted, lambda node: _relative_form(node, ctx))
+        if edits is None:
+            return None
+        kept = [(s, e, code[s:e]) for s, e in spans if _RELATIVE.match(code, s, e)]
+        return sorted(edits + kept)
+
+    return _plan_edits(code, plan)
+
+
+def _plan_edits(code: str, plan: Callable[[list[Span]], list[Edit] | None]) -> list[Edit]:
+    """Run `plan` on the scanned import statements, or on parsed ones if the scan misled."""
+    spans = _scan_imports(code)
+    edits = None if spans is None else plan(spans)
+    if edits is None:
+        edits = plan(_parse_imports(code))
+    if edits is None:
+        raise ValueError("the code's import statements cannot be parsed")
+    return edits
+
+
+def _splice(code: str, edits: list[Edit]) -> str:
+    """Return `code` with each (start, end) range replaced by its text; edits are sorted."""
+    pieces: list[str] = []
+    last = 0
+    for start, end, text in edits:
+        pieces += [code[last:start], text]
+        last = end
+    pieces.append(code[last:])
+    return "".join(pieces)
+
+
+# ---- locating import statements -----------------------------------------------------
+
+_RELATIVE = re.compile(r"(?<![\w.])from(?:\s|\\)*\.")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+# Strings, comments and backslash continuations are consumed whole so that text inside
+# them is never taken for a statement; `from`/`import` count only right after a line
+# break, `;` or `:` (a one-line `if x: import y`), where nothing but a statement can start.
+_TOKENS = re.compile(
+    r"""
+      (?:\A|[\r\n;:])[ \t\f]*(?:\\(?:\r\n|\r|\n)[ \t\f]*)*(?P<keyword>from|import)\b
+    | \\(?:\r\n|\r|\n)? | [^\#'"\\\r\n;:]+ | [\r\n;:] | \#[^\r\n]*
+    | '''(?:[^'\\]|\\(?:\r\n|.)|'(?!''))*''' | \"\"\"(?:[^"\\]|\\(?:\r\n|.)|"(?!""))*\"\"\"
+    | '(?:[^'\\\r\n]|\\(?:\r\n|.))*' | "(?:[^"\\\r\n]|\\(?:\r\n|.))*"
+    | (?P<unclosed>['"])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+# An import statement has no strings; its only brackets hold the names of a `from` import,
+# where comments may sit. It ends at a line break, `;` or a comment outside them.
+_EXTENT = re.compile(
+    r"""(?:[^\\\r\n;\#()'"]|\\(?:\r\n|\r|\n))* (?:\((?:[^()'"\#]|\#[^\r\n]*)*\))?""",
+    re.VERBOSE,
+)
+
+
+@cache
+def _own_import(package: str) -> re.Pattern[str]:
+    """Match text that any import the export rewrites must contain."""
+    name = re.escape(package)
+    dotted = rf"(?<![\w.]){name}(?:\s|\\)*\.(?:\s|\\)*\w+(?:(?:\s|\\)*\.(?:\s|\\)*\w+)*"
+    return re.compile(rf"(?<![\w.])from(?:\s|\\)+{name}(?!\w)|{dotted}(?:\s|\\)+as(?!\w)")
+
+
+def _scan_imports(code: str) -> list[Span] | None:
+    """Find import statements with a regular-expression scan; None if unsure."""
+    spans = []
+    for token in _TOKENS.finditer(code):
+        if token.lastgroup == "unclosed":
+            return None
+        if token.lastgroup == "keyword":
+            start = token.start("keyword")
+            extent = _EXTENT.match(code, start)
+            assert extent is not None  # the pattern can match the empty string
+            spans.append((start, start + len(extent.group().rstrip(" \t\f\\\r\n"))))
+    return spans
+
+
+def _parse_imports(code: str) -> list[Span]:
+    """Find import statements by parsing the whole code with ast."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError) as error:
+        raise ValueError(f"not valid Python: {error}") from error
+    nodes: list[ast.stmt] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        parent = stack.pop()
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(parent, field, ()):
+                (nodes if isinstance(child, (ast.Import, ast.ImportFrom)) else stack).append(child)
+    starts = [0] + [match.end() for match in _NEWLINE.finditer(code)] + [len(code)]
+
+    def offset(line: int, column: int) -> int:
+        # ast counts columns in UTF-8 bytes
+        text = code[starts[line - 1] : starts[line]]
+        return starts[line - 1] + len(text.encode()[:column].decode())
+
+    spans = [
+        (offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset))
+        for node in nodes
+        if node.end_lineno is not None and node.end_col_offset is not None
+    ]
+    return sorted(spans)
+
+
+# ---- rewriting one statement -----------------------------------------------------------
+
+
+def _rewrite_statements(code: str, spans: list[Span], change: Change) -> list[Edit] | None:
+    """Apply `change` to each import statement; None if a span holds no such statement."""
+    import libcst as cst
+
+    if not spans:
+        return []
+    try:
+        # One parse for all statements: each is complete in itself, so they can be lines.
+        module = cst.parse_module("\n".join(code[start:end] for start, end in spans))
+    except cst.ParserSyntaxError:
+        return None
+    if len(module.body) != len(spans):
+        return None
+    edits = []
+    for (start, end), line in zip(spans, module.body):
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        changed = change(line.body[0])
+        if changed is not None:
+            edits.append((start, end, "; ".join(module.code_for_node(n) for n in changed)))
+    return edits
+
+
+def _relative_form(
+    node: cst.BaseSmallStatement, ctx: ImportContext
+) -> list[cst.BaseSmallStatement] | None:
+    """Return the package form of an absolute import of the own package, else None."""
+    import libcst as cst
+
+    if isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None:
+        target = _dotted(node.module)
+        if target[0] != ctx.package:
+            return None
+        dots, rest = _relative_path(target, ctx.package_path)
+        return [node.with_changes(relative=_dots(dots), module=_name_node(rest))]
+    if not isinstance(node, cst.Import):
+        return None
+    parts: list[cst.BaseSmallStatement] = []
+    kept: list[cst.ImportAlias] = []
+    for alias in node.names:
+        target = _dotted(alias.name)
+        if alias.asname is None or len(target) < 2 or target[0] != ctx.package:
+            kept.append(alias)
+            continue
+        if kept:
+            parts.append(_import_of(node, kept))
+            kept = []
+        name = alias.with_changes(name=cst.Name(target[-1]), comma=cst.MaybeSentinel.DEFAULT)
+        dots, rest = _relative_path(target[:-1], ctx.package_path)
+        parts.append(
+            cst.ImportFrom(
+                module=_name_node(rest),
+                names=[name],
+                relative=_dots(dots),
+                whitespace_after_import=node.whitespace_after_import,
+            )
+        )
+    if not parts:
+        return None
+    return parts + ([_import_of(node, kept)] if kept else [])
+
+
+def _import_of(node: cst.Import, names: list[cst.ImportAlias]) -> cst.Import:
+    """Return `node` importing only `names`, without a comma after the last one."""
+    import libcst as cst
+
+    return node.with_changes(
+        names=[*names[:-1], names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+    )
+
+
+def _relative_path(target: tuple[str, ...], here: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    """Return the dots and the rest of the shortest relative path from package `here`."""
+    common = 0
+    while common < min(len(target), len(here)) and target[common] == here[common]:
+        common += 1
+    return len(here) - common + 1, target[common:]
+
+
+def _dots(count: int) -> list[cst.Dot]:
+    """Return `count` dots of a relative import."""
+    import libcst as cst
+
+    return [cst.Dot() for _ in range(count)]
+
+
+def _absolute_form(
+    node: cst.BaseSmallStatement, ctx: ImportContext
+) -> list[cst.BaseSmallStatement] | None:
+    """Return the notebook form of a relative import inside the package, else None."""
+    import libcst as cst
+
+    if not isinstance(node, cst.ImportFrom) or not node.relative:
+        return None
+    here = ctx.package_path
+    up = len(node.relative) - 1
+    if up >= len(here):
+        return None
+    target = here[: len(here) - up] + (_dotted(node.module) if node.module else ())
+    return [
+        node.with_changes(
+            relative=[],
+            module=_name_node(target),
+            # `from.core` and `.import` are valid; a name needs space on both sides
+            whitespace_after_from=_spaced(node.whitespace_after_from),
+            whitespace_before_import=_spaced(node.whitespace_before_import),
+        )
+    ]
+
+
+def _spaced(whitespace: cst.SimpleWhitespace) -> cst.SimpleWhitespace:
+    """Return `whitespace`, or one space where there is none."""
+    import libcst as cst
+
+    return whitespace if whitespace.value else cst.SimpleWhitespace(" ")
+
+
+def _dotted(name: cst.BaseExpression) -> tuple[str, ...]:
+    """Return the parts of a dotted name such as `acme . core`."""
+    import libcst as cst
+
+    if isinstance(name, cst.Attribute):
+        return (*_dotted(name.value), name.attr.value)
+    assert isinstance(name, cst.Name)  # libcst allows nothing else in an import
+    return (name.value,)
+
+
+def _name_node(parts: tuple[str, ...]) -> cst.Attribute | cst.Name | None:
+    """Build the libcst node of a dotted name; None for no parts."""
+    import libcst as cst
+
+    node: cst.Attribute | cst.Name | None = None
+    for part in parts:
+        node = cst.Name(part) if node is None else cst.Attribute(value=node, attr=cst.Name(part))
+    return node

@@ -1,0 +1,580 @@
+"""``nb2pkg sync``: carry edits made in generated modules back into their notebook cells.
+
+    project, plan = load_project(...), make_plan(...)
+    outcomes = [decide(block) for every block of every generated module]   # pure
+    outcomes += removed_blocks(...)                                         # via the manifest
+    refuse on conflicts (nothing written) unless --prefer says who wins
+    new_texts = apply_outcomes(notebooks, outcomes)                         # in memory
+    write each changed notebook atomically, re-checking it did not change meanwhile
+
+It is a three-way merge without timestamps: the base of a block is the hash in its marker.
+Module block ≠ base ⇒ edited in the module; the cell's fresh export ≠ base ⇒ edited in the
+notebook; both, with different results ⇒ conflict. Formatting-only differences (after
+reversing the import rewrite) are not edits.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import CellError, Location, Nb2pkgError, SyncConflict, raise_all
+from .export import apply_changes as apply_export
+from .export import export_project, options_for
+from .fsio import write_text_atomic
+from .imports import ImportContext, to_notebook_imports
+from .markers import Block, Marker, block_digest, parse_manifest, split_blocks
+from .notebook import Cell, Notebook, dumps_notebook, parse_notebook, set_source
+from .plan import Chunk, ExportPlan, ModulePlan, make_plan
+from .project import Project, load_project
+from .render import ExportOptions, export_chunk, is_generated, render_module
+from .report import Diagnostic
+
+PREFER_CHOICES = ("module", "notebook")
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One outcome of sync for one cell.
+
+    ``kind``: edit, add, remove, conflict. ``before`` is the cell's code in the notebook,
+    ``after`` the module's version in notebook form.
+    """
+
+    kind: str
+    notebook: str
+    cell_id: str | None
+    cell_index: int | None
+    module: str  # module file, project-relative
+    line: int  # line of the block's marker in the module
+    before: str
+    after: str
+    reason: str = ""
+    anchor: str | None = None  # for "add": the cell id the new cell goes after
+    directive: str = "#| export"
+
+    def where(self) -> Location:
+        """Return the cell's location (or the module's, for a new cell)."""
+        if self.cell_id is None:
+            return Location(self.module, line=self.line)
+        return Location(self.notebook, self.cell_index, self.cell_id)
+
+    def diff(self) -> str:
+        """Return a unified diff from the notebook's version to the module's."""
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            fromfile=f"{self.notebook} (notebook)",
+            tofile=f"{self.module} (module)",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What sync found and did."""
+
+    changes: tuple[CellChange, ...]
+    notes: tuple[Diagnostic, ...]
+    written: tuple[Path, ...]
+    dry_run: bool
+    root: Path = field(default=Path("."))
+    modules: tuple[Path, ...] = ()  # files the follow-up export rewrote (or would)
+
+    def summary(self) -> str:
+        """Return the one-line summary the CLI prints."""
+        counts = {kind: sum(c.kind == kind for c in self.changes) for kind in ("edit", "add", "remove")}
+        if not any(counts.values()):
+            return "nothing to sync: the modules and the notebooks agree"
+        notebooks = len({c.notebook for c in self.changes if c.kind != "conflict"})
+        verb = "synced" if not self.dry_run else "would sync"
+        return (
+            f"{verb} {counts['edit']} edited, {counts['add']} added and {counts['remove']} removed "
+            f"cells into {notebooks} notebooks; {len(self.modules)} modules re-exported"
+        )
+
+
+def sync_project(
+    path: Path | None = None, *, prefer: str | None = None, dry_run: bool = False
+) -> SyncResult:
+    """Sync every generated module of the project at *path* back into its notebooks."""
+    if prefer not in (None, *PREFER_CHOICES):
+        raise Nb2pkgError(f"--prefer must be one of {', '.join(PREFER_CHOICES)}, not {prefer!r}")
+    project = load_project(path)
+    config = project.config
+    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    merger = _Merger(project, plan, options_for(project), prefer)
+    for module_path in generated_modules(config.lib_dir):
+        merger.sync_module(module_path)
+    raise_all(merger.problems)
+    conflicts = [c for c in merger.changes if c.kind == "conflict"]
+    if conflicts:
+        raise SyncConflict(_conflict_report(conflicts))
+    texts = apply_changes(project, merger.changes)
+    # Export the merged notebooks before writing anything: new blocks get their real
+    # markers and every hash its new base, so a second sync is a no-op; and a merge that
+    # would not export is refused while nothing is written yet.
+    merged = _merged_project(project, texts)
+    export = export_project(project=merged, dry_run=True)
+    written: list[Path] = []
+    if not dry_run:
+        for notebook, text in texts:
+            write_text_atomic(notebook.path, text, root=config.root, expect=notebook.digest)
+            written.append(notebook.path)
+        apply_export(export.changes, config.root)
+    return SyncResult(
+        tuple(merger.changes), tuple(merger.notes), tuple(written), dry_run, config.root,
+        tuple(c.path for c in export.changes if c.action not in ("keep", "ids")),
+    )
+
+
+def _merged_project(project: Project, texts: list[tuple[Notebook, str]]) -> Project:
+    """Return *project* with the notebooks replaced by their merged texts."""
+    merged = {nb.relpath: parse_notebook(text.encode("utf-8"), nb.path, nb.relpath) for nb, text in texts}
+    notebooks = tuple(merged.get(nb.relpath, nb) for nb in project.notebooks)
+    return replace(project, notebooks=notebooks)
+
+
+def generated_modules(lib_dir: Path) -> list[Path]:
+    """Return the modules under *lib_dir* that nb2pkg or nbdev generated, sorted."""
+    if not lib_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(lib_dir.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if is_generated(text) and "\n# %%" in text:
+            found.append(path)
+    return found
+
+
+def module_name(lib_dir: Path, path: Path) -> str:
+    """Return the dotted module name of *path* inside the package ("sub/inner.py" → "sub.inner")."""
+    return ".".join(path.relative_to(lib_dir).with_suffix("").parts)
+
+
+class _Merger:
+    """Decide, block by block, what goes back into which cell."""
+
+    def __init__(
+        self, project: Project, plan: ExportPlan, options: ExportOptions, prefer: str | None
+    ) -> None:
+        self.project = project
+        self.plan = plan
+        self.options = options
+        self.prefer = prefer
+        self.changes: list[CellChange] = []
+        self.notes: list[Diagnostic] = []
+        self.problems: list[Nb2pkgError] = []
+
+    def sync_module(self, path: Path) -> None:
+        config = self.project.config
+        relpath = config.relative(path)
+        text = path.read_text(encoding="utf-8")
+        head, blocks = split_blocks(text)
+        name = module_name(config.lib_dir, path)
+        module = self.plan.module(name)
+        chunks = {(c.notebook, c.cell_id): c for c in module.chunks} if module else {}
+        seen: set[tuple[str, str]] = set()
+        anchor: tuple[str, str] | None = None
+        order: dict[str, int] = {}
+        for block in blocks:
+            marker = block.marker
+            if marker.kind == "auto":
+                continue
+            if not self._parses(block, relpath):
+                continue
+            if marker.kind == "new":
+                self._add(block, relpath, name, module, anchor)
+                continue
+            unchanged = marker.digest is not None and block_digest(block.code) == marker.digest
+            target = self._resolve(marker, path, relpath, report=not unchanged)
+            if target is None:
+                continue
+            notebook, cell = target
+            key = (notebook.relpath, cell.id if cell else marker.cell_id or "")
+            seen.add(key)
+            if cell is not None:
+                self._check_order(notebook, cell, order, relpath, marker)
+                anchor = (notebook.relpath, cell.id)
+            self._decide(block, relpath, name, notebook, cell, chunks.get(key), anchor)
+        if module is not None:
+            self._removed(head, seen, chunks, relpath, name)
+            self._note_head_edits(head, module, relpath)
+
+    def _parses(self, block: Block, relpath: str) -> bool:
+        try:
+            ast.parse(block.code)
+        except (SyntaxError, ValueError) as exc:
+            line = block.marker.line + (getattr(exc, "lineno", None) or 1)
+            self.problems.append(
+                CellError(
+                    f"the block has a syntax error ({getattr(exc, 'msg', exc)}); fix it in the "
+                    "module before syncing",
+                    Location(relpath, line=line),
+                )
+            )
+            return False
+        return True
+
+    def _resolve(
+        self, marker: Marker, path: Path, relpath: str, report: bool
+    ) -> tuple[Notebook, Cell | None] | None:
+        """Find the notebook and cell a marker names; report markers that name nothing.
+
+        A block that was not edited may name a notebook that is gone: export removes it.
+        """
+        config = self.project.config
+        written = marker.notebook or ""
+        if marker.kind == "nbdev":
+            written = config.relative(Path(os.path.normpath(path.parent / written)))
+        notebook = self.project.notebook(written)
+        if notebook is None:
+            if not report:
+                return None
+            self.problems.append(
+                Nb2pkgError(
+                    f'the marker names the notebook "{marker.notebook}", which does not exist; '
+                    "fix the marker, or delete the block and run `nb2pkg export`",
+                    Location(relpath, line=marker.line),
+                )
+            )
+            return None
+        if marker.cell_id is not None:
+            return notebook, notebook.cell_by_id(marker.cell_id)
+        index = marker.cell_index
+        if index is None or not 0 <= index < len(notebook.cells):
+            self.problems.append(
+                Nb2pkgError(
+                    f"the marker names cell {index} of {notebook.relpath}, which has "
+                    f"{len(notebook.cells)} cells",
+                    Location(relpath, line=marker.line),
+                )
+            )
+            return None
+        return notebook, notebook.cells[index]
+
+    def _check_order(
+        self, notebook: Notebook, cell: Cell, order: dict[str, int], relpath: str, marker: Marker
+    ) -> None:
+        last = order.get(notebook.relpath, -1)
+        if cell.index < last:
+            self.problems.append(
+                Nb2pkgError(
+                    f"blocks of {notebook.relpath} are in another order than their cells "
+                    f"(cell {cell.index}, id {cell.id}, comes after cell {last}); sync does not "
+                    "move cells: restore the order of the blocks, or move the cells in the notebook",
+                    Location(relpath, line=marker.line),
+                )
+            )
+        order[notebook.relpath] = max(last, cell.index)
+
+    def _decide(
+        self,
+        block: Block,
+        relpath: str,
+        module: str,
+        notebook: Notebook,
+        cell: Cell | None,
+        chunk: Chunk | None,
+        anchor: tuple[str, str] | None,
+    ) -> None:
+        base = block.marker.digest
+        if base is not None and block_digest(block.code) == base:
+            return  # not edited in the module: export brings any notebook edit across
+        fresh = export_chunk(chunk, self.plan.package, module, self.options) if chunk else None
+        if fresh is not None and same_code(block.code, fresh.code):
+            return  # both sides agree (or differ only in formatting)
+        notebook_edited = fresh is None or base is None or fresh.digest != base
+        before = cell.body if cell else ""
+        after = self._notebook_form(block.code, module, cell)
+        kind = "edit" if cell is not None else "add"
+        if notebook_edited:
+            if self.prefer == "notebook":
+                return
+            if self.prefer != "module":
+                self.changes.append(
+                    CellChange(
+                        "conflict", notebook.relpath, block.marker.cell_id,
+                        cell.index if cell else None, relpath, block.marker.line, before, after,
+                        _conflict_reason(cell, chunk, base),
+                    )
+                )
+                return
+        if cell is None:
+            previous = anchor[1] if anchor and anchor[0] == notebook.relpath else None
+            self.changes.append(
+                CellChange("add", notebook.relpath, None, None, relpath, block.marker.line, "", after,
+                           "recreated from the module", previous, self._directive(notebook, module))
+            )
+            return
+        self.changes.append(
+            CellChange(kind, notebook.relpath, cell.id, cell.index, relpath, block.marker.line, before, after)
+        )
+
+    def _notebook_form(self, code: str, module: str, cell: Cell | None) -> str:
+        """Return module code as the notebook writes it: absolute imports, hoisted lines back."""
+        original = cell.body if cell else None
+        body = to_notebook_imports(code, ImportContext(self.plan.package, module), original)
+        if cell is not None:
+            body = _restore_lines(body, cell.body)
+        return body
+
+    def _add(
+        self,
+        block: Block,
+        relpath: str,
+        module_name_: str,
+        module: ModulePlan | None,
+        anchor: tuple[str, str] | None,
+    ) -> None:
+        """A block with a bare marker becomes a new cell after the previous block's cell."""
+        if anchor is None:
+            owner = module.notebooks[0] if module and module.notebooks else None
+            notebook = self.project.notebook(block.marker.notebook or owner or "")
+            if notebook is None:
+                self.problems.append(
+                    Nb2pkgError(
+                        "a new block before any other block must name its notebook: "
+                        "`# %% nbs/NAME.ipynb`",
+                        Location(relpath, line=block.marker.line),
+                    )
+                )
+                return
+            anchor_id = _default_exp_cell(notebook)
+        else:
+            notebook = self.project.notebook(anchor[0])
+            anchor_id = anchor[1]
+            assert notebook is not None
+        after = to_notebook_imports(block.code, ImportContext(self.plan.package, module_name_))
+        self.changes.append(
+            CellChange("add", notebook.relpath, None, None, relpath, block.marker.line, "", after,
+                       "new block", anchor_id, self._directive(notebook, module_name_))
+        )
+
+    def _directive(self, notebook: Notebook, module: str) -> str:
+        declared = next(
+            (m.name for m in self.plan.modules if notebook.relpath in m.notebooks[:1]), None
+        )
+        return "#| export" if declared == module else f"#| export {module}"
+
+    def _removed(
+        self,
+        head: str,
+        seen: set[tuple[str, str]],
+        chunks: dict[tuple[str, str], Chunk],
+        relpath: str,
+        module: str,
+    ) -> None:
+        """Cells the manifest lists but no block names any more were deleted in the module."""
+        for key, base in parse_manifest(head).items():
+            chunk = chunks.get(key)
+            if key in seen or chunk is None:
+                continue
+            fresh = export_chunk(chunk, self.plan.package, module, self.options)
+            change = CellChange(
+                "remove", chunk.notebook, chunk.cell_id, chunk.cell_index, relpath, 0, chunk.code, ""
+            )
+            if fresh.digest == base or self.prefer == "module":
+                self.changes.append(change)
+            elif self.prefer != "notebook":
+                self.changes.append(
+                    CellChange(
+                        "conflict", chunk.notebook, chunk.cell_id, chunk.cell_index, relpath, 0,
+                        chunk.code, "", "the block was deleted in the module, but the cell was "
+                        "edited in the notebook",
+                    )
+                )
+
+    def _note_head_edits(self, head: str, module: ModulePlan, relpath: str) -> None:
+        fresh_head, _ = split_blocks(render_module(module, []).text)
+        if _strip_generated(head) != _strip_generated(fresh_head):
+            self.notes.append(
+                Diagnostic(
+                    "NB701", "note",
+                    "edits above the first block (docstring, header, __all__) are not synced: "
+                    "export regenerates them; __all__ follows the exported names",
+                    Location(relpath),
+                )
+            )
+
+
+def _strip_generated(head: str) -> str:
+    """Drop what export recomputes from block contents (manifest, __all__) before comparing."""
+    lines = [
+        line for line in head.splitlines()
+        if not line.startswith(("# nb2pkg cells: ", "__all__", "    \"", "]", "from __future__"))
+    ]
+    return "\n".join(lines).strip()
+
+
+def _conflict_reason(cell: Cell | None, chunk: Chunk | None, base: str | None) -> str:
+    if cell is None:
+        return "edited in the module, but the cell was deleted from the notebook"
+    if chunk is None:
+        return "edited in the module, but the cell is no longer exported to this module"
+    if base is None:
+        return "the module (written by nbdev, no base hash) and the notebook differ"
+    return "edited both in the module and in the notebook"
+
+
+def _default_exp_cell(notebook: Notebook) -> str | None:
+    for cell in notebook.cells:
+        if any(d.name == "default_exp" for d in cell.directives):
+            return cell.id
+    return None
+
+
+def _restore_lines(body: str, original: str) -> str:
+    """Put back the lines export takes out of a cell: `from __future__` imports, IPython lines."""
+    from .cellcode import ipython_lines
+
+    kept = [
+        line for line in original.splitlines(keepends=True)
+        if line.startswith("from __future__ import") and line not in body
+    ]
+    magic_numbers = set(ipython_lines(original)) if _has_ipython(original) else set()
+    kept += [
+        line for n, line in enumerate(original.splitlines(keepends=True), 1)
+        if n in magic_numbers and line not in body
+    ]
+    kept = [line if line.endswith("\n") else line + "\n" for line in kept]
+    return "".join(kept) + body
+
+
+def _has_ipython(code: str) -> bool:
+    from .cellcode import parse_code
+
+    issue = parse_code(code)[1]
+    return issue is not None and issue.kind == "ipython"
+
+
+def same_code(left: str, right: str) -> bool:
+    """Tell whether two blocks are the same code, ignoring formatting (black decides)."""
+    if left.strip() == right.strip():
+        return True
+    from .formatting import format_code
+
+    try:
+        return format_code(left) == format_code(right)
+    except Exception:  # black's errors have no stable type; unparsable means "different"
+        return False
+
+
+def _conflict_report(conflicts: list[CellChange]) -> str:
+    parts = [f"{len(conflicts)} cells changed on both sides; nothing was written."]
+    for change in conflicts:
+        parts.append(f"{change.where()}: {change.reason} (block at {change.module}, line {change.line})")
+        diff = change.diff()
+        if diff:
+            parts.append(diff.rstrip("\n"))
+    parts.append(
+        "Resolve with `nb2pkg sync --prefer module` (the module's version wins) or "
+        "`--prefer notebook` (the notebook's version wins; then run `nb2pkg export`)."
+    )
+    return "\n".join(parts)
+
+
+def apply_changes(project: Project, changes: Iterable[CellChange]) -> list[tuple[Notebook, str]]:
+    """Return the new text of every notebook that *changes* touch (nothing is written here)."""
+    by_notebook: dict[str, list[CellChange]] = {}
+    for change in changes:
+        if change.kind in ("edit", "add", "remove"):
+            by_notebook.setdefault(change.notebook, []).append(change)
+    results = []
+    for relpath, notebook_changes in sorted(by_notebook.items()):
+        notebook = project.notebook(relpath)
+        assert notebook is not None
+        raw = copy.deepcopy(notebook.raw)
+        if _apply_to_raw(notebook, raw, notebook_changes):
+            original = notebook.path.read_bytes()
+            results.append((notebook, dumps_notebook(raw, like=original)))
+    return results
+
+
+def _apply_to_raw(notebook: Notebook, raw: dict[str, Any], changes: list[CellChange]) -> bool:
+    cells: list[dict[str, Any]] = raw["cells"]
+    changed = False
+    for change in changes:
+        if change.kind != "edit":
+            continue
+        entry = _entry(cells, change.cell_id)
+        cell = notebook.cell_by_id(change.cell_id or "")
+        if entry is None or cell is None:
+            continue
+        source = _join(cell.header, _match_ending(change.after, cell.body))
+        if source != cell.source:
+            set_source(entry, source)
+            changed = True
+    taken = {str(c.get("id")) for c in cells}
+    inserted_after: dict[str | None, str | None] = {}
+    for change in changes:
+        if change.kind != "add":
+            continue
+        anchor = inserted_after.get(change.anchor, change.anchor)
+        new = _new_cell(notebook.relpath, change, taken)
+        position = _position(cells, anchor)
+        cells.insert(position, new)
+        inserted_after[change.anchor] = new["id"]
+        changed = True
+    for change in changes:
+        if change.kind == "remove":
+            entry = _entry(cells, change.cell_id)
+            if entry is not None:
+                cells.remove(entry)
+                changed = True
+    return changed
+
+
+def _entry(cells: list[dict[str, Any]], cell_id: str | None) -> dict[str, Any] | None:
+    return next((c for c in cells if c.get("id") == cell_id), None)
+
+
+def _position(cells: list[dict[str, Any]], anchor: str | None) -> int:
+    for index, cell in enumerate(cells):
+        if cell.get("id") == anchor:
+            return index + 1
+    return len(cells)
+
+
+def _new_cell(relpath: str, change: CellChange, taken: set[str]) -> dict[str, Any]:
+    basis = f"{relpath}\0{change.anchor}\0{change.after}"
+    salt = 0
+    while True:
+        cell_id = hashlib.sha1(f"{basis}\0{salt}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        if cell_id not in taken:
+            break
+        salt += 1
+    taken.add(cell_id)
+    source = _join(change.directive + "\n", change.after.rstrip("\n"))
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": cell_id,
+        "metadata": {},
+        "outputs": [],
+        "source": source.splitlines(keepends=True),
+    }
+
+
+def _join(header: str, body: str) -> str:
+    if header and body and not header.endswith("\n"):
+        header += "\n"
+    return header + body
+
+
+def _match_ending(new: str, old: str) -> str:
+    """Keep the cell's habit of ending (or not) with a newline, so unchanged cells stay put."""
+    stripped = new.rstrip("\n")
+    return stripped + "\n" if old.endswith("\n") else stripped
