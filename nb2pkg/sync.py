@@ -92,6 +92,8 @@ class SyncResult:
         """Return the one-line summary the CLI prints."""
         counts = {kind: sum(c.kind == kind for c in self.changes) for kind in ("edit", "add", "remove")}
         if not any(counts.values()):
+            if self.modules:
+                return f"kept the notebooks' versions; {len(self.modules)} modules re-exported"
             return "nothing to sync: the modules and the notebooks agree"
         notebooks = len({c.notebook for c in self.changes if c.kind != "conflict"})
         verb = "synced" if not self.dry_run else "would sync"
@@ -121,6 +123,8 @@ def sync_project(
     # Export the merged notebooks before writing anything: new blocks get their real
     # markers and every hash its new base, so a second sync is a no-op; and a merge that
     # would not export is refused while nothing is written yet.
+    if not texts and not merger.overruled:
+        return SyncResult(tuple(merger.changes), tuple(merger.notes), (), dry_run, config.root)
     merged = _merged_project(project, texts)
     export = export_project(project=merged, dry_run=True)
     written: list[Path] = []
@@ -177,6 +181,7 @@ class _Merger:
         self.changes: list[CellChange] = []
         self.notes: list[Diagnostic] = []
         self.problems: list[Nb2pkgError] = []
+        self.overruled = 0  # module edits dropped by --prefer notebook: export restores them
 
     def sync_module(self, path: Path) -> None:
         config = self.project.config
@@ -187,6 +192,7 @@ class _Merger:
         module = self.plan.module(name)
         chunks = {(c.notebook, c.cell_id): c for c in module.chunks} if module else {}
         seen: set[tuple[str, str]] = set()
+        unknown: set[str] = set()  # notebooks with a block naming a cell that is not there
         anchor: tuple[str, str] | None = None
         order: dict[str, int] = {}
         for block in blocks:
@@ -208,9 +214,11 @@ class _Merger:
             if cell is not None:
                 self._check_order(notebook, cell, order, relpath, marker)
                 anchor = (notebook.relpath, cell.id)
+            else:
+                unknown.add(notebook.relpath)
             self._decide(block, relpath, name, notebook, cell, chunks.get(key), anchor)
         if module is not None:
-            self._removed(head, seen, chunks, relpath, name)
+            self._removed(head, seen, chunks, relpath, name, unknown)
             self._note_head_edits(head, module, relpath)
 
     def _parses(self, block: Block, relpath: str) -> bool:
@@ -302,6 +310,7 @@ class _Merger:
         kind = "edit" if cell is not None else "add"
         if notebook_edited:
             if self.prefer == "notebook":
+                self.overruled += 1
                 return
             if self.prefer != "module":
                 self.changes.append(
@@ -376,11 +385,27 @@ class _Merger:
         chunks: dict[tuple[str, str], Chunk],
         relpath: str,
         module: str,
+        unknown: set[str],
     ) -> None:
-        """Cells the manifest lists but no block names any more were deleted in the module."""
+        """Cells the manifest lists but no block names any more were deleted in the module.
+
+        Where a block names a cell the notebook does not have, a marker was probably edited
+        by hand: no cell of that notebook is deleted on the manifest's word alone.
+        """
         for key, base in parse_manifest(head).items():
             chunk = chunks.get(key)
             if key in seen or chunk is None:
+                continue
+            if key[0] in unknown:
+                self.notes.append(
+                    Diagnostic(
+                        "NB702", "note",
+                        f"the block of cell {chunk.cell_index} (id {chunk.cell_id}) is missing, "
+                        "but another block names a cell that does not exist: the cell is kept; "
+                        "delete it in the notebook if that was meant",
+                        Location(relpath),
+                    )
+                )
                 continue
             fresh = export_chunk(chunk, self.plan.package, module, self.options)
             change = CellChange(
@@ -388,7 +413,9 @@ class _Merger:
             )
             if fresh.digest == base or self.prefer == "module":
                 self.changes.append(change)
-            elif self.prefer != "notebook":
+            elif self.prefer == "notebook":
+                self.overruled += 1
+            else:
                 self.changes.append(
                     CellChange(
                         "conflict", chunk.notebook, chunk.cell_id, chunk.cell_index, relpath, 0,
