@@ -165,6 +165,13 @@ def export_project(
     return result
 
 
+def up_to_date(config: Config) -> bool:
+    """Tell whether notebooks, configuration and package are exactly as the last export left them."""
+    stamp = ExportStamp(config.root, config.lib_dir)
+    fingerprint = _fingerprint(stamp, config, None)
+    return fingerprint is not None and stamp.load(fingerprint) is not None
+
+
 def _fingerprint(stamp: ExportStamp, config: Config, drop_magics: bool | None) -> str | None:
     if not config.notebooks_dir.is_dir():
         return None

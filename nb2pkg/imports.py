@@ -20,29 +20,28 @@ Decisions:
   itself, comes back in that form.
 - Relative imports reaching above the top-level package are left alone.
 
-Only import statements are parsed with libcst: a regular-expression scan over the code
-finds statement starts outside strings and comments, which is much cheaper than parsing
-a large cell. When the scan is unsure (an unclosed quote, or a located text that is not
-one import statement) the cell is parsed with ``ast`` instead, which also raises
-``ValueError`` for code that is not valid Python. Valid code whose imports need no
-rewriting is not parsed at all, so it is not checked either.
+For speed, code is never parsed whole unless needed. A regular-expression scan finds the
+import statements outside strings and comments; plain one-line forms are rewritten by
+pattern and the rest with libcst. When the scan is unsure (an unclosed quote, or a found
+text that is not one import statement) the code is parsed with ``ast`` instead, which
+raises ``ValueError`` if it is not valid Python. Callers check syntax first: a syntax
+error away from the rewritten imports may go unnoticed.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import libcst as cst
 
-Span = tuple[int, int]
-Edit = tuple[int, int, str]
-Change = Callable[["cst.BaseSmallStatement"], "Sequence[cst.BaseSmallStatement] | None"]
+Span = tuple[int, int]  # where one import statement is in the code
+Edit = tuple[int, int, str]  # a span and the text that replaces it
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class ImportContext:
 
     @property
     def package_path(self) -> tuple[str, ...]:
-        """Return the package that contains the module, e.g. ("acme", "sub") for "sub.inner"."""
+        """Return the package that holds the module, e.g. ("acme", "sub") for "sub.inner"."""
         # An __init__ module is the last part of its own package's path, so dropping the
         # last part is right for plain modules and __init__ modules alike.
         return (self.package, *self.module.split(".")[:-1])
@@ -62,7 +61,7 @@ class ImportContext:
 
 def to_package_imports(code: str, ctx: ImportContext) -> str:
     """Make absolute imports of the own package in `code` relative to `ctx.module`."""
-    if ctx.package not in code or not _own_import(ctx.package).search(code):
+    if ctx.package not in code or not _patterns(ctx.package).own.search(code):
         return code
     edits = _package_edits(code, ctx)
     return _splice(code, [edit for edit in edits if edit[2] != code[edit[0] : edit[1]]])
@@ -80,16 +79,15 @@ def to_notebook_imports(code: str, ctx: ImportContext, original: str | None = No
         used: Counter[str] = Counter()
         i = 0
         while i < len(spans):
-            restored = restorer.match(code, spans, i, used)
-            if restored is not None:
-                count, text = restored
+            count, text = restorer.match(code, spans, i, used)
+            if count:
                 edits.append((spans[i][0], spans[i + count - 1][1], text))
                 i += count
                 continue
             if _RELATIVE.match(code, *spans[i]):
                 pending.append(spans[i])
             i += 1
-        absolute = _rewrite_statements(code, pending, lambda node: _absolute_form(node, ctx))
+        absolute = _rewrite_statements(code, pending, ctx, _TO_NOTEBOOK)
         return None if absolute is None else sorted(edits + absolute)
 
     return _splice(code, _plan_edits(code, plan))
@@ -106,36 +104,32 @@ class _Restorer:
     def of(cls, original: str | None, ctx: ImportContext) -> _Restorer:
         """Collect every statement of `original` that the export changes or keeps relative."""
         found: dict[str, list[str]] = {}
-        if original is not None and (_RELATIVE.search(original) or ctx.package in original):
+        if original is not None and (ctx.package in original or _RELATIVE.search(original)):
             for start, end, key in _package_edits(original, ctx):
                 found.setdefault(key, []).append(original[start:end])
         longest = max((key.count(";") + 1 for key in found), default=0)
         return cls({key: tuple(texts) for key, texts in found.items()}, longest)
 
-    def match(
-        self, code: str, spans: list[Span], i: int, used: Counter[str]
-    ) -> tuple[int, str] | None:
-        """Return how many statements from `spans[i]` one original covers, and its text."""
+    def match(self, code: str, spans: list[Span], i: int, used: Counter[str]) -> tuple[int, str]:
+        """Return how many statements from `spans[i]` an original replaces, and its text."""
         for count in range(min(self.longest, len(spans) - i), 0, -1):
             key = code[spans[i][0] : spans[i + count - 1][1]]
             texts = self.originals.get(key)
             if texts is not None:
                 used[key] += 1
                 return count, texts[min(used[key], len(texts)) - 1]
-        return None
+        return 0, ""
 
 
 def _package_edits(code: str, ctx: ImportContext) -> list[Edit]:
     """Plan the package form of each own-package import; relative ones map to themselves."""
-    own = _own_import(ctx.package)
+    own = _patterns(ctx.package).own
 
     def plan(spans: list[Span]) -> list[Edit] | None:
         wanted = [span for span in spans if own.search(code, *span)]
-        edits = _rewrite_statements(code, wanted, lambda node: _relative_form(node, ctx))
-        if edits is None:
-            return None
+        edits = _rewrite_statements(code, wanted, ctx, _TO_PACKAGE)
         kept = [(s, e, code[s:e]) for s, e in spans if _RELATIVE.match(code, s, e)]
-        return sorted(edits + kept)
+        return None if edits is None else sorted(edits + kept)
 
     return _plan_edits(code, plan)
 
@@ -152,7 +146,7 @@ def _plan_edits(code: str, plan: Callable[[list[Span]], list[Edit] | None]) -> l
 
 
 def _splice(code: str, edits: list[Edit]) -> str:
-    """Return `code` with each (start, end) range replaced by its text; edits are sorted."""
+    """Return `code` with each span replaced by its text; `edits` are in order."""
     pieces: list[str] = []
     last = 0
     for start, end, text in edits:
@@ -162,7 +156,7 @@ def _splice(code: str, edits: list[Edit]) -> str:
     return "".join(pieces)
 
 
-# ---- locating import statements -----------------------------------------------------
+# ---- finding import statements --------------------------------------------------------
 
 _RELATIVE = re.compile(r"(?<![\w.])from(?:\s|\\)*\.")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -181,18 +175,7 @@ _TOKENS = re.compile(
 )
 # An import statement has no strings; its only brackets hold the names of a `from` import,
 # where comments may sit. It ends at a line break, `;` or a comment outside them.
-_EXTENT = re.compile(
-    r"""(?:[^\\\r\n;\#()'"]|\\(?:\r\n|\r|\n))* (?:\((?:[^()'"\#]|\#[^\r\n]*)*\))?""",
-    re.VERBOSE,
-)
-
-
-@cache
-def _own_import(package: str) -> re.Pattern[str]:
-    """Match text that any import the export rewrites must contain."""
-    name = re.escape(package)
-    dotted = rf"(?<![\w.]){name}(?:\s|\\)*\.(?:\s|\\)*\w+(?:(?:\s|\\)*\.(?:\s|\\)*\w+)*"
-    return re.compile(rf"(?<![\w.])from(?:\s|\\)+{name}(?!\w)|{dotted}(?:\s|\\)+as(?!\w)")
+_EXTENT = re.compile(r"(?:[^\\\r\n;#()'\"]|\\(?:\r\n|\r|\n))*(?:\((?:[^()'\"#]|#[^\r\n]*)*\))?")
 
 
 def _scan_imports(code: str) -> list[Span] | None:
@@ -204,7 +187,7 @@ def _scan_imports(code: str) -> list[Span] | None:
         if token.lastgroup == "keyword":
             start = token.start("keyword")
             extent = _EXTENT.match(code, start)
-            assert extent is not None  # the pattern can match the empty string
+            assert extent is not None  # the pattern matches the empty string too
             spans.append((start, start + len(extent.group().rstrip(" \t\f\\\r\n"))))
     return spans
 
@@ -231,38 +214,105 @@ def _parse_imports(code: str) -> list[Span]:
         text = code[starts[line - 1] : starts[line]]
         return starts[line - 1] + len(text.encode()[:column].decode())
 
-    spans = [
+    return sorted(
         (offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset))
         for node in nodes
         if node.end_lineno is not None and node.end_col_offset is not None
-    ]
-    return sorted(spans)
+    )
 
 
-# ---- rewriting one statement -----------------------------------------------------------
+# ---- rewriting statements ---------------------------------------------------------------
 
 
-def _rewrite_statements(code: str, spans: list[Span], change: Change) -> list[Edit] | None:
-    """Apply `change` to each import statement; None if a span holds no such statement."""
+class _Direction(NamedTuple):
+    """One way of rewriting: by pattern for plain one-line forms, with libcst for any form."""
+
+    quick: Callable[[str, ImportContext], str | None]
+    full: Callable[[cst.BaseSmallStatement, ImportContext], list[cst.BaseSmallStatement] | None]
+
+
+def _rewrite_statements(
+    code: str, spans: list[Span], ctx: ImportContext, direction: _Direction
+) -> list[Edit] | None:
+    """Plan new text for the statements in `spans`; None if one is not an import statement."""
+    edits: list[Edit] = []
+    slow: list[Span] = []
+    for start, end in spans:
+        text = direction.quick(code[start:end], ctx)
+        if text is None:
+            slow.append((start, end))
+        elif text != code[start:end]:
+            edits.append((start, end, text))
+    if not slow:
+        return edits
     import libcst as cst
 
-    if not spans:
-        return []
     try:
         # One parse for all statements: each is complete in itself, so they can be lines.
-        module = cst.parse_module("\n".join(code[start:end] for start, end in spans))
+        module = cst.parse_module("\n".join(code[start:end] for start, end in slow))
     except cst.ParserSyntaxError:
         return None
-    if len(module.body) != len(spans):
+    if len(module.body) != len(slow):
         return None
-    edits = []
-    for (start, end), line in zip(spans, module.body):
+    for (start, end), line in zip(slow, module.body):
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return None
-        changed = change(line.body[0])
+        changed = direction.full(line.body[0], ctx)
         if changed is not None:
             edits.append((start, end, "; ".join(module.code_for_node(n) for n in changed)))
-    return edits
+    return sorted(edits)
+
+
+_NAMES = r"(?:\*|\w+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*\w+(?:[ \t]+as[ \t]+\w+)?)*)"
+_PLAIN_RELATIVE = re.compile(
+    rf"from(?P<gap>[ \t]+)(?P<dots>\.+)(?P<module>\w+(?:\.\w+)*)?(?P<rest>[ \t]+import[ \t]+{_NAMES})"
+)
+
+
+class _Patterns(NamedTuple):
+    """Patterns for imports of one package."""
+
+    own: re.Pattern[str]  # text that every import the export rewrites contains
+    plain_from: re.Pattern[str]  # from acme.core import x, y as z
+    plain_import: re.Pattern[str]  # import acme.core as c
+
+
+@cache
+def _patterns(package: str) -> _Patterns:
+    """Compile the patterns for imports of `package`."""
+    name = re.escape(package)
+    dotted = rf"(?<![\w.]){name}(?:\s|\\)*\.(?:\s|\\)*\w+(?:(?:\s|\\)*\.(?:\s|\\)*\w+)*"
+    return _Patterns(
+        re.compile(rf"(?<![\w.])from(?:\s|\\)+{name}(?!\w)|{dotted}(?:\s|\\)+as(?!\w)"),
+        re.compile(
+            rf"from(?P<gap>[ \t]+)(?P<module>{name}(?:\.\w+)*)(?P<rest>[ \t]+import[ \t]+{_NAMES})"
+        ),
+        re.compile(
+            rf"import(?P<gap>[ \t]+)(?P<module>{name}(?:\.\w+)+)(?P<rest>[ \t]+as[ \t]+\w+)"
+        ),
+    )
+
+
+def _quick_relative(text: str, ctx: ImportContext) -> str | None:
+    """Return the package form of a plain one-line import; None for other forms."""
+    patterns = _patterns(ctx.package)
+    if found := patterns.plain_from.fullmatch(text):
+        dots, rest = _relative_path(tuple(found["module"].split(".")), ctx.package_path)
+        return f"from{found['gap']}{'.' * dots}{'.'.join(rest)}{found['rest']}"
+    if found := patterns.plain_import.fullmatch(text):
+        *parent, last = found["module"].split(".")
+        dots, rest = _relative_path(tuple(parent), ctx.package_path)
+        return f"from {'.' * dots}{'.'.join(rest)} import{found['gap']}{last}{found['rest']}"
+    return None
+
+
+def _quick_absolute(text: str, ctx: ImportContext) -> str | None:
+    """Return the notebook form of a plain one-line relative import; None for other forms."""
+    if not (found := _PLAIN_RELATIVE.fullmatch(text)):
+        return None
+    module = tuple(found["module"].split(".")) if found["module"] else ()
+    target = _absolute_path(len(found["dots"]), module, ctx.package_path)
+    return text if target is None else f"from{found['gap']}{'.'.join(target)}{found['rest']}"
 
 
 def _relative_form(
@@ -276,7 +326,7 @@ def _relative_form(
         if target[0] != ctx.package:
             return None
         dots, rest = _relative_path(target, ctx.package_path)
-        return [node.with_changes(relative=_dots(dots), module=_name_node(rest))]
+        return [node.with_changes(relative=[cst.Dot()] * dots, module=_name_node(rest))]
     if not isinstance(node, cst.Import):
         return None
     parts: list[cst.BaseSmallStatement] = []
@@ -287,45 +337,27 @@ def _relative_form(
             kept.append(alias)
             continue
         if kept:
-            parts.append(_import_of(node, kept))
+            parts.append(_import_only(node, kept))
             kept = []
-        name = alias.with_changes(name=cst.Name(target[-1]), comma=cst.MaybeSentinel.DEFAULT)
         dots, rest = _relative_path(target[:-1], ctx.package_path)
+        name = alias.with_changes(name=cst.Name(target[-1]), comma=cst.MaybeSentinel.DEFAULT)
         parts.append(
             cst.ImportFrom(
                 module=_name_node(rest),
                 names=[name],
-                relative=_dots(dots),
+                relative=[cst.Dot()] * dots,
                 whitespace_after_import=node.whitespace_after_import,
             )
         )
-    if not parts:
-        return None
-    return parts + ([_import_of(node, kept)] if kept else [])
+    return parts + ([_import_only(node, kept)] if kept else []) if parts else None
 
 
-def _import_of(node: cst.Import, names: list[cst.ImportAlias]) -> cst.Import:
-    """Return `node` importing only `names`, without a comma after the last one."""
+def _import_only(node: cst.Import, names: list[cst.ImportAlias]) -> cst.Import:
+    """Return `node` importing only `names`, with no comma after the last one."""
     import libcst as cst
 
-    return node.with_changes(
-        names=[*names[:-1], names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-    )
-
-
-def _relative_path(target: tuple[str, ...], here: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
-    """Return the dots and the rest of the shortest relative path from package `here`."""
-    common = 0
-    while common < min(len(target), len(here)) and target[common] == here[common]:
-        common += 1
-    return len(here) - common + 1, target[common:]
-
-
-def _dots(count: int) -> list[cst.Dot]:
-    """Return `count` dots of a relative import."""
-    import libcst as cst
-
-    return [cst.Dot() for _ in range(count)]
+    last = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return node.with_changes(names=[*names[:-1], last])
 
 
 def _absolute_form(
@@ -336,27 +368,42 @@ def _absolute_form(
 
     if not isinstance(node, cst.ImportFrom) or not node.relative:
         return None
-    here = ctx.package_path
-    up = len(node.relative) - 1
-    if up >= len(here):
+    module = _dotted(node.module) if node.module else ()
+    target = _absolute_path(len(node.relative), module, ctx.package_path)
+    if target is None:
         return None
-    target = here[: len(here) - up] + (_dotted(node.module) if node.module else ())
+    # `from.core` and `from .import x` are valid, but a name needs space on both sides
+    after_from, before_import = node.whitespace_after_from, node.whitespace_before_import
     return [
         node.with_changes(
             relative=[],
             module=_name_node(target),
-            # `from.core` and `.import` are valid; a name needs space on both sides
-            whitespace_after_from=_spaced(node.whitespace_after_from),
-            whitespace_before_import=_spaced(node.whitespace_before_import),
+            whitespace_after_from=after_from if after_from.value else cst.SimpleWhitespace(" "),
+            whitespace_before_import=(
+                before_import if before_import.value else cst.SimpleWhitespace(" ")
+            ),
         )
     ]
 
 
-def _spaced(whitespace: cst.SimpleWhitespace) -> cst.SimpleWhitespace:
-    """Return `whitespace`, or one space where there is none."""
-    import libcst as cst
+_TO_PACKAGE = _Direction(_quick_relative, _relative_form)
+_TO_NOTEBOOK = _Direction(_quick_absolute, _absolute_form)
 
-    return whitespace if whitespace.value else cst.SimpleWhitespace(" ")
+
+def _relative_path(target: tuple[str, ...], here: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    """Return the dots and the names of the shortest way from package `here` to `target`."""
+    common = 0
+    while common < min(len(target), len(here)) and target[common] == here[common]:
+        common += 1
+    return len(here) - common + 1, target[common:]
+
+
+def _absolute_path(
+    dots: int, names: tuple[str, ...], here: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """Resolve `dots` and `names` against package `here`; None above the top-level package."""
+    up = dots - 1
+    return None if up >= len(here) else here[: len(here) - up] + names
 
 
 def _dotted(name: cst.BaseExpression) -> tuple[str, ...]:

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .config import load_config
 from .errors import CellError, Location, Nb2pkgError, SyncConflict, raise_all
 from .export import apply_changes as apply_export
-from .export import export_project, options_for
+from .export import export_project, options_for, up_to_date
 from .fsio import write_text_atomic
 from .imports import ImportContext, to_notebook_imports
 from .markers import Block, Marker, block_digest, parse_manifest, split_blocks
@@ -109,11 +110,14 @@ def sync_project(
     """Sync every generated module of the project at *path* back into its notebooks."""
     if prefer not in (None, *PREFER_CHOICES):
         raise Nb2pkgError(f"--prefer must be one of {', '.join(PREFER_CHOICES)}, not {prefer!r}")
-    project = load_project(path)
-    config = project.config
+    config = load_config(path)
+    if up_to_date(config):  # nothing changed since the last export: nothing to merge
+        return SyncResult((), (), (), dry_run, config.root)
+    modules = generated_modules(config.lib_dir)
+    project = load_project(config=config)
     plan = make_plan(config.package, config.lib_dir, project.notebooks)
     merger = _Merger(project, plan, options_for(project), prefer)
-    for module_path in generated_modules(config.lib_dir):
+    for module_path in modules:
         merger.sync_module(module_path)
     raise_all(merger.problems)
     conflicts = [c for c in merger.changes if c.kind == "conflict"]
@@ -199,13 +203,13 @@ class _Merger:
             marker = block.marker
             if marker.kind == "auto":
                 continue
-            if not self._parses(block, relpath):
+            edited = marker.digest is None or block_digest(block.code) != marker.digest
+            if edited and not self._parses(block, relpath):
                 continue
             if marker.kind == "new":
                 self._add(block, relpath, name, module, anchor)
                 continue
-            unchanged = marker.digest is not None and block_digest(block.code) == marker.digest
-            target = self._resolve(marker, path, relpath, report=not unchanged)
+            target = self._resolve(marker, path, relpath, report=edited)
             if target is None:
                 continue
             notebook, cell = target
