@@ -127,7 +127,10 @@ def _bound_names(node: ast.stmt) -> list[str]:
         return [node.name]
     if isinstance(node, ast.Assign):
         return [name for target in node.targets for name in _target_names(target)]
-    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+    if isinstance(node, ast.AnnAssign):
+        # A bare annotation (`x: int`) binds nothing; in __all__ it would break `import *`.
+        return _target_names(node.target) if node.value is not None else []
+    if isinstance(node, ast.AugAssign):
         return _target_names(node.target)
     return []
 

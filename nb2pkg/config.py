@@ -289,12 +289,16 @@ def _from_nbdev3(root: Path, data: Mapping[str, Any], tool: Any) -> Config:
 
 def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
     where = "settings.ini"
-    parser = configparser.ConfigParser(interpolation=None)
+    # nbdev's settings.ini uses configparser's %(name)s interpolation (lib_name = %(repo)s).
+    parser = configparser.ConfigParser()
     try:
         parser.read_string((root / where).read_text(encoding="utf-8"))
     except (configparser.Error, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot be parsed: {exc}".replace("\n", " "), Location(where)) from None
-    section = parser["DEFAULT"]
+    try:
+        section = dict(parser["DEFAULT"])
+    except configparser.Error as exc:
+        raise ConfigError(f"cannot be read: {exc}".replace("\n", " "), Location(where)) from None
     lib_name = section.get("lib_name")
     if not lib_name:
         raise ConfigError("[DEFAULT] needs lib_name (the package's name)", Location(where))
@@ -312,7 +316,7 @@ def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
         notebooks_dir=_inside(root, section.get("nbs_path", "nbs"), where, "nbs_path"),
         recursive=_truthy(section.get("recursive", "True")),
         requires_python=f">={min_python}" if min_python else None,
-        raw={"settings": dict(section)},
+        raw={"settings": section},
     )
 
 

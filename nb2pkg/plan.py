@@ -209,7 +209,7 @@ _HEADING = re.compile(r"^\s*#\s+(?P<title>.+?)\s*#*\s*$")
 
 
 def _title(notebook: Notebook) -> str | None:
-    """Return the notebook's first markdown title and ``> summary``, as one line."""
+    """Return the notebook's ``> summary`` (as nbdev does), else its first markdown title."""
     for cell in notebook.cells:
         if cell.kind != "markdown" or not cell.source.strip():
             continue
@@ -217,11 +217,10 @@ def _title(notebook: Notebook) -> str | None:
         heading = _HEADING.match(lines[0])
         if not heading:
             return None
-        summary = next(
-            (line.lstrip("> ").strip() for line in lines[1:] if line.lstrip().startswith(">")), ""
+        summary = " ".join(
+            line.lstrip().lstrip(">").strip() for line in lines[1:] if line.lstrip().startswith(">")
         )
-        title = heading["title"].strip()
-        return f"{title}: {summary}" if summary else title
+        return summary or heading["title"].strip()
     return None
 
 

@@ -233,7 +233,7 @@ def test_reordered_blocks_are_refused(project: Path) -> None:
 
 
 def test_header_edits_are_reported_as_ignored(project: Path) -> None:
-    edit(project, "core.py", '"""Core: Greeting people."""', '"""Something else."""')
+    edit(project, "core.py", '"""Greeting people."""', '"""Something else."""')
     result = run_cli("sync", "--path", project)
     assert result.returncode == 0
     assert "edits above the first block" in result.stderr

@@ -17,7 +17,7 @@ NAMES_CASES = [
     ("[d, *e] = [1, 2, 3]", ["d", "e"]),
     ("x = y = 2", ["x", "y"]),
     ("n: int = 3", ["n"]),
-    ("m: int", ["m"]),
+    ("m: int", []),  # a bare annotation binds nothing
     ("total += 1", ["total"]),
     ("_private = 1\ndef _helper(): pass", []),
     ("if True:\n    p = 1\nelse:\n    q = 2", ["p", "q"]),

@@ -81,7 +81,7 @@ def test_title_from_first_markdown_cell() -> None:
     nb = make_notebook([("markdown", "# Core\n\n> Greeting people"), "#| default_exp core"])
     parsed = parse_notebook(nbformat.writes(nb).encode(), Path("/project/nbs/c.ipynb"), "nbs/c.ipynb")
     plan = make_plan("acme", LIB, [parsed])
-    assert plan.module("core").title == "Core: Greeting people"  # type: ignore[union-attr]
+    assert plan.module("core").title == "Greeting people"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
