@@ -193,7 +193,9 @@ def sync(
 
 @app.command()
 def new(
-    name: Annotated[str, typer.Argument(help="The folder to create; its name is the project's name.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The folder to create; its name is the project's name.")
+    ],
     description: Annotated[
         str | None, typer.Option("--description", "-d", help="One line describing the project.")
     ] = None,
