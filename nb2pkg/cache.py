@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,15 @@ _FILE = "cache/blocks.json"
 _FORMAT = 1
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash nb2pkg's own source: a changed nb2pkg renders differently, whatever its version."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class BlockCache:
     """A map from a chunk's full description to its rendered block."""
 
@@ -33,7 +43,7 @@ class BlockCache:
         self.root = root
         self.path = root / CACHE_DIR / _FILE
         self._salt = json.dumps(
-            [_FORMAT, __version__, sys.version_info[:2], package, options.drop_magics,
+            [_FORMAT, code_fingerprint(), sys.version_info[:2], package, options.drop_magics,
              options.format, sorted(options.black.items())],
             default=str,
         )
@@ -120,7 +130,7 @@ class ExportStamp:
     def fingerprint(self, config_file: Path, notebooks: list[Path], options: str) -> str:
         """Hash everything an export reads: configuration, notebooks, package files."""
         digest = hashlib.sha256()
-        digest.update(f"{_FORMAT}\0{__version__}\0{sys.version_info[:2]}\0{options}\0".encode())
+        digest.update(f"{_FORMAT}\0{code_fingerprint()}\0{sys.version_info[:2]}\0{options}\0".encode())
         files = [config_file, *notebooks]
         if self.lib_dir.is_dir():
             files += sorted(p for p in self.lib_dir.rglob("*.py") if "__pycache__" not in p.parts)

@@ -99,6 +99,13 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(INTERNAL_ERROR) from None
 
 
+def _library(module: str) -> Any:
+    """Import one of nb2pkg's modules when a command runs (start-up stays fast)."""
+    from importlib import import_module
+
+    return import_module(f"nb2pkg.{module}")
+
+
 def _error_text(exc: Nb2pkgError) -> str:
     from .errors import ProblemsFound
 
@@ -130,6 +137,12 @@ def export(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check", help="Write modules even if their code would raise NameError (NB101)."
+        ),
+    ] = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -139,9 +152,11 @@ def export(
     only the files whose text changed. Modules generated earlier whose cells are gone are
     removed; hand-written files are never touched. Nothing is written if anything is wrong.
     """
-    from .export import export_project
-
-    result = _run(lambda: export_project(path, drop_magics=drop_magics, dry_run=dry_run))
+    result = _run(
+        lambda: _library("export").export_project(
+            path, drop_magics=drop_magics, dry_run=dry_run, check=not no_check
+        )
+    )
     _show_warnings(result.warnings, quiet)
     if verbose and not quiet:
         root = result.root
@@ -178,9 +193,7 @@ def sync(
     sides is a conflict: nothing is written, exit 1, until --prefer says who wins. Run
     `nb2pkg export` afterwards to refresh the modules' markers.
     """
-    from .sync import sync_project
-
-    result = _run(lambda: sync_project(path, prefer=prefer, dry_run=dry_run))
+    result = _run(lambda: _library("sync").sync_project(path, prefer=prefer, dry_run=dry_run))
     _show_warnings(result.notes, quiet)
     if (dry_run or verbose) and not quiet:
         for change in result.changes:
@@ -189,6 +202,45 @@ def sync(
                 typer.echo(change.diff(), nl=False)
     if not quiet:
         typer.echo(result.summary())
+
+
+@app.command()
+def check(
+    path: PathOption = None,
+    ci: Annotated[
+        bool,
+        typer.Option(
+            "--ci",
+            help="Also fail if `export` would change a file, a module holds edits not yet "
+            "synced, or `build` would change the pyproject's dependencies.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool | None,
+        typer.Option("--strict/--no-strict", help="Fail on warnings too.", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="Output: text, json, or github (Actions annotations)."),
+    ] = "text",
+    quiet: QuietOption = False,
+) -> None:
+    """Find hidden state and broken exports, statically, before they ship.
+
+    Names exported code uses but never defines (NB101), exported names redefined by later
+    unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
+    (NB4xx), IPython syntax in exported cells (NB5xx), import cycles and duplicate names
+    (NB6xx). Exit 1 if an error (or, with --strict, a warning) is found. Never runs code.
+    """
+    if fmt not in ("text", "json", "github"):
+        raise typer.BadParameter("choose one of text, json, github", param_hint="--format")
+    result = _run(lambda: _library("check").check_project(path, ci=ci, strict=strict))
+    output = _run(lambda: _library("check").render(result, fmt))
+    if output and not (quiet and fmt == "text" and not result.exit_code):
+        typer.echo(output)
+    if fmt == "text" and not quiet:
+        typer.echo(result.summary())
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -207,10 +259,8 @@ def new(
     nbs/00_core.ipynb, a README, .gitignore, .gitattributes, a pre-commit configuration and
     a CI workflow. Next: `nb2pkg export --path NAME`.
     """
-    from .scaffold import new_project
-
     target = Path(name)
-    files = _run(lambda: new_project(target, description=description))
+    files = _run(lambda: _library("scaffold").new_project(target, description=description))
     if not quiet:
         typer.echo(f"created {target} with {len(files)} files; next: nb2pkg export --path {target}")
 

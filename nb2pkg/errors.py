@@ -11,6 +11,7 @@ is a bug in nb2pkg. The CLI maps the family to exit codes in one place (``cli.ma
     ├── DependencyError         an import that cannot be resolved to a distribution
     ├── BuildError              the wheel or sdist could not be built
     ├── SyncConflict            both sides of a block changed; exit 1
+    ├── CheckFailed             exported code would fail at import or call time; exit 1
     └── ProblemsFound           several located problems, reported together
 
 Each error carries *where* as a ``Location`` (file, cell index and id, line, column) and
@@ -87,6 +88,12 @@ class BuildError(Nb2pkgError):
 
 class SyncConflict(Nb2pkgError):
     """A block changed both in its module and in its notebook."""
+
+    exit_code = 1
+
+
+class CheckFailed(Nb2pkgError):
+    """Exported code would fail at import or call time (found by the checks before writing)."""
 
     exit_code = 1
 

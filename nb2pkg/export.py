@@ -18,7 +18,7 @@ from typing import Any
 
 from .cache import BlockCache, ExportStamp
 from .config import Config, load_config
-from .errors import Location, Nb2pkgError, PlanError, raise_all
+from .errors import CheckFailed, Location, Nb2pkgError, PlanError, raise_all
 from .fsio import remove_file, write_text_atomic
 from .notebook import find_notebooks, notebook_with_ids
 from .plan import ExportPlan, make_plan
@@ -120,11 +120,13 @@ def export_project(
     project: Project | None = None,
     drop_magics: bool | None = None,
     dry_run: bool = False,
+    check: bool = True,
 ) -> ExportResult:
     """Export the project at *path*; write nothing if anything is wrong, or on a dry run.
 
     Without a ready *project*, an export whose inputs and outputs are exactly as the last
-    one left them is recognised from its stamp and returns at once.
+    one left them is recognised from its stamp and returns at once. With *check*, modules
+    whose code would raise NameError (check NB101) are refused before anything is written.
     """
     stamp = fingerprint = None
     if project is None:
@@ -140,6 +142,8 @@ def export_project(
     options = options_for(project, drop_magics)
     cache = BlockCache(config.root, config.package, options)
     modules, warnings = render_modules(plan, options, cache)
+    if check:
+        _refuse_broken_modules(project, modules)
     changes = plan_changes(project, plan, modules)
     warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
     result = ExportResult(
@@ -163,6 +167,18 @@ def export_project(
             if after is not None:
                 stamp.save(after, _record(result))
     return result
+
+
+def _refuse_broken_modules(project: Project, modules: list[RenderedModule]) -> None:
+    from .check import blocking_errors
+
+    errors = blocking_errors(project, modules)
+    if errors:
+        listing = "\n".join(str(e) for e in errors)
+        raise CheckFailed(
+            f"{len(errors)} names in exported code are defined nowhere in their module; nothing "
+            f"was written (pass --no-check to export anyway):\n{listing}"
+        )
 
 
 def up_to_date(config: Config) -> bool:

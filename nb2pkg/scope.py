@@ -1,34 +1,29 @@
 """Find the names a generated module uses but never defines.
 
 A notebook runs every cell in one namespace, so an exported cell can lean on a name that
-only an unexported cell defined. The generated module then raises ``NameError`` at import
-or call time. ``analyse_module`` finds such names statically, in one module's source.
+only an unexported cell defined; the generated module then raises ``NameError`` at import
+or call time. ``analyse_module`` finds such names statically in one module's source.
 
-The compiler's own symbol tables (``symtable``) decide what each name refers to, because
-they apply every scoping rule (class bodies, comprehensions, ``global``, ``nonlocal``,
-closures) exactly as the interpreter does; ``ast`` supplies positions and execution order.
-The analysis runs in two passes:
+The compiler's symbol tables (``symtable``) say what each name refers to, since they apply
+every scoping rule (class bodies, comprehensions, ``global``, ``nonlocal``, closures) as the
+interpreter does; ``ast`` gives positions and execution order. Two passes:
 
-1. *Import time*: module statements, class bodies, decorators, defaults, evaluated
+1. Import time: module statements, class bodies, decorators, defaults, evaluated
    annotations and comprehensions run top to bottom, so a name must be bound before its
    use. Function and lambda bodies are set aside.
-2. *Call time*: the bodies set aside may use any name the module binds anywhere (and has
-   not unconditionally deleted). A body whose symbol tables mention only known names is
-   not walked at all, which keeps large modules fast.
+2. Call time: those bodies may use any name the module binds anywhere (and does not delete
+   unconditionally). A body whose symbol tables mention only known names is not walked.
 
-Decisions:
-
-- Conditional bindings (``if``, ``try``, loops, ``with``, ``match``) count as bindings.
-- A star import that ``star_names`` cannot resolve is *blind*: it is listed in
-  ``ScopeReport.blind_star_imports``, and the names it might provide are still reported,
-  with ``maybe_from_star=True``, so callers can downgrade them to warnings.
-- Annotations are checked only where they are evaluated eagerly: module and class level
-  annotations and function signatures, and never under ``from __future__ import
-  annotations``. String annotations are never checked. Python 3.14 defers annotations,
-  but every earlier supported Python does not, so eager annotations are reported.
-- Uses inside a ``try`` body whose handler names ``NameError`` are deliberate probes
-  (``try: __IPYTHON__ except NameError: ...``) and are not reported.
-- Names reached only through strings (``globals()["x"]``, ``exec``) are invisible.
+Decisions: conditional bindings (``if``, ``try``, loops, ``with``, ``match``) count, but
+not those under ``if TYPE_CHECKING:``, which never runs. Generator expressions count as
+import-time code, since they are nearly always consumed at once. A star import that
+``star_names`` cannot resolve is *blind*: it is listed in ``blind_star_imports`` and names
+it might provide are still reported, flagged ``maybe_from_star`` so callers can downgrade
+them. Annotations are checked where every Python before 3.14 evaluates them eagerly
+(module and class level, signatures), never under ``from __future__ import annotations``,
+and string annotations never. Uses in a ``try`` body whose handler names ``NameError`` are
+deliberate probes and not reported. Names reached only through strings (``globals()["x"]``,
+``exec``) are invisible.
 """
 
 from __future__ import annotations
@@ -40,28 +35,16 @@ import re
 import symtable
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 StarNames = Callable[[str, int], frozenset[str] | None]
 Table = symtable.SymbolTable
+_Capture = ast.MatchAs | ast.MatchStar | ast.MatchMapping
 
 #: Names every module namespace has, besides builtins (``__path__`` only in packages).
-MODULE_DUNDERS = frozenset(
-    {
-        "__name__",
-        "__file__",
-        "__doc__",
-        "__spec__",
-        "__loader__",
-        "__package__",
-        "__path__",
-        "__builtins__",
-        "__annotations__",
-        "__cached__",
-    }
-)
+_DUNDERS = "__name__ __doc__ __file__ __spec__ __loader__ __package__ __path__ __cached__"
+MODULE_DUNDERS = frozenset([*_DUNDERS.split(), "__builtins__", "__annotations__"])
 _CLASS_DUNDERS = frozenset({"__module__", "__qualname__"})
 _ALWAYS = frozenset(dir(builtins)) | MODULE_DUNDERS
 _COMPREHENSIONS: dict[type[ast.AST], str] = {
@@ -72,7 +55,7 @@ _COMPREHENSIONS: dict[type[ast.AST], str] = {
 }
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS)
 # Cheap gate for the costly scan of every symbol table: no `global`, nothing to find.
-_GLOBAL_STATEMENT = re.compile(r"\bglobal\s+[^\W\d]")
+_GLOBAL_STATEMENT = re.compile(r"global\s+[^\W\d]")
 
 
 @dataclass(frozen=True)
@@ -112,8 +95,13 @@ def analyse_module(
     binds, or None when unknown. ``extra_defined`` names count as bound everywhere.
     Raises ``SyntaxError`` when the source does not compile.
     """
-    with _gc_paused():  # the syntax tree dies by reference counting before collection resumes
+    collecting = gc.isenabled()
+    gc.disable()  # the collector would rescan the growing syntax tree again and again
+    try:  # the tree is freed by reference counting before collection resumes
         return _analyse(source, star_names, extra_defined)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _analyse(source: str, star_names: StarNames, extra_defined: frozenset[str]) -> ScopeReport:
@@ -140,7 +128,7 @@ class _Walker:
         self.always = always
         self.star_names = star_names
         self.evaluates_annotations = True
-        self.tables = _ChildTables()
+        self.children: dict[int, defaultdict[tuple[str, int], deque[Table]]] = {}
         self.bound: set[str] = set()  # bound at this point of the import-time pass
         self.ever_bound: set[str] = set()
         self.blind: list[tuple[str, int]] = []
@@ -173,12 +161,17 @@ class _Walker:
                     self.visit(node, table)
 
     def visit(self, node: ast.AST, table: Table) -> None:
-        """Dispatch on the node's type; nodes without a handler just pass through."""
-        handler = self.handlers.get(type(node))
-        if handler is not None:
-            handler(node, table)
-        else:
-            self.visit_each(ast.iter_child_nodes(node), table)
+        """Dispatch on each node's type; nodes without a handler just pass through."""
+        # An explicit stack, in source order: long call chains or `a + b + ...` sums nest
+        # deeper than Python's recursion limit allows.
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            handler = self.handlers.get(type(current))
+            if handler is not None:
+                handler(current, table)
+            else:
+                stack.extend(reversed(list(ast.iter_child_nodes(current))))
 
     def visit_each(self, nodes: Iterable[ast.AST | None], table: Table) -> None:
         """Visit each node in order, skipping absent optional fields."""
@@ -205,11 +198,23 @@ class _Walker:
         if not self.at_import:
             return  # call-time bindings are either local or came through `global`
         if table is not self.module:
+            if table.get_type() == "class" and name not in self.always:
+                return  # cheap exit: `global` names are in `always`, class attributes not
             symbol = _lookup(table, name)
             if symbol is None or not symbol.is_declared_global():
                 return
         self.bound.add(name)
         self.ever_bound.add(name)
+
+    def child(self, parent: Table, name: str, line: int) -> Table | None:
+        """Return the next unclaimed table the compiler made for ``name`` at ``line``."""
+        queues = self.children.get(parent.get_id())
+        if queues is None:
+            queues = self.children[parent.get_id()] = defaultdict(deque)
+            for table in _scopes_below(parent):
+                queues[(table.get_name(), table.get_lineno())].append(table)
+        queue = queues.get((name, line))
+        return queue.popleft() if queue else None
 
     def body(self, nodes: list[Any], table: Table | None) -> None:
         """Set a function body aside while importing; walk it at call time."""
@@ -232,7 +237,7 @@ class _Walker:
 
     def visit_Lambda(self, node: ast.Lambda, table: Table) -> None:
         self.visit_each([*node.args.defaults, *node.args.kw_defaults], table)
-        self.body([node.body], self.tables.child(table, "lambda", node.lineno))
+        self.body([node.body], self.child(table, "lambda", node.lineno))
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, table: Table) -> None:
         # Same order as the compiler's symbol table pass, so child tables line up.
@@ -240,14 +245,12 @@ class _Walker:
         if self.evaluates_annotations:
             self.visit_each(_signature_annotations(node), table)
         self.visit_each(node.decorator_list, table)
-        self.body(node.body, self.tables.child(table, node.name, node.lineno))
+        self.body(node.body, self.child(table, node.name, node.lineno))
         self.bind(node.name, table)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef, table: Table) -> None:
         self.visit_each([*node.bases, *node.keywords, *node.decorator_list], table)
-        child = self.tables.child(table, node.name, node.lineno)
+        child = self.child(table, node.name, node.lineno)
         if child is not None:
             self.visit_each(node.body, child)  # a class body runs when its statement does
         self.bind(node.name, table)
@@ -255,7 +258,7 @@ class _Walker:
     def visit_ListComp(self, node: Any, table: Table) -> None:
         first, *rest = node.generators
         self.visit(first.iter, table)  # the outermost iterable runs in the enclosing scope
-        child = self.tables.child(table, _COMPREHENSIONS[type(node)], node.lineno)
+        child = self.child(table, _COMPREHENSIONS[type(node)], node.lineno)
         if child is None:
             return
         self.visit_each([first.target, *first.ifs], child)
@@ -263,8 +266,6 @@ class _Walker:
             self.visit_each([generator.target, generator.iter, *generator.ifs], child)
         parts = [node.value, node.key] if isinstance(node, ast.DictComp) else [node.elt]
         self.visit_each(parts, child)
-
-    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
 
     def visit_Import(self, node: ast.Import, table: Table) -> None:
         for alias in node.names:
@@ -288,14 +289,12 @@ class _Walker:
         self.visit_each(node.targets, table)
 
     def visit_AugAssign(self, node: ast.AugAssign, table: Table) -> None:
-        target = node.target
-        if isinstance(target, ast.Name):
-            self.use(target, table)  # `x += 1` reads x first
+        if isinstance(node.target, ast.Name):  # `x += 1` reads x before binding it
+            self.use(node.target, table)
+            self.visit(node.value, table)
+            self.bind(node.target.id, table)
         else:
-            self.visit(target, table)
-        self.visit(node.value, table)
-        if isinstance(target, ast.Name):
-            self.bind(target.id, table)
+            self.visit_each([node.target, node.value], table)
 
     def visit_AnnAssign(self, node: ast.AnnAssign, table: Table) -> None:
         # Only module and class level annotations run; those in function bodies never do.
@@ -307,16 +306,19 @@ class _Walker:
             self.visit(node.target, table)  # `a.b: int` evaluates `a`; `x: int` binds nothing
 
     def visit_For(self, node: ast.For | ast.AsyncFor | ast.While, table: Table) -> None:
+        if not isinstance(node, ast.While):
+            self.visit(node.iter, table)  # evaluated once, before the first iteration
         if self.at_import and table is self.module:
             # A later iteration may use what an earlier one bound.
             self.bound.update(_bound_in([*node.body, *node.orelse]))
-        if isinstance(node, ast.While):
-            self.visit(node.test, table)
-        else:
-            self.visit_each([node.iter, node.target], table)
+        self.visit(node.test if isinstance(node, ast.While) else node.target, table)
         self.visit_each([*node.body, *node.orelse], table)
 
-    visit_AsyncFor = visit_While = visit_For
+    def visit_If(self, node: ast.If, table: Table) -> None:
+        self.visit(node.test, table)
+        if not _is_type_checking(node.test):  # such a block never runs
+            self.visit_each(node.body, table)
+        self.visit_each(node.orelse, table)
 
     def visit_Try(self, node: ast.Try, table: Table) -> None:
         guarded = any(_catches_name_error(handler.type) for handler in node.handlers)
@@ -326,13 +328,13 @@ class _Walker:
         self.visit_each([*node.handlers, *node.orelse, *node.finalbody], table)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler, table: Table) -> None:
+        name = node.name or ""
+        fresh = name not in self.bound
         self.visit_each([node.type], table)
-        name = node.name
-        fresh = name is not None and name not in self.bound
-        if name is not None:
+        if name:
             self.bind(name, table)
         self.visit_each(node.body, table)
-        if name is not None and fresh and table is self.module and self.at_import:
+        if name and fresh and table is self.module and self.at_import:
             self.bound.discard(name)  # Python deletes the name when the handler ends
 
     def visit_Delete(self, node: ast.Delete, table: Table) -> None:
@@ -340,33 +342,16 @@ class _Walker:
         if self.at_import and node is self.top:  # only unconditional deletes unbind
             self.bound.difference_update(t.id for t in node.targets if isinstance(t, ast.Name))
 
-    def visit_MatchAs(
-        self, node: ast.MatchAs | ast.MatchStar | ast.MatchMapping, table: Table
-    ) -> None:
+    def visit_MatchAs(self, node: _Capture, table: Table) -> None:
         self.visit_each(ast.iter_child_nodes(node), table)
         name = node.rest if isinstance(node, ast.MatchMapping) else node.name
         if name is not None:
             self.bind(name, table)
 
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+    visit_AsyncFor = visit_While = visit_For
     visit_MatchStar = visit_MatchMapping = visit_MatchAs
-
-
-class _ChildTables:
-    """Hand out the symbol table the compiler made for each scope node, in creation order."""
-
-    def __init__(self) -> None:
-        self._queues: dict[int, dict[tuple[str, int], deque[Table]]] = {}
-
-    def child(self, parent: Table, name: str, line: int) -> Table | None:
-        """Return the next unclaimed child of ``parent`` made for ``name`` at ``line``."""
-        queues = self._queues.get(parent.get_id())
-        if queues is None:
-            grouped: defaultdict[tuple[str, int], deque[Table]] = defaultdict(deque)
-            for table in _scopes_below(parent):
-                grouped[(table.get_name(), table.get_lineno())].append(table)
-            queues = self._queues[parent.get_id()] = dict(grouped)
-        queue = queues.get((name, line))
-        return queue.popleft() if queue else None
 
 
 def _scopes_below(table: Table) -> Iterator[Table]:
@@ -447,6 +432,12 @@ def _signature_annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iter
         yield node.returns
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    """Tell whether an ``if`` test is ``TYPE_CHECKING`` (bare or as an attribute)."""
+    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
+    return name == "TYPE_CHECKING"
+
+
 def _catches_name_error(kind: ast.expr | None) -> bool:
     """Tell whether an ``except`` clause names ``NameError``."""
     if isinstance(kind, ast.Tuple):
@@ -455,13 +446,9 @@ def _catches_name_error(kind: ast.expr | None) -> bool:
 
 
 def _has_future_annotations(tree: ast.Module) -> bool:
-    """Tell whether the module postpones evaluation of annotations."""
-    return any(
-        isinstance(node, ast.ImportFrom)
-        and node.module == "__future__"
-        and any(alias.name == "annotations" for alias in node.names)
-        for node in tree.body
-    )
+    """Tell whether the module postpones the evaluation of annotations."""
+    futures = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    return any(alias.name == "annotations" for node in futures for alias in node.names)
 
 
 def _located(uses: list[UndefinedName], source: str) -> tuple[UndefinedName, ...]:
@@ -473,15 +460,3 @@ def _located(uses: list[UndefinedName], source: str) -> tuple[UndefinedName, ...
         prefix = text.encode("utf-8")[: found.column].decode("utf-8", "replace")
         located.append(replace(found, column=len(prefix) + 1))
     return tuple(sorted(located, key=lambda found: (found.line, found.column, found.name)))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cycle collector, which rescans the growing syntax tree over and over."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -1,0 +1,271 @@
+"""``nb2pkg check``: run the static checks, and with ``--ci`` the freshness checks.
+
+    project, plan = load_project(...), make_plan(...)
+    modules, bad_cells = render_for_check(plan)          # NB501/NB502 instead of raising
+    diagnostics = every check in checks.py               # NB1xx–NB6xx
+    with ci: freshness(project)                           # NB9xx: would export/sync/build change files?
+    drop ignored codes ([tool.nb2pkg.check] ignore, `#| nb2pkg: ignore NB101`)
+
+Never runs notebook code, never writes a file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import checks
+from .cache import BlockCache
+from .errors import ConfigError, Location, Nb2pkgError
+from .export import export_project, options_for
+from .markers import block_digest, parse_manifest, split_blocks
+from .plan import make_plan
+from .project import Project, load_project
+from .report import Diagnostic, diagnostic_to_json
+
+FORMATS = ("text", "json", "github")
+_CHECK_KEYS = ("ignore", "strict")
+_CODE_PATTERN = re.compile(r"^NB\d[\dx]{0,2}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The diagnostics of one run, and the exit code they mean."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    strict: bool
+    notebooks: int
+    modules: int
+
+    @property
+    def errors(self) -> int:
+        """Return the number of errors."""
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        """Return the number of warnings."""
+        return sum(d.severity == "warning" for d in self.diagnostics)
+
+    @property
+    def exit_code(self) -> int:
+        """Return 1 if an error (or, with strict, a warning) was found, else 0."""
+        return 1 if self.errors or (self.strict and self.warnings) else 0
+
+    def summary(self) -> str:
+        """Return the one-line summary."""
+        return (
+            f"checked {self.notebooks} notebooks and {self.modules} modules: "
+            f"{self.errors} errors, {self.warnings} warnings"
+        )
+
+
+def check_project(
+    path: Path | None = None, *, ci: bool = False, strict: bool | None = None
+) -> CheckResult:
+    """Run every check on the project at *path*; with *ci*, also the freshness checks."""
+    project = load_project(path)
+    settings = check_settings(project)
+    config = project.config
+    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    options = options_for(project)
+    cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
+    modules, found = checks.render_for_check(plan, options, cache)
+    found += checks.undefined_names(project, modules)
+    found += checks.shadowed_names(project, modules)
+    found += checks.execution_order(project)
+    found += checks.directive_problems(project)
+    found += checks.import_cycles(config.package, modules)
+    from .export import duplicate_name_warnings
+
+    found += duplicate_name_warnings(modules)
+    if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):
+        found += freshness(project)
+    kept = _without_ignored(project, found, settings["ignore"])
+    return CheckResult(
+        tuple(sorted(kept, key=_order)),
+        settings["strict"] if strict is None else strict,
+        len(project.notebooks),
+        len(modules),
+    )
+
+
+def check_settings(project: Project) -> dict[str, Any]:
+    """Validate ``[tool.nb2pkg.check]``: ``ignore`` (codes or prefixes) and ``strict``."""
+    table = project.config.check
+    where = Location("pyproject.toml")
+    for key in table:
+        if key not in _CHECK_KEYS:
+            raise ConfigError(
+                f'unknown key "{key}" in [tool.nb2pkg.check] (known keys: {", ".join(_CHECK_KEYS)})',
+                where,
+            )
+    ignore = table.get("ignore", [])
+    if not isinstance(ignore, list) or not all(
+        isinstance(code, str) and _CODE_PATTERN.match(code) for code in ignore
+    ):
+        raise ConfigError(
+            '[tool.nb2pkg.check] ignore must be a list of check codes such as ["NB301", "NB4xx"]',
+            where,
+        )
+    strict = table.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ConfigError("[tool.nb2pkg.check] strict must be true or false", where)
+    return {"ignore": [code.upper() for code in ignore], "strict": strict}
+
+
+def _matches(code: str, patterns: Iterable[str]) -> bool:
+    for pattern in patterns:
+        prefix = pattern.upper().rstrip("X")
+        if code == pattern.upper() or (pattern.upper().endswith("X") and code.startswith(prefix)):
+            return True
+    return False
+
+
+def _without_ignored(project: Project, found: list[Diagnostic], ignore: list[str]) -> list[Diagnostic]:
+    """Drop diagnostics silenced by configuration or by a cell's ``#| nb2pkg: ignore`` line."""
+    per_cell: dict[tuple[str, str], list[str]] = {}
+    for notebook in project.notebooks:
+        for cell in notebook.cells:
+            for directive in cell.directives:
+                words = directive.value.split()
+                if directive.name == "nb2pkg" and words[:1] == ["ignore"]:
+                    per_cell.setdefault((notebook.relpath, cell.id), []).extend(words[1:])
+    kept = []
+    for diagnostic in found:
+        if _matches(diagnostic.code, ignore):
+            continue
+        where = diagnostic.where
+        if where and where.cell_id and _matches(diagnostic.code, per_cell.get((where.file, where.cell_id), [])):
+            continue
+        kept.append(diagnostic)
+    return kept
+
+
+def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    where = diagnostic.where
+    if where is None:
+        return ("", 0, 0, diagnostic.code)
+    return (where.file, where.cell_index or 0, where.line or 0, diagnostic.code)
+
+
+def freshness(project: Project) -> list[Diagnostic]:
+    """NB901–NB903: files that ``export``, ``sync`` or ``build`` would still change."""
+    found: list[Diagnostic] = []
+    config = project.config
+    try:
+        result = export_project(project=project, dry_run=True, check=False)
+    except Nb2pkgError as exc:
+        return [Diagnostic("NB900", "error", f"export would fail: {exc}", None)]
+    for change in result.changes:
+        if change.action == "keep":
+            continue
+        relpath = config.relative(change.path)
+        what = {
+            "ids": "export would add cell ids to this notebook",
+            "remove": "export would remove this stale module",
+            "remove-init": "export would remove this package's generated __init__.py",
+        }.get(change.action, "export would change this file: run `nb2pkg export` and commit the result")
+        found.append(Diagnostic("NB901", "error", what, Location(relpath)))
+    found += unsynced_edits(project)
+    found += dependency_drift(project)
+    return found
+
+
+def unsynced_edits(project: Project) -> list[Diagnostic]:
+    """NB902: modules holding edits that ``nb2pkg sync`` has not carried back yet."""
+    from .sync import generated_modules
+
+    found = []
+    config = project.config
+    for path in generated_modules(config.lib_dir):
+        head, blocks = split_blocks(path.read_text(encoding="utf-8"))
+        named = set()
+        for block in blocks:
+            marker = block.marker
+            named.add((marker.notebook, marker.cell_id))
+            if marker.kind == "new" or (marker.digest and block_digest(block.code) != marker.digest):
+                found.append(Diagnostic(
+                    "NB902", "error",
+                    "the module holds edits not yet synced into the notebook: run `nb2pkg sync`",
+                    Location(config.relative(path), line=marker.line),
+                ))
+                break
+        else:
+            if any(key not in named for key in parse_manifest(head)):
+                found.append(Diagnostic(
+                    "NB902", "error",
+                    "a block was deleted from the module but its cell is still in the notebook: "
+                    "run `nb2pkg sync`",
+                    Location(config.relative(path)),
+                ))
+    return found
+
+
+def dependency_drift(project: Project) -> list[Diagnostic]:
+    """NB903: the pyproject's dependencies are not what ``nb2pkg build`` would write."""
+    try:
+        from .build import pyproject_changes
+    except ImportError:  # pragma: no cover - build is part of nb2pkg
+        return []
+    try:
+        changes = pyproject_changes(project)
+    except Nb2pkgError as exc:
+        return [Diagnostic("NB903", "error", f"dependencies cannot be resolved: {exc}", None)]
+    if changes is None or not changes.changed:
+        return []
+    added = ", ".join([*changes.added, *(r for group in changes.added_optional.values() for r in group)])
+    return [Diagnostic(
+        "NB903", "error",
+        f"`nb2pkg build` would add dependencies to pyproject.toml ({added}): run it and commit",
+        Location("pyproject.toml"),
+    )]
+
+
+def render(result: CheckResult, fmt: str) -> str:
+    """Return the diagnostics as text, JSON or GitHub Actions annotations."""
+    if fmt == "json":
+        return json.dumps(
+            {
+                "diagnostics": [
+                    dict(zip(("code", "severity", "message", "location"), diagnostic_to_json(d)))
+                    for d in result.diagnostics
+                ],
+                "errors": result.errors,
+                "warnings": result.warnings,
+                "exit_code": result.exit_code,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    if fmt == "github":
+        return "\n".join(_github(d) for d in result.diagnostics)
+    return "\n".join(str(d) for d in result.diagnostics)
+
+
+def _github(diagnostic: Diagnostic) -> str:
+    level = {"error": "error", "warning": "warning"}.get(diagnostic.severity, "notice")
+    where = diagnostic.where
+    properties = [f"title={diagnostic.code}"]
+    message = diagnostic.message
+    if where is not None:
+        properties.insert(0, f"file={where.file}")
+        if where.cell_index is not None:
+            cell = f"cell {where.cell_index}" + (f" (id {where.cell_id})" if where.cell_id else "")
+            line = f", line {where.line}" if where.line else ""
+            message = f"{cell}{line}: {message}"
+        elif where.line:
+            properties.insert(1, f"line={where.line}")
+    escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} {','.join(properties)}::{escaped}"
+
+
+def blocking_errors(project: Project, modules: Sequence[Any]) -> list[Diagnostic]:
+    """Return the errors that make export refuse to write: code that would raise NameError."""
+    settings = check_settings(project)
+    found = checks.undefined_names(project, list(modules))
+    return [d for d in _without_ignored(project, found, settings["ignore"]) if d.severity == "error"]

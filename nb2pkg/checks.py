@@ -1,0 +1,373 @@
+"""The static checks: each takes the project (and its rendered modules) and returns diagnostics.
+
+None of them runs notebook code. Codes are stable; ``docs/check.md`` lists each with an
+example and the fix.
+
+    NB101 error    a name exported code uses that the module never defines (NameError)
+    NB102 warning  the same, where a star import of a module nb2pkg cannot see might define it
+    NB201 warning  an exported name redefined by a later unexported cell
+    NB301 warning  saved execution counts out of order
+    NB401 warning  an unknown directive
+    NB402 error    a mis-typed export directive (the cell is silently not exported)
+    NB403 warning  a directive after the first code line (ignored, as by nbdev)
+    NB501 error    IPython syntax in an exported cell
+    NB502 error    a syntax error in an exported cell
+    NB601 warning  an import cycle between generated modules
+    NB602 warning  one public name defined by two cells of one module
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .cache import BlockCache
+from .errors import CellError, Location
+from .markers import split_blocks
+from .notebook import Cell, Notebook
+from .plan import Chunk, ExportPlan
+from .project import Project
+from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk, render_module
+from .report import Diagnostic
+
+_LATE_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(default_exp|export|exporti|exports)\b")
+
+
+def render_for_check(
+    plan: ExportPlan, options: ExportOptions, cache: BlockCache | None = None
+) -> tuple[list[RenderedModule], list[Diagnostic]]:
+    """Render every module, turning bad cells into NB501/NB502 diagnostics instead of raising."""
+    modules: list[RenderedModule] = []
+    found: list[Diagnostic] = []
+    for module in plan.modules:
+        blocks: list[RenderedBlock] = []
+        for chunk in module.chunks:
+            cached = cache.lookup(chunk, module.name)[1] if cache else None
+            if cached is not None:
+                blocks.append(cached)
+                continue
+            try:
+                blocks.append(export_chunk(chunk, plan.package, module.name, options))
+            except CellError as exc:
+                code = "NB501" if "IPython" in exc.message or "magic" in exc.message else "NB502"
+                found.append(Diagnostic(code, "error", exc.message, exc.where))
+        modules.append(render_module(module, blocks))
+    return modules, found
+
+
+def undefined_names(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
+    """NB101/NB102: names exported code uses but its module never binds."""
+    from .scope import analyse_module
+
+    exports = {m.plan.name: frozenset(m.exports) for m in modules}
+    found: list[Diagnostic] = []
+    for module in modules:
+        def star_names(name: str, level: int, _module: str = module.plan.name) -> frozenset[str] | None:
+            return exports.get(_resolve(project.config.package, _module, name, level) or "")
+
+        report = analyse_module(module.text, star_names=star_names)
+        lines = _line_map(module)
+        for use in report.undefined:
+            chunk, cell_line = lines(use.line)
+            where = _chunk_location(chunk, cell_line, use.column, module)
+            if use.maybe_from_star:
+                found.append(Diagnostic(
+                    "NB102", "warning",
+                    f'"{use.name}" is not defined in module {module.plan.name}; a star import '
+                    "nb2pkg cannot see into may define it (the check is blind there)",
+                    where,
+                ))
+                continue
+            when = "when the module is imported" if use.at_import else "when this code runs"
+            found.append(Diagnostic(
+                "NB101", "error",
+                f'"{use.name}" is not defined in module {module.plan.name}: it would raise '
+                f"NameError {when}. {_hint(project, chunk, use.name)}",
+                where,
+            ))
+    return found
+
+
+def _resolve(package: str, module: str, name: str, level: int) -> str | None:
+    """Return the plan's module name a ``from X import *`` names, if it is one of ours."""
+    if level == 0:
+        if name == package or not name.startswith(package + "."):
+            return None
+        return name[len(package) + 1:]
+    parts = module.split(".")[:-1]  # the module's package, relative to the top package
+    if level - 1 > len(parts):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join([*base, *name.split(".")]) if name else ".".join(base) + ".__init__"
+
+
+def _line_map(module: RenderedModule) -> "_LineMap":
+    return _LineMap(module)
+
+
+class _LineMap:
+    """Map a line of a module's text to the chunk it came from and the line in its cell."""
+
+    def __init__(self, module: RenderedModule) -> None:
+        _, blocks = split_blocks(module.text)
+        by_id = {(b.chunk.notebook, b.chunk.cell_id): b.chunk for b in module.blocks}
+        self.starts = [(b.marker.line, by_id.get((b.marker.notebook or "", b.marker.cell_id or ""))) for b in blocks]
+
+    def __call__(self, line: int) -> tuple[Chunk | None, int | None]:
+        current: tuple[int, Chunk | None] | None = None
+        for start, chunk in self.starts:
+            if start < line:
+                current = (start, chunk)
+        if current is None or current[1] is None:
+            return None, None
+        start, chunk = current
+        return chunk, chunk.body_line - 1 + (line - start)
+
+
+def _chunk_location(chunk: Chunk | None, line: int | None, column: int, module: RenderedModule) -> Location:
+    if chunk is None:
+        return Location(str(module.plan.path.name))
+    return Location(chunk.notebook, chunk.cell_index, chunk.cell_id, line, column)
+
+
+def _hint(project: Project, chunk: Chunk | None, name: str) -> str:
+    """Say which unexported cell defines *name*, if one does: that is the hidden state."""
+    if chunk is not None:
+        notebook = project.notebook(chunk.notebook)
+        for cell in notebook.cells if notebook else ():
+            if _is_exported(cell) or cell.kind != "code":
+                continue
+            if name in _cell_bindings(cell):
+                return (
+                    f"It is defined in unexported cell {cell.index} (id {cell.id}); export that "
+                    "cell, or pass it as an argument"
+                )
+    return "Define or import it in an exported cell"
+
+
+def _is_exported(cell: Cell) -> bool:
+    from .directives import export_kind
+
+    return export_kind(cell.directives) is not None
+
+
+def _cell_bindings(cell: Cell) -> set[str]:
+    """Return the top-level names a cell binds (defs, classes, assignments, imports, loops)."""
+    tree = _parse_loosely(cell.body)
+    names: set[str] = set()
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def _parse_loosely(code: str) -> ast.Module | None:
+    """Parse a cell that may hold IPython lines: those lines are blanked first."""
+    from .cellcode import ipython_lines
+
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        pass
+    skip = set(ipython_lines(code))
+    cleaned = "".join("\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1))
+    try:
+        return ast.parse(cleaned)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
+    """NB201: an exported name that a later unexported cell of the same notebook redefines."""
+    found: list[Diagnostic] = []
+    for notebook in project.notebooks:
+        exported: dict[str, Cell] = {}
+        for cell in notebook.cells:
+            if cell.kind != "code":
+                continue
+            if _is_exported(cell):
+                tree = _parse_loosely(cell.body)
+                for name in _top_level_definitions(tree):
+                    exported[name] = cell
+                continue
+            tree = _parse_loosely(cell.body)
+            for name, line in _top_level_definitions(tree).items():
+                if name in exported:
+                    source = exported[name]
+                    found.append(Diagnostic(
+                        "NB201", "warning",
+                        f'"{name}" from exported cell {source.index} (id {source.id}) is redefined '
+                        "here, in a cell that is not exported: the notebook now tests a different "
+                        "object from the one the package ships; rename it, or export this cell",
+                        notebook.where(cell, cell.body_line - 1 + line),
+                    ))
+    return found
+
+
+def _top_level_definitions(tree: ast.Module | None) -> dict[str, int]:
+    names: dict[str, int] = {}
+    for node in tree.body if tree else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.setdefault(node.name, node.lineno)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        names.setdefault(sub.id, node.lineno)
+    return names
+
+
+def execution_order(project: Project) -> list[Diagnostic]:
+    """NB301: saved execution counts that do not increase from top to bottom."""
+    found: list[Diagnostic] = []
+    for notebook in project.notebooks:
+        previous: Cell | None = None
+        for cell in notebook.cells:
+            if cell.kind != "code" or cell.execution_count is None:
+                continue
+            if previous is not None and cell.execution_count <= (previous.execution_count or 0):
+                found.append(Diagnostic(
+                    "NB301", "warning",
+                    f"ran out of order: execution count {cell.execution_count} after "
+                    f"{previous.execution_count} in cell {previous.index}; the saved outputs may "
+                    "not match the code — restart the kernel and run all cells",
+                    notebook.where(cell),
+                ))
+                break
+            previous = cell
+    return found
+
+
+def directive_problems(project: Project) -> list[Diagnostic]:
+    """NB401/NB402/NB403: directives nb2pkg will not act on."""
+    found: list[Diagnostic] = []
+    for notebook in project.notebooks:
+        for cell in notebook.cells:
+            for problem in cell.problems:
+                fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
+                code, severity = ("NB402", "error") if problem.affects_export else ("NB401", "warning")
+                found.append(Diagnostic(code, severity, problem.message + fix, notebook.where(cell, problem.line)))
+            for number, line in enumerate(cell.body.splitlines(), cell.body_line):
+                if cell.kind == "code" and _LATE_DIRECTIVE.match(line):
+                    found.append(Diagnostic(
+                        "NB403", "warning",
+                        f'"{line.strip()}" comes after the first code line and is ignored (nbdev '
+                        "ignores it too); move it to the top of the cell",
+                        notebook.where(cell, number),
+                    ))
+    return found
+
+
+def import_cycles(package: str, modules: list[RenderedModule]) -> list[Diagnostic]:
+    """NB601: generated modules that import each other at import time, in a cycle."""
+    names = {m.plan.name for m in modules}
+    graph = {m.plan.name: sorted(_imported_modules(package, m, names)) for m in modules}
+    found = []
+    for cycle in _cycles(graph):
+        module = next(m for m in modules if m.plan.name == cycle[0])
+        chain = " → ".join([*cycle, cycle[0]])
+        found.append(Diagnostic(
+            "NB601", "warning",
+            f"import cycle between generated modules: {chain}; importing one of them may fail "
+            "with a partially initialised module — move the shared code into its own module, "
+            "or import inside the function that needs it",
+            Location(module.plan.notebooks[0]) if module.plan.notebooks else None,
+        ))
+    return found
+
+
+def _imported_modules(package: str, module: RenderedModule, names: set[str]) -> Iterator[str]:
+    try:
+        tree = ast.parse(module.text)
+    except (SyntaxError, ValueError):
+        return
+    for node in _import_time_statements(tree.body):
+        if isinstance(node, ast.ImportFrom):
+            base = _resolve(package, module.plan.name, node.module or "", node.level)
+            if base is None:
+                continue
+            base = base.removesuffix(".__init__")
+            candidates = [base] + [f"{base}.{a.name}".lstrip(".") for a in node.names]
+        else:
+            candidates = [
+                a.name[len(package) + 1:] for a in node.names if a.name.startswith(package + ".")
+            ]
+        for candidate in candidates:
+            for name in (candidate, f"{candidate}.__init__"):
+                if name in names and name != module.plan.name:
+                    yield name
+
+
+def _import_time_statements(body: Iterable[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif isinstance(node, ast.If) and not _is_type_checking(node.test):
+            yield from _import_time_statements(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            inner = node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body]
+            yield from _import_time_statements(inner)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Return one cycle per strongly connected component with more than one module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, []):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return [_cycle_in(graph, component) for component in components]
+
+
+def _cycle_in(graph: dict[str, list[str]], component: list[str]) -> list[str]:
+    """Walk from the component's first module until a module repeats: that is a cycle."""
+    members = set(component)
+    path = [component[0]]
+    while True:
+        step = next(t for t in graph[path[-1]] if t in members)
+        if step in path:
+            return path[path.index(step):]
+        path.append(step)
+
+
+def module_file(project: Project, module: RenderedModule) -> Path:
+    """Return the module's file, for messages."""
+    return module.plan.path

@@ -1,0 +1,207 @@
+"""``nb2pkg check``: small notebooks in, expected diagnostics (code, cell, line) out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nb2pkg.check import check_project
+from nb2pkg.errors import CheckFailed
+from nb2pkg.export import export_project
+from tests.projects import make_project, run_cli, snapshot
+
+# notebook cells (the first is always `#| default_exp core`) → expected (code, cell index, line)
+CASES: dict[str, tuple[list[str], list[tuple[str, int, int | None]]]] = {
+    "undefined at call time": (
+        ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"],
+        [("NB101", 2, 3)],
+    ),
+    "undefined at import time": (
+        ["#| export\nLIMIT = base * 2"],
+        [("NB101", 1, 2)],
+    ),
+    "undefined in a class body": (
+        ["#| export\nclass A:\n    size = default_size"],
+        [("NB101", 1, 3)],
+    ),
+    "class attribute is not visible in a method": (
+        ["#| export\nclass A:\n    unit = 2\n    def f(self):\n        return unit"],
+        [("NB101", 1, 5)],
+    ),
+    "shadowed by a later unexported cell": (
+        ["#| export\ndef clean(s):\n    return s.strip()", "def clean(s):\n    return s"],
+        [("NB201", 2, 1)],
+    ),
+    "mis-typed export directive": (
+        ["#| exprot\ndef f():\n    pass"],
+        [("NB402", 1, 1)],
+    ),
+    "old-style export directive": (
+        ["# export\ndef f():\n    pass"],
+        [("NB402", 1, 1)],
+    ),
+    "unknown directive": (
+        ["#| frobnicate\nx = 1"],
+        [("NB401", 1, 1)],
+    ),
+    "directive after the first code line": (
+        ["x = 1\n#| export\ndef f():\n    pass"],
+        [("NB403", 1, 2)],
+    ),
+    "IPython in an exported cell": (
+        ["#| export\nimport os\n%time os.getcwd()"],
+        [("NB501", 1, 3)],
+    ),
+    "syntax error in an exported cell": (
+        ["#| export\ndef f(:\n    pass"],
+        [("NB502", 1, 2)],
+    ),
+    "same public name twice in a module": (
+        ["#| export\ndef f():\n    return 1", "#| export\ndef f():\n    return 2"],
+        [("NB602", 2, None)],
+    ),
+}
+
+
+def _project(tmp_path: Path, cells: list[str]) -> Path:
+    return make_project(tmp_path / "p", {"core.ipynb": ["#| default_exp core", *cells]})
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_diagnostics(tmp_path: Path, case: str) -> None:
+    cells, expected = CASES[case]
+    root = _project(tmp_path, cells)
+    result = check_project(root)
+    got = [(d.code, d.where.cell_index, d.where.line) for d in result.diagnostics if d.where]
+    assert got == expected
+    assert result.exit_code == (1 if any(d.severity == "error" for d in result.diagnostics) else 0)
+
+
+def test_hidden_state_names_the_defining_cell(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
+    (diagnostic,) = check_project(root).diagnostics
+    cell_id = nbformat.read(root / "nbs" / "core.ipynb", as_version=4).cells[1].id
+    assert f'"threshold" is not defined in module core' in diagnostic.message
+    assert f"defined in unexported cell 1 (id {cell_id}); export that cell, or pass it as an argument" in diagnostic.message
+    assert diagnostic.where is not None and diagnostic.where.column == 16
+
+
+def test_out_of_order_execution(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["#| export\nx = 1", "y = 2", "z = 3"])
+    path = root / "nbs" / "core.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell, count in zip(nb.cells, [1, 2, 5, 3]):
+        cell.execution_count = count
+    nbformat.write(nb, path)
+    codes = [(d.code, d.where.cell_index) for d in check_project(root).diagnostics if d.where]
+    assert codes == [("NB301", 3)]
+
+
+def test_import_cycle(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {
+        "a.ipynb": ["#| default_exp a", "#| export\nfrom acme.b import g\ndef f():\n    return g()"],
+        "b.ipynb": ["#| default_exp b", "#| export\nfrom acme.a import f\ndef g():\n    return 1"],
+    })
+    (diagnostic,) = check_project(root).diagnostics
+    assert diagnostic.code == "NB601" and "a → b → a" in diagnostic.message
+
+
+# Code that must stay silent: each is exported into `core` and nothing may be reported.
+FALSE_POSITIVES = {
+    "global used in a function defined earlier": ["#| export\ndef f():\n    return CONST", "#| export\nCONST = 1"],
+    "name defined later, used only in a function": ["#| export\ndef f():\n    return later()\ndef later():\n    return 1"],
+    "class attribute in the class body": ["#| export\nclass A:\n    x = 1\n    y = x + 1"],
+    "comprehension variable": ["#| export\nSQUARES = [i * i for i in range(3)]\nPAIRS = {k: v for k, v in [(1, 2)]}"],
+    "global statement": ["#| export\ndef setup():\n    global STATE\n    STATE = 1\ndef use():\n    return STATE"],
+    "builtins and dunders": ["#| export\nHERE = __file__\nNAME = __name__\nN = len([]) + sum([])\ndef f():\n    return __doc__"],
+    "own-package star import": ["#| export\nfrom acme.util import *\ndef f():\n    return helper()"],
+    "try/except import fallback": ["#| export\ntry:\n    import tomllib\nexcept ImportError:\n    tomllib = None"],
+    "conditional definition": ["#| export\nimport sys\nif sys.platform == 'win32':\n    SEP = '\\\\'\nelse:\n    SEP = '/'\ndef f():\n    return SEP"],
+    "imports inside functions": ["#| export\ndef f():\n    import json\n    return json.dumps(1)"],
+    "lambda and defaults": ["#| export\nK = 2\ndouble = lambda x, k=K: x * k"],
+    "nonlocal": ["#| export\ndef outer():\n    n = 0\n    def inner():\n        nonlocal n\n        n += 1\n        return n\n    return inner"],
+    "exception names and with targets": ["#| export\ndef f(path):\n    try:\n        with open(path) as fh:\n            return fh.read()\n    except OSError as err:\n        return str(err)"],
+    "__all__ and __future__": ["#| export\nfrom __future__ import annotations\ndef f(x: Later) -> Later:\n    return x\nclass Later:\n    pass"],
+    "decorators defined earlier": ["#| export\nimport functools\n@functools.cache\ndef f():\n    return 1"],
+    "test cells may use anything": ["#| export\ndef f():\n    return 1", "assert f() == 1\nprint(undefined_in_a_test_cell)"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(FALSE_POSITIVES))
+def test_false_positives_stay_silent(tmp_path: Path, case: str) -> None:
+    root = make_project(tmp_path / "p", {
+        "core.ipynb": ["#| default_exp core", *FALSE_POSITIVES[case]],
+        "util.ipynb": ["#| default_exp util", "#| export\ndef helper():\n    return 1"],
+    })
+    result = check_project(root)
+    assert result.diagnostics == ()
+    assert result.exit_code == 0
+
+
+def test_ignore_in_config_and_per_cell(tmp_path: Path) -> None:
+    cells = ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold", "#| frobnicate\nx = 1"]
+    root = make_project(tmp_path / "p", {"core.ipynb": ["#| default_exp core", *cells]}, tool="[tool.nb2pkg.check]\nignore = [\"NB4xx\"]\n")
+    assert [d.code for d in check_project(root).diagnostics] == ["NB101"]
+    path = root / "nbs" / "core.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source = "#| export\n#| nb2pkg: ignore NB101\ndef big(x):\n    return x > threshold"
+    nbformat.write(nb, path)
+    assert check_project(root).diagnostics == ()
+
+
+def test_strict_fails_on_warnings(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["#| frobnicate\nx = 1"])
+    assert run_cli("check", "--path", root).returncode == 0
+    assert run_cli("check", "--path", root, "--strict").returncode == 1
+
+
+def test_formats(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
+    text = run_cli("check", "--path", root)
+    assert text.returncode == 1
+    assert text.stdout.startswith("nbs/core.ipynb: cell 2 (id ") and "error NB101" in text.stdout
+    assert text.stdout.strip().endswith("1 errors, 0 warnings")
+    data = json.loads(run_cli("check", "--path", root, "--format", "json").stdout)
+    assert data["errors"] == 1 and data["diagnostics"][0]["code"] == "NB101"
+    assert data["diagnostics"][0]["location"][:2] == ["nbs/core.ipynb", 2]
+    github = run_cli("check", "--path", root, "--format", "github").stdout
+    assert github.startswith("::error file=nbs/core.ipynb,title=NB101::cell 2 (id ")
+
+
+def test_ci_mode(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["#| export\ndef f():\n    return 1"])
+    export_project(root)
+    assert run_cli("check", "--path", root, "--ci").returncode == 0
+    path = root / "nbs" / "core.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source = "#| export\ndef f():\n    return 2"
+    nbformat.write(nb, path)
+    stale = run_cli("check", "--path", root, "--ci")
+    assert stale.returncode == 1 and "acme/core.py: error NB901: export would change this file" in stale.stdout
+    export_project(root)
+    module = root / "acme" / "core.py"
+    module.write_text(module.read_text().replace("return 2", "return 3"))
+    unsynced = run_cli("check", "--path", root, "--ci")
+    assert unsynced.returncode == 1 and "NB902" in unsynced.stdout and "acme/core.py" in unsynced.stdout
+
+
+def test_check_writes_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["#| export\ndef f():\n    return 1"])
+    before = snapshot(root)
+    run_cli("check", "--path", root, "--ci")
+    assert snapshot(root) == before
+
+
+def test_export_refuses_code_that_would_raise_name_error(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
+    before = snapshot(root)
+    with pytest.raises(CheckFailed, match="threshold"):
+        export_project(root)
+    assert snapshot(root) == before
+    refused = run_cli("export", "--path", root)
+    assert refused.returncode == 1 and "--no-check" in refused.stderr
+    assert run_cli("export", "--path", root, "--no-check").returncode == 0
+    assert (root / "acme" / "core.py").is_file()
