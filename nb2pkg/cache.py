@@ -47,18 +47,34 @@ class BlockCache:
              options.format, sorted(options.black.items())],
             default=str,
         )
-        self._old = self._load()
+        self._old, self._old_clean = self._load()
         self._used: dict[str, Any] = {}
+        self._clean: set[str] = set()
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> tuple[dict[str, Any], set[str]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
+            return {}, set()
         if not isinstance(data, dict) or data.get("salt") != self._salt:
-            return {}
+            return {}, set()
         blocks = data.get("blocks")
-        return blocks if isinstance(blocks, dict) else {}
+        clean = data.get("clean")
+        return (
+            blocks if isinstance(blocks, dict) else {},
+            {str(k) for k in clean} if isinstance(clean, list) else set(),
+        )
+
+    def is_clean(self, key: str) -> bool:
+        """Tell whether a module with this key was found free of undefined names before."""
+        if key in self._old_clean:
+            self._clean.add(key)
+            return True
+        return False
+
+    def mark_clean(self, key: str) -> None:
+        """Remember that a module with this key has no undefined names."""
+        self._clean.add(key)
 
     def lookup(self, chunk: Chunk, module: str) -> tuple[str, RenderedBlock | None]:
         """Return the cache key of *chunk* in *module*, and its cached block or None."""
@@ -80,9 +96,10 @@ class BlockCache:
 
     def save(self) -> None:
         """Write the entries used by this run (dropping the rest), if anything changed."""
-        if self._used == self._old:
+        if self._used == self._old and self._clean == self._old_clean:
             return
-        text = json.dumps({"salt": self._salt, "blocks": self._used}, ensure_ascii=False)
+        record = {"salt": self._salt, "blocks": self._used, "clean": sorted(self._clean)}
+        text = json.dumps(record, ensure_ascii=False)
         ignore = self.root / CACHE_DIR / ".gitignore"
         if not ignore.exists():
             write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=self.root)

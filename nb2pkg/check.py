@@ -75,7 +75,7 @@ def check_project(
     options = options_for(project)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found = checks.render_for_check(plan, options, cache)
-    found += checks.undefined_names(project, modules)
+    found += checks.undefined_names(project, modules, cache)
     found += checks.shadowed_names(project, modules)
     found += checks.execution_order(project)
     found += checks.directive_problems(project)
@@ -264,8 +264,10 @@ def _github(diagnostic: Diagnostic) -> str:
     return f"::{level} {','.join(properties)}::{escaped}"
 
 
-def blocking_errors(project: Project, modules: Sequence[Any]) -> list[Diagnostic]:
+def blocking_errors(
+    project: Project, modules: Sequence[Any], cache: BlockCache | None = None
+) -> list[Diagnostic]:
     """Return the errors that make export refuse to write: code that would raise NameError."""
     settings = check_settings(project)
-    found = checks.undefined_names(project, list(modules))
+    found = checks.undefined_names(project, list(modules), cache)
     return [d for d in _without_ignored(project, found, settings["ignore"]) if d.severity == "error"]

@@ -19,6 +19,7 @@ example and the fix.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -57,18 +58,32 @@ def render_for_check(
     return modules, found
 
 
-def undefined_names(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
-    """NB101/NB102: names exported code uses but its module never binds."""
+def undefined_names(
+    project: Project, modules: list[RenderedModule], cache: BlockCache | None = None
+) -> list[Diagnostic]:
+    """NB101/NB102: names exported code uses but its module never binds.
+
+    A module found clean before, with the same text and the same names behind its star
+    imports, is not analysed again (*cache*).
+    """
     from .scope import analyse_module
 
     exports = {m.plan.name: frozenset(m.exports) for m in modules}
+    package = project.config.package
     found: list[Diagnostic] = []
     for module in modules:
         def star_names(name: str, level: int, _module: str = module.plan.name) -> frozenset[str] | None:
-            return exports.get(_resolve(project.config.package, _module, name, level) or "")
+            return exports.get(_resolve(package, _module, name, level) or "")
 
+        key = _clean_key(module, exports, package)
+        if cache is not None and cache.is_clean(key):
+            continue
         report = analyse_module(module.text, star_names=star_names)
-        lines = _line_map(module)
+        if not report.undefined:
+            if cache is not None:
+                cache.mark_clean(key)
+            continue
+        lines = _LineMap(module)
         for use in report.undefined:
             chunk, cell_line = lines(use.line)
             where = _chunk_location(chunk, cell_line, use.column, module)
@@ -90,6 +105,19 @@ def undefined_names(project: Project, modules: list[RenderedModule]) -> list[Dia
     return found
 
 
+_STAR_IMPORT = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\*", re.MULTILINE)
+
+
+def _clean_key(module: RenderedModule, exports: dict[str, frozenset[str]], package: str) -> str:
+    """Return what decides NB101 for a module: its text and the names its star imports bring."""
+    behind = []
+    for dots, name in _STAR_IMPORT.findall(module.text):
+        target = _resolve(package, module.plan.name, name, len(dots)) or ""
+        behind.append(f"{target}={','.join(sorted(exports.get(target, ())))}")
+    text = module.text + "\0" + "\0".join(sorted(behind))
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _resolve(package: str, module: str, name: str, level: int) -> str | None:
     """Return the plan's module name a ``from X import *`` names, if it is one of ours."""
     if level == 0:
@@ -101,10 +129,6 @@ def _resolve(package: str, module: str, name: str, level: int) -> str | None:
         return None
     base = parts[: len(parts) - (level - 1)]
     return ".".join([*base, *name.split(".")]) if name else ".".join(base) + ".__init__"
-
-
-def _line_map(module: RenderedModule) -> "_LineMap":
-    return _LineMap(module)
 
 
 class _LineMap:

@@ -143,7 +143,7 @@ def export_project(
     cache = BlockCache(config.root, config.package, options)
     modules, warnings = render_modules(plan, options, cache)
     if check:
-        _refuse_broken_modules(project, modules)
+        _refuse_broken_modules(project, modules, cache)
     changes = plan_changes(project, plan, modules)
     warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
     result = ExportResult(
@@ -169,10 +169,12 @@ def export_project(
     return result
 
 
-def _refuse_broken_modules(project: Project, modules: list[RenderedModule]) -> None:
+def _refuse_broken_modules(
+    project: Project, modules: list[RenderedModule], cache: BlockCache
+) -> None:
     from .check import blocking_errors
 
-    errors = blocking_errors(project, modules)
+    errors = blocking_errors(project, modules, cache)
     if errors:
         listing = "\n".join(str(e) for e in errors)
         raise CheckFailed(

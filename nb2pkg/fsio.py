@@ -1,8 +1,8 @@
 """Write files atomically, and only inside the project.
 
 Every file nb2pkg writes goes through ``write_text_atomic``: the text goes to a temporary
-file in the same folder, is flushed to disk, and replaces the target with one rename, so a
-reader (or a crash) never sees half a file. ``expect`` guards against a file that changed
+file in the same folder and replaces the target with one rename, so a reader (or a crashed
+nb2pkg) never sees half a file. ``expect`` guards against a file that changed
 on disk after nb2pkg read it: the write is refused instead of losing someone's edit.
 """
 
@@ -49,9 +49,10 @@ def write_text_atomic(
     handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
+            # No fsync: the rename makes the write atomic for every reader; forcing each file
+            # to disk would cost more than the export itself and protects only against a
+            # power cut, after which a re-export rebuilds everything.
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
         if target.exists():
             os.chmod(temp_name, target.stat().st_mode & 0o777)
         else:

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -61,14 +61,18 @@ class ImportContext:
 
 def to_package_imports(code: str, ctx: ImportContext) -> str:
     """Make absolute imports of the own package in `code` relative to `ctx.module`."""
-    if ctx.package not in code or not _patterns(ctx.package).own.search(code):
+    if ctx.package not in code or not _patterns(ctx.package)[0].search(code):
         return code
     edits = _package_edits(code, ctx)
     return _splice(code, [edit for edit in edits if edit[2] != code[edit[0] : edit[1]]])
 
 
 def to_notebook_imports(code: str, ctx: ImportContext, original: str | None = None) -> str:
-    """Make relative imports in `code` absolute again, as `original` wrote them if given."""
+    """Make relative imports in `code` absolute again, as `original` wrote them if given.
+
+    When `original` cannot be read (an IPython line with a lone quote, say), the canonical
+    form is used instead of failing.
+    """
     if not _RELATIVE.search(code):
         return code
     restorer = _Restorer.of(original, ctx)
@@ -87,7 +91,7 @@ def to_notebook_imports(code: str, ctx: ImportContext, original: str | None = No
             if _RELATIVE.match(code, *spans[i]):
                 pending.append(spans[i])
             i += 1
-        absolute = _rewrite_statements(code, pending, ctx, _TO_NOTEBOOK)
+        absolute = _rewrite_statements(code, pending, ctx, _quick_absolute, _absolute_form)
         return None if absolute is None else sorted(edits + absolute)
 
     return _splice(code, _plan_edits(code, plan))
@@ -105,7 +109,13 @@ class _Restorer:
         """Collect every statement of `original` that the export changes or keeps relative."""
         found: dict[str, list[str]] = {}
         if original is not None and (ctx.package in original or _RELATIVE.search(original)):
-            for start, end, key in _package_edits(original, ctx):
+            try:
+                edits = _package_edits(original, ctx)
+            except ValueError:
+                # A cell may hold IPython lines that export drops; then nothing is restored
+                # and the canonical form is used, rather than failing the whole sync.
+                edits = []
+            for start, end, key in edits:
                 found.setdefault(key, []).append(original[start:end])
         longest = max((key.count(";") + 1 for key in found), default=0)
         return cls({key: tuple(texts) for key, texts in found.items()}, longest)
@@ -123,11 +133,11 @@ class _Restorer:
 
 def _package_edits(code: str, ctx: ImportContext) -> list[Edit]:
     """Plan the package form of each own-package import; relative ones map to themselves."""
-    own = _patterns(ctx.package).own
+    own = _patterns(ctx.package)[0]
 
     def plan(spans: list[Span]) -> list[Edit] | None:
         wanted = [span for span in spans if own.search(code, *span)]
-        edits = _rewrite_statements(code, wanted, ctx, _TO_PACKAGE)
+        edits = _rewrite_statements(code, wanted, ctx, _quick_relative, _relative_form)
         kept = [(s, e, code[s:e]) for s, e in spans if _RELATIVE.match(code, s, e)]
         return None if edits is None else sorted(edits + kept)
 
@@ -158,11 +168,14 @@ def _splice(code: str, edits: list[Edit]) -> str:
 
 # ---- finding import statements --------------------------------------------------------
 
-_RELATIVE = re.compile(r"(?<![\w.])from(?:\s|\\)*\.")
+# Lookbehinds come after the leading word so that the search can skip ahead to that word.
+_RELATIVE = re.compile(r"from(?<![\w.]from)(?:\s|\\)*\.")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 # Strings, comments and backslash continuations are consumed whole so that text inside
 # them is never taken for a statement; `from`/`import` count only right after a line
 # break, `;` or `:` (a one-line `if x: import y`), where nothing but a statement can start.
+# (A Python 3.12 f-string nesting its own quotes reads as several strings; the code between
+# them could only be misread if it began a line with `from` or `import`.)
 _TOKENS = re.compile(
     r"""
       (?:\A|[\r\n;:])[ \t\f]*(?:\\(?:\r\n|\r|\n)[ \t\f]*)*(?P<keyword>from|import)\b
@@ -224,21 +237,21 @@ def _parse_imports(code: str) -> list[Span]:
 # ---- rewriting statements ---------------------------------------------------------------
 
 
-class _Direction(NamedTuple):
-    """One way of rewriting: by pattern for plain one-line forms, with libcst for any form."""
-
-    quick: Callable[[str, ImportContext], str | None]
-    full: Callable[[cst.BaseSmallStatement, ImportContext], list[cst.BaseSmallStatement] | None]
+Quick = Callable[[str, ImportContext], "str | None"]
+Full = Callable[["cst.BaseSmallStatement", ImportContext], "list[cst.BaseSmallStatement] | None"]
 
 
 def _rewrite_statements(
-    code: str, spans: list[Span], ctx: ImportContext, direction: _Direction
+    code: str, spans: list[Span], ctx: ImportContext, quick: Quick, full: Full
 ) -> list[Edit] | None:
-    """Plan new text for the statements in `spans`; None if one is not an import statement."""
+    """Plan new text for the statements in `spans`; None if one is not an import statement.
+
+    `quick` rewrites plain one-line forms by pattern, or gives None; `full` uses libcst.
+    """
     edits: list[Edit] = []
     slow: list[Span] = []
     for start, end in spans:
-        text = direction.quick(code[start:end], ctx)
+        text = quick(code[start:end], ctx)
         if text is None:
             slow.append((start, end))
         elif text != code[start:end]:
@@ -257,7 +270,7 @@ def _rewrite_statements(
     for (start, end), line in zip(slow, module.body):
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return None
-        changed = direction.full(line.body[0], ctx)
+        changed = full(line.body[0], ctx)
         if changed is not None:
             edits.append((start, end, "; ".join(module.code_for_node(n) for n in changed)))
     return sorted(edits)
@@ -269,21 +282,17 @@ _PLAIN_RELATIVE = re.compile(
 )
 
 
-class _Patterns(NamedTuple):
-    """Patterns for imports of one package."""
-
-    own: re.Pattern[str]  # text that every import the export rewrites contains
-    plain_from: re.Pattern[str]  # from acme.core import x, y as z
-    plain_import: re.Pattern[str]  # import acme.core as c
-
-
 @cache
-def _patterns(package: str) -> _Patterns:
-    """Compile the patterns for imports of `package`."""
+def _patterns(package: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compile the patterns for imports of `package`.
+
+    They match: text that every import the export rewrites contains; a plain
+    `from acme.core import x, y as z`; a plain `import acme.core as c`.
+    """
     name = re.escape(package)
-    dotted = rf"(?<![\w.]){name}(?:\s|\\)*\.(?:\s|\\)*\w+(?:(?:\s|\\)*\.(?:\s|\\)*\w+)*"
-    return _Patterns(
-        re.compile(rf"(?<![\w.])from(?:\s|\\)+{name}(?!\w)|{dotted}(?:\s|\\)+as(?!\w)"),
+    dotted = rf"{name}(?<![\w.]{name})(?:\s|\\)*\.(?:\s|\\)*\w+(?:(?:\s|\\)*\.(?:\s|\\)*\w+)*"
+    return (
+        re.compile(rf"from(?<![\w.]from)(?:\s|\\)+{name}(?!\w)|{dotted}(?:\s|\\)+as(?!\w)"),
         re.compile(
             rf"from(?P<gap>[ \t]+)(?P<module>{name}(?:\.\w+)*)(?P<rest>[ \t]+import[ \t]+{_NAMES})"
         ),
@@ -295,11 +304,11 @@ def _patterns(package: str) -> _Patterns:
 
 def _quick_relative(text: str, ctx: ImportContext) -> str | None:
     """Return the package form of a plain one-line import; None for other forms."""
-    patterns = _patterns(ctx.package)
-    if found := patterns.plain_from.fullmatch(text):
+    _, plain_from, plain_import = _patterns(ctx.package)
+    if found := plain_from.fullmatch(text):
         dots, rest = _relative_path(tuple(found["module"].split(".")), ctx.package_path)
         return f"from{found['gap']}{'.' * dots}{'.'.join(rest)}{found['rest']}"
-    if found := patterns.plain_import.fullmatch(text):
+    if found := plain_import.fullmatch(text):
         *parent, last = found["module"].split(".")
         dots, rest = _relative_path(tuple(parent), ctx.package_path)
         return f"from {'.' * dots}{'.'.join(rest)} import{found['gap']}{last}{found['rest']}"
@@ -349,7 +358,9 @@ def _relative_form(
                 whitespace_after_import=node.whitespace_after_import,
             )
         )
-    return parts + ([_import_only(node, kept)] if kept else []) if parts else None
+    if parts and kept:
+        parts.append(_import_only(node, kept))
+    return parts or None
 
 
 def _import_only(node: cst.Import, names: list[cst.ImportAlias]) -> cst.Import:
@@ -373,21 +384,11 @@ def _absolute_form(
     if target is None:
         return None
     # `from.core` and `from .import x` are valid, but a name needs space on both sides
-    after_from, before_import = node.whitespace_after_from, node.whitespace_before_import
-    return [
-        node.with_changes(
-            relative=[],
-            module=_name_node(target),
-            whitespace_after_from=after_from if after_from.value else cst.SimpleWhitespace(" "),
-            whitespace_before_import=(
-                before_import if before_import.value else cst.SimpleWhitespace(" ")
-            ),
-        )
-    ]
-
-
-_TO_PACKAGE = _Direction(_quick_relative, _relative_form)
-_TO_NOTEBOOK = _Direction(_quick_absolute, _absolute_form)
+    gaps = {
+        field: getattr(node, field) if getattr(node, field).value else cst.SimpleWhitespace(" ")
+        for field in ("whitespace_after_from", "whitespace_before_import")
+    }
+    return [node.with_changes(relative=[], module=_name_node(target), **gaps)]
 
 
 def _relative_path(target: tuple[str, ...], here: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
@@ -408,12 +409,11 @@ def _absolute_path(
 
 def _dotted(name: cst.BaseExpression) -> tuple[str, ...]:
     """Return the parts of a dotted name such as `acme . core`."""
-    import libcst as cst
+    from libcst.helpers import get_full_name_for_node
 
-    if isinstance(name, cst.Attribute):
-        return (*_dotted(name.value), name.attr.value)
-    assert isinstance(name, cst.Name)  # libcst allows nothing else in an import
-    return (name.value,)
+    full = get_full_name_for_node(name)
+    assert full is not None  # an import names only names and attributes
+    return tuple(full.split("."))
 
 
 def _name_node(parts: tuple[str, ...]) -> cst.Attribute | cst.Name | None:
