@@ -84,7 +84,7 @@ def check_project(
 
     found += duplicate_name_warnings(modules)
     if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):
-        found += freshness(project)
+        found += freshness(project, modules)
     kept = _without_ignored(project, found, settings["ignore"])
     return CheckResult(
         tuple(sorted(kept, key=_order)),
@@ -153,7 +153,7 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
     return (where.file, where.cell_index or 0, where.line or 0, diagnostic.code)
 
 
-def freshness(project: Project) -> list[Diagnostic]:
+def freshness(project: Project, modules: list[checks.RenderedModule]) -> list[Diagnostic]:
     """NB901–NB903: files that ``export``, ``sync`` or ``build`` would still change."""
     found: list[Diagnostic] = []
     config = project.config
@@ -172,7 +172,7 @@ def freshness(project: Project) -> list[Diagnostic]:
         }.get(change.action, "export would change this file: run `nb2pkg export` and commit the result")
         found.append(Diagnostic("NB901", "error", what, Location(relpath)))
     found += unsynced_edits(project)
-    found += dependency_drift(project)
+    found += dependency_drift(project, modules)
     return found
 
 
@@ -206,14 +206,12 @@ def unsynced_edits(project: Project) -> list[Diagnostic]:
     return found
 
 
-def dependency_drift(project: Project) -> list[Diagnostic]:
+def dependency_drift(project: Project, modules: list[checks.RenderedModule]) -> list[Diagnostic]:
     """NB903: the pyproject's dependencies are not what ``nb2pkg build`` would write."""
+    from .build import pyproject_changes
+
     try:
-        from .build import pyproject_changes
-    except ImportError:  # pragma: no cover - build is part of nb2pkg
-        return []
-    try:
-        changes = pyproject_changes(project)
+        changes = pyproject_changes(project, modules)
     except Nb2pkgError as exc:
         return [Diagnostic("NB903", "error", f"dependencies cannot be resolved: {exc}", None)]
     if changes is None or not changes.changed:

@@ -244,6 +244,69 @@ def check(
 
 
 @app.command()
+def build(
+    path: PathOption = None,
+    outdir: Annotated[
+        Path | None,
+        typer.Option("--outdir", "-o", help="Folder for the wheel, inside the project (default: dist/)."),
+    ] = None,
+    sdist: Annotated[bool, typer.Option("--sdist", help="Also build an sdist.")] = False,
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Exit 1 if the pyproject's dependencies would change; write nothing."),
+    ] = False,
+    allow_unresolved: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unresolved",
+            help="Warn about imports no distribution is known for, instead of failing.",
+        ),
+    ] = False,
+    no_check: Annotated[
+        bool, typer.Option("--no-check", help="Write modules even if their code would raise NameError.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Export, put the detected dependencies into pyproject.toml, and build a wheel in dist/.
+
+    Every import of the exported code is classified (own package, standard library on every
+    supported Python, third-party) and third-party imports are resolved to distributions:
+    [tool.nb2pkg.dependency-map], installed metadata, a curated table; never a guess. Missing
+    ones are inserted into [project].dependencies (optional imports into an extra); nothing
+    you wrote is changed or removed. The wheel is built offline and reproducibly.
+    """
+    result = _run(
+        lambda: _library("build").build_project(
+            path, outdir=outdir, sdist=sdist, check_only=check_only,
+            allow_unresolved=allow_unresolved, check=not no_check,
+        )
+    )
+    _show_warnings(result.export.warnings + result.notes, quiet)
+    if not quiet:
+        for line in result.report():
+            typer.echo(line)
+    if check_only and result.changes is not None and result.changes.changed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def deps(
+    path: PathOption = None,
+    why: Annotated[
+        str | None,
+        typer.Option("--why", help="Explain one import (or distribution): kind, reason, where used."),
+    ] = None,
+    allow_unresolved: Annotated[
+        bool, typer.Option("--allow-unresolved", help="List unresolved imports as warnings.")
+    ] = False,
+) -> None:
+    """Show every import of the exported code: kind, distribution, reason and where it is used."""
+    result = _run(lambda: _library("deps_report").dependency_table(path, why=why, allow_unresolved=allow_unresolved))
+    typer.echo(result.text)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
 def new(
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="The folder to create; its name is the project's name.")

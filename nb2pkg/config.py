@@ -17,7 +17,7 @@ import difflib
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,18 +105,56 @@ def load_config(path: Path | None = None) -> Config:
     pyproject = root / "pyproject.toml"
     data = read_toml(pyproject) if pyproject.is_file() else {}
     tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
-    if "nb2pkg" in tool:
-        return _from_nb2pkg(root, data, tool["nb2pkg"])
+    own = tool.get("nb2pkg")
+    # An nbdev project may add [tool.nb2pkg] settings (a dependency-map, say) on top of
+    # nbdev's; only a [tool.nb2pkg] that says where the notebooks or package are takes over.
+    takes_over = isinstance(own, dict) and bool({"package", "notebooks"} & set(own))
+    if own is not None and (takes_over or not _has_nbdev(root, tool)):
+        return _from_nb2pkg(root, data, own)
     if "nbdev" in tool:
-        return _from_nbdev3(root, data, tool["nbdev"])
+        return _with_overrides(_from_nbdev3(root, data, tool["nbdev"]), own, root)
     if (root / "settings.ini").is_file():
-        return _from_nbdev2(root, data)
+        return _with_overrides(_from_nbdev2(root, data), own, root)
     if "project" in data:
         return _from_nb2pkg(root, data, {}, source="defaults")
     raise ConfigError(
         "has neither a [project] nor a [tool.nb2pkg] table; add `[project]` with a `name`",
         Location(pyproject.name),
     )
+
+
+def _has_nbdev(root: Path, tool: Mapping[str, Any]) -> bool:
+    return "nbdev" in tool or (root / "settings.ini").is_file()
+
+
+def _with_overrides(config: Config, own: Any, root: Path) -> Config:
+    """Apply the settings of a [tool.nb2pkg] table on top of an nbdev configuration."""
+    if own is None:
+        return config
+    if not isinstance(own, dict):
+        raise ConfigError("[tool.nb2pkg] must be a table", Location("pyproject.toml"))
+    _reject_unknown_keys(own, root / "pyproject.toml")
+    return replace(
+        config,
+        recursive=own.get("recursive", config.recursive),
+        format=own.get("format", config.format),
+        drop_magics=own.get("drop-magics", config.drop_magics),
+        dependency_map=_dependency_map(own),
+        optional_extra=own.get("optional-extra", config.optional_extra),
+        check=dict(own.get("check", {})),
+    )
+
+
+def _dependency_map(tool: Mapping[str, Any]) -> dict[str, str]:
+    dependency_map = tool.get("dependency-map", {})
+    for key, value in dependency_map.items():
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"[tool.nb2pkg.dependency-map] {key} must be a distribution name string, "
+                f'e.g. {key} = "{key}"',
+                Location("pyproject.toml"),
+            )
+    return dict(dependency_map)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -166,14 +204,7 @@ def _from_nb2pkg(
     package = tool.get("package", normalise_package_name(name))
     _check_package_name(package, where, "[tool.nb2pkg] package")
     notebooks = tool.get("notebooks", "nbs")
-    dependency_map = tool.get("dependency-map", {})
-    for key, value in dependency_map.items():
-        if not isinstance(value, str):
-            raise ConfigError(
-                f"[tool.nb2pkg.dependency-map] {key} must be a distribution name string, "
-                f'e.g. {key} = "{key}"',
-                Location(where),
-            )
+    dependency_map = _dependency_map(tool)
     version = project.get("version")
     requires = project.get("requires-python")
     return Config(
@@ -188,7 +219,7 @@ def _from_nb2pkg(
         format=tool.get("format", False),
         drop_magics=tool.get("drop-magics", False),
         requires_python=requires if isinstance(requires, str) else None,
-        dependency_map=dict(dependency_map),
+        dependency_map=dependency_map,
         optional_extra=tool.get("optional-extra", "optional"),
         check=dict(tool.get("check", {})),
         raw=data,

@@ -53,7 +53,7 @@ def make_project(
     root.mkdir(parents=True, exist_ok=True)
     if pyproject is None:
         pyproject = (
-            f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+            f'[project]\nname = "{name}"\nversion = "0.1.0"\ndescription = "A test project."\nrequires-python = ">=3.10"\n'
             f'dependencies = []\n\n[tool.nb2pkg]\nnotebooks = "nbs"\n{tool}'
         )
     (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")

@@ -76,6 +76,21 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
     assert load_config(deep).root == tmp_path.resolve()
 
 
+def test_nb2pkg_settings_on_top_of_nbdev(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        PROJECT + '[tool.nbdev]\nlib_path = "src/acme"\n[tool.nb2pkg]\nformat = true\n'
+        '[tool.nb2pkg.dependency-map]\nfitz = "PyMuPDF"\n'
+    )
+    config = load_config(tmp_path)
+    assert (config.source, config.package, config.format) == ("nbdev3", "acme", True)
+    assert config.dependency_map == {"fitz": "PyMuPDF"}
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "settings.ini").write_text("[DEFAULT]\nlib_name = tiny\n")
+    (tmp_path / "pyproject.toml").write_text(PROJECT + '[tool.nb2pkg.dependency-map]\nyaml = "PyYAML"\n')
+    config = load_config(tmp_path)
+    assert (config.source, config.package, dict(config.dependency_map)) == ("nbdev2", "tiny", {"yaml": "PyYAML"})
+
+
 def test_nb2pkg_table_wins_over_nbdev(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(PROJECT + '[tool.nb2pkg]\npackage = "x"\n[tool.nbdev]\n')
     (tmp_path / "settings.ini").write_text("[DEFAULT]\nlib_name = y\n")

@@ -1,0 +1,128 @@
+"""Collect what the exported code imports, across all modules, each with its reason.
+
+The per-import rules live in ``deps.py`` (finding and classifying one import); this module
+runs them over the rendered blocks of a project and merges the answers per import name,
+with the cells that use each one — the table behind ``nb2pkg deps``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from .deps import Dependency, FoundImport, classify, find_imports
+from .errors import DependencyError, Location, Nb2pkgError, raise_all
+from .project import Project
+from .render import RenderedModule
+from .report import Diagnostic
+
+
+@dataclass(frozen=True)
+class DependencySet:
+    """Every import of the exported code, classified, and the requirements they add up to."""
+
+    dependencies: tuple[Dependency, ...]  # one per import name, sorted
+    unresolved: tuple[Diagnostic, ...]  # with --allow-unresolved: imports nothing resolved
+
+    @property
+    def required(self) -> list[str]:
+        """Return the hard requirements, sorted and unique."""
+        return sorted({d.requirement for d in self.dependencies if d.requirement and not d.optional})
+
+    @property
+    def optional(self) -> list[str]:
+        """Return the requirements of optional imports that are not hard requirements too."""
+        hard = {_name(r) for r in self.required}
+        found = {d.requirement for d in self.dependencies if d.requirement and d.optional}
+        return sorted(r for r in found if r and _name(r) not in hard)
+
+    def explain(self, name: str) -> list[Dependency]:
+        """Return the dependencies whose import name or distribution is *name*."""
+        wanted = _canonical(name)
+        return [
+            d for d in self.dependencies
+            if _canonical(d.import_name) == wanted
+            or _canonical(d.import_name.split(".")[0]) == wanted
+            or (d.distribution and _canonical(d.distribution) == wanted)
+        ]
+
+
+def collect_dependencies(
+    project: Project, modules: Iterable[RenderedModule], *, allow_unresolved: bool = False
+) -> DependencySet:
+    """Classify every import of every exported block; raise all unresolved ones together."""
+    config = project.config
+    merged: dict[str, Dependency] = {}
+    problems: list[Nb2pkgError] = []
+    unresolved: list[Diagnostic] = []
+    for module in modules:
+        for block in module.blocks:
+            chunk = block.chunk
+            cell = Location(chunk.notebook, chunk.cell_index, chunk.cell_id)
+            for found in _imports(block.code):
+                where = Location(chunk.notebook, chunk.cell_index, chunk.cell_id, _cell_line(chunk.body_line, found))
+                try:
+                    dependency = classify(
+                        found,
+                        package=config.package,
+                        requires_python=config.requires_python,
+                        dependency_map=config.dependency_map,
+                        where=where,
+                    )
+                except DependencyError as exc:
+                    if allow_unresolved:
+                        unresolved.append(Diagnostic("NB801", "warning", exc.message, exc.where))
+                    else:
+                        problems.append(exc)
+                    continue
+                _merge(merged, replace(dependency, used_in=(cell,)))
+    raise_all(_unique(problems))
+    return DependencySet(tuple(merged[k] for k in sorted(merged)), tuple(unresolved))
+
+
+def _imports(code: str) -> list[FoundImport]:
+    try:
+        return find_imports(code)
+    except SyntaxError:  # export already refused such code; nothing to find here
+        return []
+
+
+def _cell_line(body_line: int, found: FoundImport) -> int:
+    return body_line - 1 + found.line
+
+
+def _merge(merged: dict[str, Dependency], dependency: Dependency) -> None:
+    """Keep one entry per import name: hard beats optional; every using cell is listed."""
+    key = dependency.import_name
+    old = merged.get(key)
+    if old is None:
+        merged[key] = dependency
+        return
+    used = tuple(dict.fromkeys(old.used_in + dependency.used_in))
+    keep = old if not old.optional or dependency.optional else dependency
+    merged[key] = replace(keep, used_in=used, optional=old.optional and dependency.optional)
+
+
+def _unique(problems: list[Nb2pkgError]) -> list[Nb2pkgError]:
+    """One error per unresolved import name is enough; the first place names it."""
+    seen: set[str] = set()
+    kept = []
+    for problem in problems:
+        key = problem.message
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
+
+
+def _canonical(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _name(requirement: str) -> str:
+    import re
+
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return _canonical(match.group(1)) if match else requirement
