@@ -214,9 +214,11 @@ def dependency_drift(project: Project, modules: list[checks.RenderedModule]) -> 
         changes = pyproject_changes(project, modules)
     except Nb2pkgError as exc:
         return [Diagnostic("NB903", "error", f"dependencies cannot be resolved: {exc}", None)]
-    if changes is None or not changes.changed:
+    if changes is None:
         return []
     added = ", ".join([*changes.added, *(r for group in changes.added_optional.values() for r in group)])
+    if not added:  # a missing [build-system] alone is not a dependency change
+        return []
     return [Diagnostic(
         "NB903", "error",
         f"`nb2pkg build` would add dependencies to pyproject.toml ({added}): run it and commit",
