@@ -991,7 +991,7 @@ def _is_literal(value: object) -> bool:
 
 def _run(source: str, ns: dict[str, Any]) -> None:
     """Execute generated code as a notebook would (this file's __future__ flags left out)."""
-    exec(compile(source, "<generated>", "exec", dont_inherit=True), ns)  # noqa: S102
+    exec(compile(source, "<generated>", "exec", dont_inherit=True), ns)
 
 
 def _evaluate(expr: str, ns: dict[str, Any]) -> Any:

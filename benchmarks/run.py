@@ -35,7 +35,9 @@ def nb2pkg(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedPro
     return result
 
 
-def timed(run: Callable[[], object], prepare: Callable[[], object] | None, repeat: int) -> list[float]:
+def timed(
+    run: Callable[[], object], prepare: Callable[[], object] | None, repeat: int
+) -> list[float]:
     """Return the wall times of *repeat* runs, each after *prepare*."""
     times = []
     for _ in range(repeat):
@@ -53,9 +55,18 @@ def report(label: str, times: list[float]) -> None:
 
 def make_corpus(folder: Path, notebooks: int, lines: int) -> Path:
     subprocess.run(
-        [sys.executable, str(HERE / "make_corpus.py"), str(folder), "--notebooks", str(notebooks),
-         "--lines", str(lines)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            str(HERE / "make_corpus.py"),
+            str(folder),
+            "--notebooks",
+            str(notebooks),
+            "--lines",
+            str(lines),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return folder
 
@@ -68,7 +79,9 @@ def reset_package(root: Path) -> None:
 
 def edit_one_block(root: Path) -> None:
     """Change one line in one generated module, as an IDE user would."""
-    module = sorted((root / "benchpkg").glob("mod*.py"))[len(list((root / "benchpkg").glob("mod*.py"))) // 2]
+    module = sorted((root / "benchpkg").glob("mod*.py"))[
+        len(list((root / "benchpkg").glob("mod*.py"))) // 2
+    ]
     text = module.read_text()
     marker = text.index("\n# %% ")
     end = text.index("\n", marker + 1)
@@ -76,21 +89,32 @@ def edit_one_block(root: Path) -> None:
 
 
 def bench_export(root: Path, repeat: int) -> None:
-    report("export, cold (no package, no cache)", timed(lambda: nb2pkg("export", "-q", cwd=root), lambda: reset_package(root), repeat))
+    report(
+        "export, cold (no package, no cache)",
+        timed(lambda: nb2pkg("export", "-q", cwd=root), lambda: reset_package(root), repeat),
+    )
     nb2pkg("export", "-q", cwd=root)
     report("export, no-op re-export", timed(lambda: nb2pkg("export", "-q", cwd=root), None, repeat))
 
     def touch_notebook() -> None:
         notebook = sorted((root / "nbs").glob("*.ipynb"))[0]
         text = notebook.read_text()
-        notebook.write_text(text.replace('"#| export\\n', f'"#| export\\n# {time.monotonic_ns()}\\n', 1))
+        notebook.write_text(
+            text.replace('"#| export\\n', f'"#| export\\n# {time.monotonic_ns()}\\n', 1)
+        )
 
-    report("export, one notebook edited", timed(lambda: nb2pkg("export", "-q", cwd=root), touch_notebook, repeat))
+    report(
+        "export, one notebook edited",
+        timed(lambda: nb2pkg("export", "-q", cwd=root), touch_notebook, repeat),
+    )
 
 
 def bench_sync(root: Path, repeat: int) -> None:
     nb2pkg("export", "-q", cwd=root)
-    report("sync, one edited block", timed(lambda: nb2pkg("sync", "-q", cwd=root), lambda: edit_one_block(root), repeat))
+    report(
+        "sync, one edited block",
+        timed(lambda: nb2pkg("sync", "-q", cwd=root), lambda: edit_one_block(root), repeat),
+    )
     report("sync, nothing to sync", timed(lambda: nb2pkg("sync", "-q", cwd=root), None, repeat))
 
 
@@ -115,8 +139,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         corpus = make_corpus(Path(scratch) / "corpus", args.notebooks, args.lines)
         lines = sum(1 for p in (corpus / "nbs").rglob("*.ipynb") for _ in p.open())
-        print(f"corpus: {args.notebooks} notebooks, ~{args.lines} code lines, {lines} JSON lines; "
-              f"{os.cpu_count()} cores; Python {sys.version.split()[0]}")
+        print(
+            f"corpus: {args.notebooks} notebooks, ~{args.lines} code lines, {lines} JSON lines; "
+            f"{os.cpu_count()} cores; Python {sys.version.split()[0]}"
+        )
         for name in args.only.split(","):
             work = Path(scratch) / name
             shutil.copytree(corpus, work)

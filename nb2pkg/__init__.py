@@ -27,7 +27,18 @@ _LAZY = {
     "Location": "errors",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "__version__",
+    "load_config",
+    "Config",
+    "load_project",
+    "Project",
+    "export_project",
+    "ExportResult",
+    "new_project",
+    "Nb2pkgError",
+    "Location",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config, load_config

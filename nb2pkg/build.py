@@ -45,7 +45,9 @@ class BuildResult:
             lines.append(f"pyproject.toml: {verb} dependencies: {', '.join(changes.added)}")
         for extra, added in sorted((changes.added_optional if changes else {}).items()):
             if added:
-                lines.append(f"pyproject.toml: {verb} optional-dependencies.{extra}: {', '.join(added)}")
+                lines.append(
+                    f"pyproject.toml: {verb} optional-dependencies.{extra}: {', '.join(added)}"
+                )
         if changes is not None and changes.build_system_added:
             lines.append(f"pyproject.toml: {verb} [build-system] (flit_core)")
         if changes is not None and not changes.changed:
@@ -106,7 +108,9 @@ def pyproject_changes(project: Project, modules: list[RenderedModule]) -> Depend
     return pyproject_changes_for(project, collect_dependencies(project, modules))
 
 
-def pyproject_changes_for(project: Project, dependencies: DependencySet) -> DependencyChanges | None:
+def pyproject_changes_for(
+    project: Project, dependencies: DependencySet
+) -> DependencyChanges | None:
     """Return the insert-only edit of the pyproject that declares *dependencies*."""
     config = project.config
     if config.source == "nbdev2":
@@ -137,7 +141,8 @@ def _unused_notes(changes: DependencyChanges | None) -> list[Diagnostic]:
         return []
     return [
         Diagnostic(
-            "NB802", "note",
+            "NB802",
+            "note",
             f"declared but imported by no exported cell: {', '.join(changes.unused)} "
             "(kept; it may be a plugin or a runtime-only dependency)",
         )

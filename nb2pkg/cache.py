@@ -43,8 +43,15 @@ class BlockCache:
         self.root = root
         self.path = root / CACHE_DIR / _FILE
         self._salt = json.dumps(
-            [_FORMAT, code_fingerprint(), sys.version_info[:2], package, options.drop_magics,
-             options.format, sorted(options.black.items())],
+            [
+                _FORMAT,
+                code_fingerprint(),
+                sys.version_info[:2],
+                package,
+                options.drop_magics,
+                options.format,
+                sorted(options.black.items()),
+            ],
             default=str,
         )
         self._old, self._old_clean = self._load()
@@ -108,8 +115,14 @@ class BlockCache:
 
 def _key(chunk: Chunk, module: str) -> str:
     fields = (
-        module, chunk.notebook, chunk.cell_id, str(chunk.cell_index), chunk.directive,
-        str(chunk.body_line), repr(chunk.magic_lines), chunk.code,
+        module,
+        chunk.notebook,
+        chunk.cell_id,
+        str(chunk.cell_index),
+        chunk.directive,
+        str(chunk.body_line),
+        repr(chunk.magic_lines),
+        chunk.code,
     )
     return hashlib.sha1("\0".join(fields).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -147,7 +160,9 @@ class ExportStamp:
     def fingerprint(self, config_file: Path, notebooks: list[Path], options: str) -> str:
         """Hash everything an export reads: configuration, notebooks, package files."""
         digest = hashlib.sha256()
-        digest.update(f"{_FORMAT}\0{code_fingerprint()}\0{sys.version_info[:2]}\0{options}\0".encode())
+        digest.update(
+            f"{_FORMAT}\0{code_fingerprint()}\0{sys.version_info[:2]}\0{options}\0".encode()
+        )
         files = [config_file, *notebooks]
         if self.lib_dir.is_dir():
             files += sorted(p for p in self.lib_dir.rglob("*.py") if "__pycache__" not in p.parts)
@@ -171,5 +186,7 @@ class ExportStamp:
 
     def save(self, fingerprint: str, record: dict[str, Any]) -> None:
         """Record a successful export."""
-        text = json.dumps({"fingerprint": fingerprint, **record}, ensure_ascii=False, sort_keys=True)
+        text = json.dumps(
+            {"fingerprint": fingerprint, **record}, ensure_ascii=False, sort_keys=True
+        )
         write_text_atomic(self.path, text, root=self.root)

@@ -126,7 +126,9 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _without_ignored(project: Project, found: list[Diagnostic], ignore: list[str]) -> list[Diagnostic]:
+def _without_ignored(
+    project: Project, found: list[Diagnostic], ignore: list[str]
+) -> list[Diagnostic]:
     """Drop diagnostics silenced by configuration or by a cell's ``#| nb2pkg: ignore`` line."""
     per_cell: dict[tuple[str, str], list[str]] = {}
     for notebook in project.notebooks:
@@ -140,7 +142,11 @@ def _without_ignored(project: Project, found: list[Diagnostic], ignore: list[str
         if _matches(diagnostic.code, ignore):
             continue
         where = diagnostic.where
-        if where and where.cell_id and _matches(diagnostic.code, per_cell.get((where.file, where.cell_id), [])):
+        if (
+            where
+            and where.cell_id
+            and _matches(diagnostic.code, per_cell.get((where.file, where.cell_id), []))
+        ):
             continue
         kept.append(diagnostic)
     return kept
@@ -169,7 +175,10 @@ def freshness(project: Project, modules: list[checks.RenderedModule]) -> list[Di
             "ids": "export would add cell ids to this notebook",
             "remove": "export would remove this stale module",
             "remove-init": "export would remove this package's generated __init__.py",
-        }.get(change.action, "export would change this file: run `nb2pkg export` and commit the result")
+        }.get(
+            change.action,
+            "export would change this file: run `nb2pkg export` and commit the result",
+        )
         found.append(Diagnostic("NB901", "error", what, Location(relpath)))
     found += unsynced_edits(project)
     found += dependency_drift(project, modules)
@@ -188,21 +197,29 @@ def unsynced_edits(project: Project) -> list[Diagnostic]:
         for block in blocks:
             marker = block.marker
             named.add((marker.notebook, marker.cell_id))
-            if marker.kind == "new" or (marker.digest and block_digest(block.code) != marker.digest):
-                found.append(Diagnostic(
-                    "NB902", "error",
-                    "the module holds edits not yet synced into the notebook: run `nb2pkg sync`",
-                    Location(config.relative(path), line=marker.line),
-                ))
+            if marker.kind == "new" or (
+                marker.digest and block_digest(block.code) != marker.digest
+            ):
+                found.append(
+                    Diagnostic(
+                        "NB902",
+                        "error",
+                        "the module holds edits not yet synced into the notebook: run `nb2pkg sync`",
+                        Location(config.relative(path), line=marker.line),
+                    )
+                )
                 break
         else:
             if any(key not in named for key in parse_manifest(head)):
-                found.append(Diagnostic(
-                    "NB902", "error",
-                    "a block was deleted from the module but its cell is still in the notebook: "
-                    "run `nb2pkg sync`",
-                    Location(config.relative(path)),
-                ))
+                found.append(
+                    Diagnostic(
+                        "NB902",
+                        "error",
+                        "a block was deleted from the module but its cell is still in the notebook: "
+                        "run `nb2pkg sync`",
+                        Location(config.relative(path)),
+                    )
+                )
     return found
 
 
@@ -216,14 +233,19 @@ def dependency_drift(project: Project, modules: list[checks.RenderedModule]) -> 
         return [Diagnostic("NB903", "error", f"dependencies cannot be resolved: {exc}", None)]
     if changes is None:
         return []
-    added = ", ".join([*changes.added, *(r for group in changes.added_optional.values() for r in group)])
+    added = ", ".join(
+        [*changes.added, *(r for group in changes.added_optional.values() for r in group)]
+    )
     if not added:  # a missing [build-system] alone is not a dependency change
         return []
-    return [Diagnostic(
-        "NB903", "error",
-        f"`nb2pkg build` would add dependencies to pyproject.toml ({added}): run it and commit",
-        Location("pyproject.toml"),
-    )]
+    return [
+        Diagnostic(
+            "NB903",
+            "error",
+            f"`nb2pkg build` would add dependencies to pyproject.toml ({added}): run it and commit",
+            Location("pyproject.toml"),
+        )
+    ]
 
 
 def render(result: CheckResult, fmt: str) -> str:
@@ -270,4 +292,6 @@ def blocking_errors(
     """Return the errors that make export refuse to write: code that would raise NameError."""
     settings = check_settings(project)
     found = checks.undefined_names(project, list(modules), cache)
-    return [d for d in _without_ignored(project, found, settings["ignore"]) if d.severity == "error"]
+    return [
+        d for d in _without_ignored(project, found, settings["ignore"]) if d.severity == "error"
+    ]

@@ -27,7 +27,7 @@ from pathlib import Path
 from .cache import BlockCache
 from .errors import CellError, Location
 from .markers import split_blocks
-from .notebook import Cell, Notebook
+from .notebook import Cell
 from .plan import Chunk, ExportPlan
 from .project import Project
 from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk, render_module
@@ -72,7 +72,10 @@ def undefined_names(
     package = project.config.package
     found: list[Diagnostic] = []
     for module in modules:
-        def star_names(name: str, level: int, _module: str = module.plan.name) -> frozenset[str] | None:
+
+        def star_names(
+            name: str, level: int, _module: str = module.plan.name
+        ) -> frozenset[str] | None:
             return exports.get(_resolve(package, _module, name, level) or "")
 
         key = _clean_key(module, exports, package)
@@ -88,20 +91,26 @@ def undefined_names(
             chunk, cell_line = lines(use.line)
             where = _chunk_location(chunk, cell_line, use.column, module)
             if use.maybe_from_star:
-                found.append(Diagnostic(
-                    "NB102", "warning",
-                    f'"{use.name}" is not defined in module {module.plan.name}; a star import '
-                    "nb2pkg cannot see into may define it (the check is blind there)",
-                    where,
-                ))
+                found.append(
+                    Diagnostic(
+                        "NB102",
+                        "warning",
+                        f'"{use.name}" is not defined in module {module.plan.name}; a star import '
+                        "nb2pkg cannot see into may define it (the check is blind there)",
+                        where,
+                    )
+                )
                 continue
             when = "when the module is imported" if use.at_import else "when this code runs"
-            found.append(Diagnostic(
-                "NB101", "error",
-                f'"{use.name}" is not defined in module {module.plan.name}: it would raise '
-                f"NameError {when}. {_hint(project, chunk, use.name)}",
-                where,
-            ))
+            found.append(
+                Diagnostic(
+                    "NB101",
+                    "error",
+                    f'"{use.name}" is not defined in module {module.plan.name}: it would raise '
+                    f"NameError {when}. {_hint(project, chunk, use.name)}",
+                    where,
+                )
+            )
     return found
 
 
@@ -123,7 +132,7 @@ def _resolve(package: str, module: str, name: str, level: int) -> str | None:
     if level == 0:
         if name == package or not name.startswith(package + "."):
             return None
-        return name[len(package) + 1:]
+        return name[len(package) + 1 :]
     parts = module.split(".")[:-1]  # the module's package, relative to the top package
     if level - 1 > len(parts):
         return None
@@ -137,7 +146,10 @@ class _LineMap:
     def __init__(self, module: RenderedModule) -> None:
         _, blocks = split_blocks(module.text)
         by_id = {(b.chunk.notebook, b.chunk.cell_id): b.chunk for b in module.blocks}
-        self.starts = [(b.marker.line, by_id.get((b.marker.notebook or "", b.marker.cell_id or ""))) for b in blocks]
+        self.starts = [
+            (b.marker.line, by_id.get((b.marker.notebook or "", b.marker.cell_id or "")))
+            for b in blocks
+        ]
 
     def __call__(self, line: int) -> tuple[Chunk | None, int | None]:
         current: tuple[int, Chunk | None] | None = None
@@ -150,7 +162,9 @@ class _LineMap:
         return chunk, chunk.body_line - 1 + (line - start)
 
 
-def _chunk_location(chunk: Chunk | None, line: int | None, column: int, module: RenderedModule) -> Location:
+def _chunk_location(
+    chunk: Chunk | None, line: int | None, column: int, module: RenderedModule
+) -> Location:
     if chunk is None:
         return Location(str(module.plan.path.name))
     return Location(chunk.notebook, chunk.cell_index, chunk.cell_id, line, column)
@@ -200,7 +214,9 @@ def _parse_loosely(code: str) -> ast.Module | None:
     except (SyntaxError, ValueError):
         pass
     skip = set(ipython_lines(code))
-    cleaned = "".join("\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1))
+    cleaned = "".join(
+        "\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1)
+    )
     try:
         return ast.parse(cleaned)
     except (SyntaxError, ValueError):
@@ -224,13 +240,16 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
             for name, line in _top_level_definitions(tree).items():
                 if name in exported:
                     source = exported[name]
-                    found.append(Diagnostic(
-                        "NB201", "warning",
-                        f'"{name}" from exported cell {source.index} (id {source.id}) is redefined '
-                        "here, in a cell that is not exported: the notebook now tests a different "
-                        "object from the one the package ships; rename it, or export this cell",
-                        notebook.where(cell, cell.body_line - 1 + line),
-                    ))
+                    found.append(
+                        Diagnostic(
+                            "NB201",
+                            "warning",
+                            f'"{name}" from exported cell {source.index} (id {source.id}) is redefined '
+                            "here, in a cell that is not exported: the notebook now tests a different "
+                            "object from the one the package ships; rename it, or export this cell",
+                            notebook.where(cell, cell.body_line - 1 + line),
+                        )
+                    )
     return found
 
 
@@ -257,13 +276,16 @@ def execution_order(project: Project) -> list[Diagnostic]:
             if cell.kind != "code" or cell.execution_count is None:
                 continue
             if previous is not None and cell.execution_count <= (previous.execution_count or 0):
-                found.append(Diagnostic(
-                    "NB301", "warning",
-                    f"ran out of order: execution count {cell.execution_count} after "
-                    f"{previous.execution_count} in cell {previous.index}; the saved outputs may "
-                    "not match the code — restart the kernel and run all cells",
-                    notebook.where(cell),
-                ))
+                found.append(
+                    Diagnostic(
+                        "NB301",
+                        "warning",
+                        f"ran out of order: execution count {cell.execution_count} after "
+                        f"{previous.execution_count} in cell {previous.index}; the saved outputs may "
+                        "not match the code — restart the kernel and run all cells",
+                        notebook.where(cell),
+                    )
+                )
                 break
             previous = cell
     return found
@@ -276,16 +298,25 @@ def directive_problems(project: Project) -> list[Diagnostic]:
         for cell in notebook.cells:
             for problem in cell.problems:
                 fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
-                code, severity = ("NB402", "error") if problem.affects_export else ("NB401", "warning")
-                found.append(Diagnostic(code, severity, problem.message + fix, notebook.where(cell, problem.line)))
+                code, severity = (
+                    ("NB402", "error") if problem.affects_export else ("NB401", "warning")
+                )
+                found.append(
+                    Diagnostic(
+                        code, severity, problem.message + fix, notebook.where(cell, problem.line)
+                    )
+                )
             for number, line in enumerate(cell.body.splitlines(), cell.body_line):
                 if cell.kind == "code" and _LATE_DIRECTIVE.match(line):
-                    found.append(Diagnostic(
-                        "NB403", "warning",
-                        f'"{line.strip()}" comes after the first code line and is ignored (nbdev '
-                        "ignores it too); move it to the top of the cell",
-                        notebook.where(cell, number),
-                    ))
+                    found.append(
+                        Diagnostic(
+                            "NB403",
+                            "warning",
+                            f'"{line.strip()}" comes after the first code line and is ignored (nbdev '
+                            "ignores it too); move it to the top of the cell",
+                            notebook.where(cell, number),
+                        )
+                    )
     return found
 
 
@@ -297,13 +328,16 @@ def import_cycles(package: str, modules: list[RenderedModule]) -> list[Diagnosti
     for cycle in _cycles(graph):
         module = next(m for m in modules if m.plan.name == cycle[0])
         chain = " → ".join([*cycle, cycle[0]])
-        found.append(Diagnostic(
-            "NB601", "warning",
-            f"import cycle between generated modules: {chain}; importing one of them may fail "
-            "with a partially initialised module — move the shared code into its own module, "
-            "or import inside the function that needs it",
-            Location(module.plan.notebooks[0]) if module.plan.notebooks else None,
-        ))
+        found.append(
+            Diagnostic(
+                "NB601",
+                "warning",
+                f"import cycle between generated modules: {chain}; importing one of them may fail "
+                "with a partially initialised module — move the shared code into its own module, "
+                "or import inside the function that needs it",
+                Location(module.plan.notebooks[0]) if module.plan.notebooks else None,
+            )
+        )
     return found
 
 
@@ -321,7 +355,7 @@ def _imported_modules(package: str, module: RenderedModule, names: set[str]) -> 
             candidates = [base] + [f"{base}.{a.name}".lstrip(".") for a in node.names]
         else:
             candidates = [
-                a.name[len(package) + 1:] for a in node.names if a.name.startswith(package + ".")
+                a.name[len(package) + 1 :] for a in node.names if a.name.startswith(package + ".")
             ]
         for candidate in candidates:
             for name in (candidate, f"{candidate}.__init__"):
@@ -336,7 +370,12 @@ def _import_time_statements(body: Iterable[ast.stmt]) -> Iterator[ast.Import | a
         elif isinstance(node, ast.If) and not _is_type_checking(node.test):
             yield from _import_time_statements(node.body + node.orelse)
         elif isinstance(node, ast.Try):
-            inner = node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body]
+            inner = (
+                node.body
+                + node.orelse
+                + node.finalbody
+                + [s for h in node.handlers for s in h.body]
+            )
             yield from _import_time_statements(inner)
 
 
@@ -388,7 +427,7 @@ def _cycle_in(graph: dict[str, list[str]], component: list[str]) -> list[str]:
     while True:
         step = next(t for t in graph[path[-1]] if t in members)
         if step in path:
-            return path[path.index(step):]
+            return path[path.index(step) :]
         path.append(step)
 
 

@@ -87,7 +87,7 @@ def _run(action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         typer.echo("interrupted; every file written so far was written whole", err=True)
         raise typer.Exit(130) from None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it as one (exit 123)
         if _State.debug:
             traceback.print_exc()
         typer.echo(
@@ -248,12 +248,16 @@ def build(
     path: PathOption = None,
     outdir: Annotated[
         Path | None,
-        typer.Option("--outdir", "-o", help="Folder for the wheel, inside the project (default: dist/)."),
+        typer.Option(
+            "--outdir", "-o", help="Folder for the wheel, inside the project (default: dist/)."
+        ),
     ] = None,
     sdist: Annotated[bool, typer.Option("--sdist", help="Also build an sdist.")] = False,
     check_only: Annotated[
         bool,
-        typer.Option("--check", help="Exit 1 if the pyproject's dependencies would change; write nothing."),
+        typer.Option(
+            "--check", help="Exit 1 if the pyproject's dependencies would change; write nothing."
+        ),
     ] = False,
     allow_unresolved: Annotated[
         bool,
@@ -263,7 +267,8 @@ def build(
         ),
     ] = False,
     no_check: Annotated[
-        bool, typer.Option("--no-check", help="Write modules even if their code would raise NameError.")
+        bool,
+        typer.Option("--no-check", help="Write modules even if their code would raise NameError."),
     ] = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -277,8 +282,12 @@ def build(
     """
     result = _run(
         lambda: _library("build").build_project(
-            path, outdir=outdir, sdist=sdist, check_only=check_only,
-            allow_unresolved=allow_unresolved, check=not no_check,
+            path,
+            outdir=outdir,
+            sdist=sdist,
+            check_only=check_only,
+            allow_unresolved=allow_unresolved,
+            check=not no_check,
         )
     )
     _show_warnings(result.export.warnings + result.notes, quiet)
@@ -294,14 +303,20 @@ def deps(
     path: PathOption = None,
     why: Annotated[
         str | None,
-        typer.Option("--why", help="Explain one import (or distribution): kind, reason, where used."),
+        typer.Option(
+            "--why", help="Explain one import (or distribution): kind, reason, where used."
+        ),
     ] = None,
     allow_unresolved: Annotated[
         bool, typer.Option("--allow-unresolved", help="List unresolved imports as warnings.")
     ] = False,
 ) -> None:
     """Show every import of the exported code: kind, distribution, reason and where it is used."""
-    result = _run(lambda: _library("deps_report").dependency_table(path, why=why, allow_unresolved=allow_unresolved))
+    result = _run(
+        lambda: _library("deps_report").dependency_table(
+            path, why=why, allow_unresolved=allow_unresolved
+        )
+    )
     typer.echo(result.text)
     raise typer.Exit(result.exit_code)
 
@@ -309,7 +324,10 @@ def deps(
 @app.command()
 def new(
     name: Annotated[
-        str, typer.Argument(metavar="NAME", help="The folder to create; its name is the project's name.")
+        str,
+        typer.Argument(
+            metavar="NAME", help="The folder to create; its name is the project's name."
+        ),
     ],
     description: Annotated[
         str | None, typer.Option("--description", "-d", help="One line describing the project.")

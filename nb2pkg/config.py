@@ -187,9 +187,7 @@ def _project_table(data: Mapping[str, Any], where: str) -> dict[str, Any]:
     return project
 
 
-def _from_nb2pkg(
-    root: Path, data: Mapping[str, Any], tool: Any, source: str = "nb2pkg"
-) -> Config:
+def _from_nb2pkg(root: Path, data: Mapping[str, Any], tool: Any, source: str = "nb2pkg") -> Config:
     where = "pyproject.toml"
     if not isinstance(tool, dict):
         raise ConfigError("[tool.nb2pkg] must be a table", Location(where))
@@ -198,7 +196,7 @@ def _from_nb2pkg(
     name = project.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(
-            "[project] needs a `name` (the distribution name, e.g. name = \"acme\")",
+            '[project] needs a `name` (the distribution name, e.g. name = "acme")',
             Location(where),
         )
     package = tool.get("package", normalise_package_name(name))
@@ -239,8 +237,10 @@ def _reject_unknown_keys(tool: Mapping[str, Any], path: Path) -> None:
             )
         expected = KNOWN_KEYS[key]
         if not isinstance(value, expected):
-            names = expected.__name__ if isinstance(expected, type) else "/".join(
-                t.__name__ for t in expected
+            names = (
+                expected.__name__
+                if isinstance(expected, type)
+                else "/".join(t.__name__ for t in expected)
             )
             raise ConfigError(
                 f"[tool.nb2pkg] {key} must be a {_toml_type(names)}, not {type(value).__name__}",
@@ -268,11 +268,9 @@ def _key_line(path: Path, key: str) -> int | None:
 
 
 def _check_package_name(package: Any, where: str, what: str) -> None:
-    if not isinstance(package, str) or not all(
-        part.isidentifier() for part in package.split(".")
-    ):
+    if not isinstance(package, str) or not all(part.isidentifier() for part in package.split(".")):
         raise ConfigError(
-            f"{what} must be a Python import name such as \"acme\", not {package!r}",
+            f'{what} must be a Python import name such as "acme", not {package!r}',
             Location(where),
         )
 
@@ -284,8 +282,7 @@ def _inside(root: Path, relative: Any, where: str, key: str) -> Path:
     path = (root / relative).resolve()
     if path != root and root not in path.parents:
         raise ConfigError(
-            f"{key} = {relative!r} points outside the project ({root}); "
-            "use a folder inside it",
+            f"{key} = {relative!r} points outside the project ({root}); " "use a folder inside it",
             Location(where),
         )
     return path

@@ -27,7 +27,9 @@ class DependencySet:
     @property
     def required(self) -> list[str]:
         """Return the hard requirements, sorted and unique."""
-        return sorted({d.requirement for d in self.dependencies if d.requirement and not d.optional})
+        return sorted(
+            {d.requirement for d in self.dependencies if d.requirement and not d.optional}
+        )
 
     @property
     def optional(self) -> list[str]:
@@ -40,7 +42,8 @@ class DependencySet:
         """Return the dependencies whose import name or distribution is *name*."""
         wanted = _canonical(name)
         return [
-            d for d in self.dependencies
+            d
+            for d in self.dependencies
             if _canonical(d.import_name) == wanted
             or _canonical(d.import_name.split(".")[0]) == wanted
             or (d.distribution and _canonical(d.distribution) == wanted)
@@ -60,7 +63,12 @@ def collect_dependencies(
             chunk = block.chunk
             cell = Location(chunk.notebook, chunk.cell_index, chunk.cell_id)
             for found in _imports(block.code):
-                where = Location(chunk.notebook, chunk.cell_index, chunk.cell_id, _cell_line(chunk.body_line, found))
+                where = Location(
+                    chunk.notebook,
+                    chunk.cell_index,
+                    chunk.cell_id,
+                    _cell_line(chunk.body_line, found),
+                )
                 try:
                     dependency = classify(
                         found,

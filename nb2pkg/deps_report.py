@@ -33,16 +33,20 @@ def dependency_table(
         return DependencyTable("\n\n".join(_story(d) for d in matches), 0)
     rows = [("import", "kind", "distribution", "reason", "used in")]
     for dependency in found.dependencies:
-        rows.append((
-            dependency.import_name,
-            dependency.kind + (" (optional)" if dependency.optional else ""),
-            dependency.requirement or "-",
-            dependency.reason,
-            _places(dependency),
-        ))
+        rows.append(
+            (
+                dependency.import_name,
+                dependency.kind + (" (optional)" if dependency.optional else ""),
+                dependency.requirement or "-",
+                dependency.reason,
+                _places(dependency),
+            )
+        )
     lines = _columns(rows)
     lines += [str(w) for w in found.unresolved]
-    lines.append(f"{len(found.dependencies)} imports; requires: {', '.join(found.required) or 'nothing'}")
+    lines.append(
+        f"{len(found.dependencies)} imports; requires: {', '.join(found.required) or 'nothing'}"
+    )
     if found.optional:
         lines.append(f"optional [{project.config.optional_extra}]: {', '.join(found.optional)}")
     return DependencyTable("\n".join(lines), 0)
@@ -58,7 +62,8 @@ def _places(dependency: Dependency) -> str:
 
 def _story(dependency: Dependency) -> str:
     lines = [
-        f"{dependency.import_name}: {dependency.kind}" + (" (optional)" if dependency.optional else ""),
+        f"{dependency.import_name}: {dependency.kind}"
+        + (" (optional)" if dependency.optional else ""),
         f"  distribution: {dependency.requirement or 'none needed'}",
         f"  why: {dependency.reason}",
         "  used in:",
@@ -69,4 +74,7 @@ def _story(dependency: Dependency) -> str:
 
 def _columns(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [min(max(len(row[i]) for row in rows), 60) for i in range(len(rows[0]) - 1)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
+        for row in rows
+    ]

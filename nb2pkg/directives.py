@@ -23,23 +23,69 @@ MODULE_DIRECTIVES = frozenset({"default_exp"}) | EXPORT_DIRECTIVES
 PASS_THROUGH = frozenset(
     {
         # nbdev
-        "hide", "hide_input", "hide_output", "exec_doc", "exec", "eval", "filter_stream",
-        "skip_showdoc", "skip_exec", "asis", "code-fold", "code-summary", "default_cls_lvl",
-        "output", "echo", "include", "nbflags", "notest", "slow", "cuda", "python",
-        "fold", "collapse_input", "collapse_output", "collapse_show", "collapse_hide",
-        "export_and_show", "exportn", "exports_to", "doc", "autoreload",
+        "hide",
+        "hide_input",
+        "hide_output",
+        "exec_doc",
+        "exec",
+        "eval",
+        "filter_stream",
+        "skip_showdoc",
+        "skip_exec",
+        "asis",
+        "code-fold",
+        "code-summary",
+        "default_cls_lvl",
+        "output",
+        "echo",
+        "include",
+        "nbflags",
+        "notest",
+        "slow",
+        "cuda",
+        "python",
+        "fold",
+        "collapse_input",
+        "collapse_output",
+        "collapse_show",
+        "collapse_hide",
+        "export_and_show",
+        "exportn",
+        "exports_to",
+        "doc",
+        "autoreload",
         # quarto cell options
-        "label", "fig-cap", "fig-alt", "fig-width", "fig-height", "tbl-cap", "warning",
-        "error", "message", "code-overflow", "code-line-numbers", "output-location",
-        "panel", "layout", "layout-ncol", "layout-nrow", "column", "lst-label", "lst-cap",
-        "classes", "tags", "html-table-processing",
+        "label",
+        "fig-cap",
+        "fig-alt",
+        "fig-width",
+        "fig-height",
+        "tbl-cap",
+        "warning",
+        "error",
+        "message",
+        "code-overflow",
+        "code-line-numbers",
+        "output-location",
+        "panel",
+        "layout",
+        "layout-ncol",
+        "layout-nrow",
+        "column",
+        "lst-label",
+        "lst-cap",
+        "classes",
+        "tags",
+        "html-table-processing",
         # nb2pkg
         "nb2pkg",
     }
 )
 KNOWN = MODULE_DIRECTIVES | PASS_THROUGH
 
-_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(?P<name>[A-Za-z_][\w-]*)\s*(?::\s*|\s+|$)(?P<value>.*?)\s*$")
+_DIRECTIVE = re.compile(
+    r"^\s*#\s*\|\s*(?P<name>[A-Za-z_][\w-]*)\s*(?::\s*|\s+|$)(?P<value>.*?)\s*$"
+)
 _OLD_STYLE = re.compile(
     r"^\s*#\s*(?P<name>export|exports|exporti|exportn|export_and_show|default_exp|hide|hide_input"
     r"|hide_output|collapse_input|collapse_output|nbdev_comment|exporti)\b(?P<value>[^|\n]*)$",
@@ -132,7 +178,11 @@ def _check_name(name: str, line: int, text: str) -> DirectiveProblem | None:
     if lowered in KNOWN or lowered.replace("_", "-") in KNOWN:
         fixed = lowered if lowered in KNOWN else lowered.replace("_", "-")
         return DirectiveProblem(
-            line, text, f'directive "{name}" is mis-cased', f"#| {fixed}", fixed in MODULE_DIRECTIVES
+            line,
+            text,
+            f'directive "{name}" is mis-cased',
+            f"#| {fixed}",
+            fixed in MODULE_DIRECTIVES,
         )
     close = difflib.get_close_matches(name, sorted(KNOWN), n=1, cutoff=0.7)
     suggestion = f"#| {close[0]}" if close else None

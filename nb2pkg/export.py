@@ -261,7 +261,9 @@ def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnosti
                             "warning",
                             f'"{name}" is defined again in module {module.plan.name} (first in '
                             f"{earlier.notebook} cell {earlier.cell_index}); the later one wins",
-                            Location(block.chunk.notebook, block.chunk.cell_index, block.chunk.cell_id),
+                            Location(
+                                block.chunk.notebook, block.chunk.cell_index, block.chunk.cell_id
+                            ),
                         )
                     )
                 first.setdefault(name, block)
@@ -272,7 +274,6 @@ def plan_changes(
     project: Project, plan: ExportPlan, modules: list[RenderedModule]
 ) -> list[FileChange]:
     """Decide what to write, keep and remove; refuse to replace a hand-written file."""
-    root = project.config.root
     changes: list[FileChange] = [
         FileChange(nb.path, "ids", notebook_with_ids(nb, nb.path.read_bytes()), nb.digest)
         for nb in project.notebooks
@@ -366,4 +367,3 @@ def apply_changes(changes: Iterable[FileChange], root: Path) -> None:
             write_text_atomic(change.path, change.text, root=root, expect=change.expect)
         elif change.action in ("remove", "remove-init"):
             remove_file(change.path, root=root)
-

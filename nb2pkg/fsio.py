@@ -39,14 +39,14 @@ def ensure_inside(root: Path, path: Path) -> Path:
     return resolved
 
 
-def write_text_atomic(
-    path: Path, text: str, *, root: Path, expect: str | None = None
-) -> None:
+def write_text_atomic(path: Path, text: str, *, root: Path, expect: str | None = None) -> None:
     """Replace *path* with *text* in one rename; refuse if it changed since read (*expect*)."""
     target = ensure_inside(root, path)
     data = text.encode("utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "wb") as stream:
             # No fsync: the rename makes the write atomic for every reader; forcing each file

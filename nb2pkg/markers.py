@@ -139,7 +139,7 @@ def parse_manifest(head: str) -> dict[tuple[str, str], str]:
     for line in head.splitlines():
         if not line.startswith(MANIFEST_PREFIX):
             continue
-        rest = line[len(MANIFEST_PREFIX):].rstrip()
+        rest = line[len(MANIFEST_PREFIX) :].rstrip()
         # The notebook path may hold spaces: entries are the trailing "id:digest" tokens.
         tokens = rest.split(" ")
         entries: list[str] = []

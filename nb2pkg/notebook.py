@@ -150,7 +150,7 @@ def _upgrade_v3(raw: dict[str, Any], where: Location) -> dict[str, Any]:
     try:
         upgraded = nbformat.convert(nbformat.from_dict(raw), 4)
         result: dict[str, Any] = json.loads(json.dumps(upgraded))
-    except Exception as exc:  # nbformat's converter raises anything on malformed input
+    except Exception as exc:  # noqa: BLE001 - nbformat's converter raises anything on bad input
         raise NotebookError(
             f"is an nbformat 3 notebook that cannot be upgraded to version 4 ({exc!r})", where
         ) from None

@@ -101,7 +101,9 @@ def make_plan(package: str, lib_dir: Path, notebooks: Iterable[Notebook]) -> Exp
         owner = [owners[name]] if name in owners else []
         sources = _unique(owner + [c.notebook for c in module_chunks])
         title = titles.get(owners[name]) if name in owners else None
-        modules.append(ModulePlan(name, module_path(lib_dir, name), tuple(sources), title, module_chunks))
+        modules.append(
+            ModulePlan(name, module_path(lib_dir, name), tuple(sources), title, module_chunks)
+        )
     _check_collisions(modules, lib_dir, problems)
     raise_all(problems)
     return ExportPlan(package, lib_dir, tuple(modules))
@@ -175,12 +177,20 @@ def _target(
         problems.append(PlanError(f"{directive}: {reason}", where))
         return None
     chunk = Chunk(
-        notebook.relpath, cell.id, cell.index, directive, cell.body, cell.body_line, cell.magic_lines
+        notebook.relpath,
+        cell.id,
+        cell.index,
+        directive,
+        cell.body,
+        cell.body_line,
+        cell.magic_lines,
     )
     return module, chunk
 
 
-def _check_collisions(modules: list[ModulePlan], lib_dir: Path, problems: list[Nb2pkgError]) -> None:
+def _check_collisions(
+    modules: list[ModulePlan], lib_dir: Path, problems: list[Nb2pkgError]
+) -> None:
     """A module ``sub`` and a module ``sub.inner`` cannot both exist (file vs. folder)."""
     names = {m.name for m in modules}
     for module in modules:

@@ -39,7 +39,9 @@ def load_project(path: Path | None = None, config: Config | None = None) -> Proj
         relpath = config.relative(path_)
         if "\n" in relpath or "\r" in relpath:
             problems.append(
-                Nb2pkgError("a notebook's name cannot hold a line break; rename it", Location(repr(relpath)))
+                Nb2pkgError(
+                    "a notebook's name cannot hold a line break; rename it", Location(repr(relpath))
+                )
             )
             continue
         try:
@@ -67,6 +69,8 @@ def directive_warnings(project: Project) -> list[Diagnostic]:
                 fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
                 code = "NB402" if problem.affects_export else "NB401"
                 found.append(
-                    Diagnostic(code, "warning", problem.message + fix, notebook.where(cell, problem.line))
+                    Diagnostic(
+                        code, "warning", problem.message + fix, notebook.where(cell, problem.line)
+                    )
                 )
     return found

@@ -100,7 +100,9 @@ def _without_ipython(
         dropped = ipython_lines(code)
         for line in dropped:
             warnings.append(
-                Diagnostic("NB501", "warning", "dropped an IPython line", chunk_location(chunk, line))
+                Diagnostic(
+                    "NB501", "warning", "dropped an IPython line", chunk_location(chunk, line)
+                )
             )
         code = drop_lines(code, dropped)
         tree, issue = parse_code(code)

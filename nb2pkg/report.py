@@ -27,11 +27,17 @@ class Diagnostic:
 def diagnostic_to_json(diagnostic: Diagnostic) -> list[Any]:
     """Return *diagnostic* as a JSON-ready list (for caches and --format json)."""
     where = diagnostic.where
-    location = None if where is None else [where.file, where.cell_index, where.cell_id, where.line, where.column]
+    location = (
+        None
+        if where is None
+        else [where.file, where.cell_index, where.cell_id, where.line, where.column]
+    )
     return [diagnostic.code, diagnostic.severity, diagnostic.message, location]
 
 
 def diagnostic_from_json(data: list[Any]) -> Diagnostic:
     """Rebuild a diagnostic written by ``diagnostic_to_json``."""
     code, severity, message, location = data
-    return Diagnostic(str(code), str(severity), str(message), Location(*location) if location else None)
+    return Diagnostic(
+        str(code), str(severity), str(message), Location(*location) if location else None
+    )

@@ -25,7 +25,9 @@ def template_dir() -> Path:
     )
 
 
-def new_project(target: Path, name: str | None = None, description: str | None = None) -> list[Path]:
+def new_project(
+    target: Path, name: str | None = None, description: str | None = None
+) -> list[Path]:
     """Copy the template into *target* (which must be empty or absent); return the files."""
     target = target.resolve()
     name = name or target.name

@@ -91,7 +91,9 @@ class SyncResult:
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
-        counts = {kind: sum(c.kind == kind for c in self.changes) for kind in ("edit", "add", "remove")}
+        counts = {
+            kind: sum(c.kind == kind for c in self.changes) for kind in ("edit", "add", "remove")
+        }
         if not any(counts.values()):
             if self.modules:
                 return f"kept the notebooks' versions; {len(self.modules)} modules re-exported"
@@ -138,14 +140,20 @@ def sync_project(
             written.append(notebook.path)
         apply_export(export.changes, config.root)
     return SyncResult(
-        tuple(merger.changes), tuple(merger.notes), tuple(written), dry_run, config.root,
+        tuple(merger.changes),
+        tuple(merger.notes),
+        tuple(written),
+        dry_run,
+        config.root,
         tuple(c.path for c in export.changes if c.action not in ("keep", "ids")),
     )
 
 
 def _merged_project(project: Project, texts: list[tuple[Notebook, str]]) -> Project:
     """Return *project* with the notebooks replaced by their merged texts."""
-    merged = {nb.relpath: parse_notebook(text.encode("utf-8"), nb.path, nb.relpath) for nb, text in texts}
+    merged = {
+        nb.relpath: parse_notebook(text.encode("utf-8"), nb.path, nb.relpath) for nb, text in texts
+    }
     notebooks = tuple(merged.get(nb.relpath, nb) for nb in project.notebooks)
     return replace(project, notebooks=notebooks)
 
@@ -319,8 +327,14 @@ class _Merger:
             if self.prefer != "module":
                 self.changes.append(
                     CellChange(
-                        "conflict", notebook.relpath, block.marker.cell_id,
-                        cell.index if cell else None, relpath, block.marker.line, before, after,
+                        "conflict",
+                        notebook.relpath,
+                        block.marker.cell_id,
+                        cell.index if cell else None,
+                        relpath,
+                        block.marker.line,
+                        before,
+                        after,
                         _conflict_reason(cell, chunk, base),
                     )
                 )
@@ -328,12 +342,32 @@ class _Merger:
         if cell is None:
             previous = anchor[1] if anchor and anchor[0] == notebook.relpath else None
             self.changes.append(
-                CellChange("add", notebook.relpath, None, None, relpath, block.marker.line, "", after,
-                           "recreated from the module", previous, self._directive(notebook, module))
+                CellChange(
+                    "add",
+                    notebook.relpath,
+                    None,
+                    None,
+                    relpath,
+                    block.marker.line,
+                    "",
+                    after,
+                    "recreated from the module",
+                    previous,
+                    self._directive(notebook, module),
+                )
             )
             return
         self.changes.append(
-            CellChange(kind, notebook.relpath, cell.id, cell.index, relpath, block.marker.line, before, after)
+            CellChange(
+                kind,
+                notebook.relpath,
+                cell.id,
+                cell.index,
+                relpath,
+                block.marker.line,
+                before,
+                after,
+            )
         )
 
     def _notebook_form(self, code: str, module: str, cell: Cell | None) -> str:
@@ -372,8 +406,19 @@ class _Merger:
             assert notebook is not None
         after = to_notebook_imports(block.code, ImportContext(self.plan.package, module_name_))
         self.changes.append(
-            CellChange("add", notebook.relpath, None, None, relpath, block.marker.line, "", after,
-                       "new block", anchor_id, self._directive(notebook, module_name_))
+            CellChange(
+                "add",
+                notebook.relpath,
+                None,
+                None,
+                relpath,
+                block.marker.line,
+                "",
+                after,
+                "new block",
+                anchor_id,
+                self._directive(notebook, module_name_),
+            )
         )
 
     def _directive(self, notebook: Notebook, module: str) -> str:
@@ -403,7 +448,8 @@ class _Merger:
             if key[0] in unknown:
                 self.notes.append(
                     Diagnostic(
-                        "NB702", "note",
+                        "NB702",
+                        "note",
                         f"the block of cell {chunk.cell_index} (id {chunk.cell_id}) is missing, "
                         "but another block names a cell that does not exist: the cell is kept; "
                         "delete it in the notebook if that was meant",
@@ -413,7 +459,14 @@ class _Merger:
                 continue
             fresh = export_chunk(chunk, self.plan.package, module, self.options)
             change = CellChange(
-                "remove", chunk.notebook, chunk.cell_id, chunk.cell_index, relpath, 0, chunk.code, ""
+                "remove",
+                chunk.notebook,
+                chunk.cell_id,
+                chunk.cell_index,
+                relpath,
+                0,
+                chunk.code,
+                "",
             )
             if fresh.digest == base or self.prefer == "module":
                 self.changes.append(change)
@@ -422,8 +475,15 @@ class _Merger:
             else:
                 self.changes.append(
                     CellChange(
-                        "conflict", chunk.notebook, chunk.cell_id, chunk.cell_index, relpath, 0,
-                        chunk.code, "", "the block was deleted in the module, but the cell was "
+                        "conflict",
+                        chunk.notebook,
+                        chunk.cell_id,
+                        chunk.cell_index,
+                        relpath,
+                        0,
+                        chunk.code,
+                        "",
+                        "the block was deleted in the module, but the cell was "
                         "edited in the notebook",
                     )
                 )
@@ -433,7 +493,8 @@ class _Merger:
         if _strip_generated(head) != _strip_generated(fresh_head):
             self.notes.append(
                 Diagnostic(
-                    "NB701", "note",
+                    "NB701",
+                    "note",
                     "edits above the first block (docstring, header, __all__) are not synced: "
                     "export regenerates them; __all__ follows the exported names",
                     Location(relpath),
@@ -444,8 +505,9 @@ class _Merger:
 def _strip_generated(head: str) -> str:
     """Drop what export recomputes from block contents (manifest, __all__) before comparing."""
     lines = [
-        line for line in head.splitlines()
-        if not line.startswith(("# nb2pkg cells: ", "__all__", "    \"", "]", "from __future__"))
+        line
+        for line in head.splitlines()
+        if not line.startswith(("# nb2pkg cells: ", "__all__", '    "', "]", "from __future__"))
     ]
     return "\n".join(lines).strip()
 
@@ -472,12 +534,14 @@ def _restore_lines(body: str, original: str) -> str:
     from .cellcode import ipython_lines
 
     kept = [
-        line for line in original.splitlines(keepends=True)
+        line
+        for line in original.splitlines(keepends=True)
         if line.startswith("from __future__ import") and line not in body
     ]
     magic_numbers = set(ipython_lines(original)) if _has_ipython(original) else set()
     kept += [
-        line for n, line in enumerate(original.splitlines(keepends=True), 1)
+        line
+        for n, line in enumerate(original.splitlines(keepends=True), 1)
         if n in magic_numbers and line not in body
     ]
     kept = [line if line.endswith("\n") else line + "\n" for line in kept]
@@ -499,14 +563,16 @@ def same_code(left: str, right: str) -> bool:
 
     try:
         return format_code(left) == format_code(right)
-    except Exception:  # black's errors have no stable type; unparsable means "different"
+    except Exception:  # noqa: BLE001 - black's errors have no stable type; unparsable = different
         return False
 
 
 def _conflict_report(conflicts: list[CellChange]) -> str:
     parts = [f"{len(conflicts)} cells changed on both sides; nothing was written."]
     for change in conflicts:
-        parts.append(f"{change.where()}: {change.reason} (block at {change.module}, line {change.line})")
+        parts.append(
+            f"{change.where()}: {change.reason} (block at {change.module}, line {change.line})"
+        )
         diff = change.diff()
         if diff:
             parts.append(diff.rstrip("\n"))

@@ -24,7 +24,11 @@ def make_notebook(cells: Iterable[CellSpec], *, ids: bool = True) -> Any:
         kind, text = ("code", spec) if isinstance(spec, str) else spec
         made.append(new_markdown_cell(text) if kind == "markdown" else new_code_cell(text))
     nb = new_notebook(cells=made)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     if not ids:
         nb.nbformat_minor = 4
         for cell in nb.cells:
@@ -63,7 +67,9 @@ def make_project(
     return root
 
 
-def run_cli(*args: str | os.PathLike[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | os.PathLike[str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m nb2pkg`` in a subprocess, as a user would."""
     env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
     return subprocess.run(

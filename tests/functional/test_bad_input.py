@@ -58,24 +58,101 @@ PROJECT = '[project]\nname = "acme"\nversion = "0.1.0"\n'
 
 # (change applied to a good project, fragments the error must contain)
 CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
-    "missing notebooks folder": (_remove_nbs, ["pyproject.toml", 'notebooks folder "nbs" does not exist']),
+    "missing notebooks folder": (
+        _remove_nbs,
+        ["pyproject.toml", 'notebooks folder "nbs" does not exist'],
+    ),
     "empty notebook": (_write("empty.ipynb", b""), ["nbs/empty.ipynb", "is empty"]),
-    "truncated notebook": (_write("cut.ipynb", b'{"cells": [{"cell_type": "co'), ["nbs/cut.ipynb", "not valid JSON", "truncated"]),
-    "non-utf8 notebook": (_write("latin.ipynb", '{"cells": [], "x": "é"}'.encode("latin-1")), ["nbs/latin.ipynb", "not UTF-8"]),
-    "not a notebook": (_write("list.ipynb", b"[1, 2, 3]"), ["nbs/list.ipynb", "not a Jupyter notebook"]),
-    "no cells": (_write("nocells.ipynb", b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}'), ["nbs/nocells.ipynb", '"cells"']),
+    "truncated notebook": (
+        _write("cut.ipynb", b'{"cells": [{"cell_type": "co'),
+        ["nbs/cut.ipynb", "not valid JSON", "truncated"],
+    ),
+    "non-utf8 notebook": (
+        _write("latin.ipynb", '{"cells": [], "x": "é"}'.encode("latin-1")),
+        ["nbs/latin.ipynb", "not UTF-8"],
+    ),
+    "not a notebook": (
+        _write("list.ipynb", b"[1, 2, 3]"),
+        ["nbs/list.ipynb", "not a Jupyter notebook"],
+    ),
+    "no cells": (
+        _write("nocells.ipynb", b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}'),
+        ["nbs/nocells.ipynb", '"cells"'],
+    ),
     "unknown nbformat": (_v5, ["nbs/future.ipynb", "nbformat version 5", "3 and 4"]),
-    "invalid toml": (_pyproject(PROJECT + "[tool.nb2pkg\n"), ["pyproject.toml", "line 4", "not valid TOML"]),
-    "unknown key": (_pyproject(PROJECT + "[tool.nb2pkg]\nnotebok = 'nbs'\n"), ["pyproject.toml", "line 5", '"notebok"', 'did you mean "notebooks"']),
-    "module escapes": (_notebook("#| default_exp ../../etc/evil"), ["nbs/bad.ipynb: cell 0 (id ", "line 1", "leave the package"]),
-    "absolute module": (_notebook("#| default_exp /tmp/evil"), ["nbs/bad.ipynb: cell 0", "leave the package"]),
-    "syntax error": (_notebook("#| default_exp bad", "#| export\ndef g(:\n    pass"), ["nbs/bad.ipynb: cell 1 (id ", "line 2", "syntax error"]),
-    "ipython line": (_notebook("#| default_exp bad", "#| export\nx = 1\n%time y = 2"), ["nbs/bad.ipynb: cell 1", "line 3", '"%time"', "--drop-magics"]),
-    "cell magic": (_notebook("#| default_exp bad", "#| export\n%%time\nx = 1"), ["nbs/bad.ipynb: cell 1", "line 2", "cell magic"]),
-    "shell assignment": (_notebook("#| default_exp bad", "#| export\nfiles = !ls"), ["nbs/bad.ipynb: cell 1", "line 2", "IPython syntax"]),
-    "two default_exp": (_notebook("#| default_exp core"), ["nbs/bad.ipynb: cell 0", "nbs/core.ipynb: cell 0", "two notebooks cannot own one module"]),
-    "cell id invalid": (_write("ids.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "id": "bad id!", "source": "", "metadata": {}, "outputs": [], "execution_count": None}]}).encode()), ["nbs/ids.ipynb: cell 0", "invalid id"]),
-    "source wrong type": (_write("src.ipynb", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "id": "a", "source": 5, "metadata": {}}]}).encode()), ["nbs/src.ipynb: cell 0 (id a)", '"source" must be a string']),
+    "invalid toml": (
+        _pyproject(PROJECT + "[tool.nb2pkg\n"),
+        ["pyproject.toml", "line 4", "not valid TOML"],
+    ),
+    "unknown key": (
+        _pyproject(PROJECT + "[tool.nb2pkg]\nnotebok = 'nbs'\n"),
+        ["pyproject.toml", "line 5", '"notebok"', 'did you mean "notebooks"'],
+    ),
+    "module escapes": (
+        _notebook("#| default_exp ../../etc/evil"),
+        ["nbs/bad.ipynb: cell 0 (id ", "line 1", "leave the package"],
+    ),
+    "absolute module": (
+        _notebook("#| default_exp /tmp/evil"),
+        ["nbs/bad.ipynb: cell 0", "leave the package"],
+    ),
+    "syntax error": (
+        _notebook("#| default_exp bad", "#| export\ndef g(:\n    pass"),
+        ["nbs/bad.ipynb: cell 1 (id ", "line 2", "syntax error"],
+    ),
+    "ipython line": (
+        _notebook("#| default_exp bad", "#| export\nx = 1\n%time y = 2"),
+        ["nbs/bad.ipynb: cell 1", "line 3", '"%time"', "--drop-magics"],
+    ),
+    "cell magic": (
+        _notebook("#| default_exp bad", "#| export\n%%time\nx = 1"),
+        ["nbs/bad.ipynb: cell 1", "line 2", "cell magic"],
+    ),
+    "shell assignment": (
+        _notebook("#| default_exp bad", "#| export\nfiles = !ls"),
+        ["nbs/bad.ipynb: cell 1", "line 2", "IPython syntax"],
+    ),
+    "two default_exp": (
+        _notebook("#| default_exp core"),
+        ["nbs/bad.ipynb: cell 0", "nbs/core.ipynb: cell 0", "two notebooks cannot own one module"],
+    ),
+    "cell id invalid": (
+        _write(
+            "ids.ipynb",
+            json.dumps(
+                {
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                    "metadata": {},
+                    "cells": [
+                        {
+                            "cell_type": "code",
+                            "id": "bad id!",
+                            "source": "",
+                            "metadata": {},
+                            "outputs": [],
+                            "execution_count": None,
+                        }
+                    ],
+                }
+            ).encode(),
+        ),
+        ["nbs/ids.ipynb: cell 0", "invalid id"],
+    ),
+    "source wrong type": (
+        _write(
+            "src.ipynb",
+            json.dumps(
+                {
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                    "metadata": {},
+                    "cells": [{"cell_type": "code", "id": "a", "source": 5, "metadata": {}}],
+                }
+            ).encode(),
+        ),
+        ["nbs/src.ipynb: cell 0 (id a)", '"source" must be a string'],
+    ),
 }
 
 
@@ -112,15 +189,25 @@ def test_problems_in_several_notebooks_are_all_reported(tmp_path: Path) -> None:
 
 # --- fuzzing the reader ------------------------------------------------------------------
 
+
 def _base_notebook() -> dict[str, Any]:
     return json.loads(nbformat.writes(make_notebook(GOOD + ["x = 1"])))
 
 
 _ODD_VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(),
-    st.just("\0"), st.just("\ud800"), st.just("#| export\nx = 1\0"), st.just("#| default_exp ../x"),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-    st.just([["nested"]]), st.just("#| export\n" + "(" * 500 + ")" * 500),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(),
+    st.just("\0"),
+    st.just("\ud800"),
+    st.just("#| export\nx = 1\0"),
+    st.just("#| default_exp ../x"),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.just([["nested"]]),
+    st.just("#| export\n" + "(" * 500 + ")" * 500),
 )
 
 
@@ -129,11 +216,23 @@ def mutated_notebooks(draw: st.DrawFn) -> bytes:
     raw = _base_notebook()
     for _ in range(draw(st.integers(1, 4))):
         target: Any = raw
-        path = draw(st.sampled_from([
-            ("nbformat",), ("nbformat_minor",), ("cells",), ("metadata",),
-            ("cells", 0), ("cells", 1), ("cells", 1, "source"), ("cells", 1, "cell_type"),
-            ("cells", 1, "id"), ("cells", 2, "execution_count"), ("cells", 0, "source"),
-        ]))
+        path = draw(
+            st.sampled_from(
+                [
+                    ("nbformat",),
+                    ("nbformat_minor",),
+                    ("cells",),
+                    ("metadata",),
+                    ("cells", 0),
+                    ("cells", 1),
+                    ("cells", 1, "source"),
+                    ("cells", 1, "cell_type"),
+                    ("cells", 1, "id"),
+                    ("cells", 2, "execution_count"),
+                    ("cells", 0, "source"),
+                ]
+            )
+        )
         for key in path[:-1]:
             try:
                 target = target[key]
@@ -157,9 +256,16 @@ def mutated_notebooks(draw: st.DrawFn) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=mutated_notebooks(), name=st.sampled_from(["a.ipynb", "odd name é.ipynb", "x y/z.ipynb", "-.ipynb"]))
-def test_mutated_notebooks_never_crash_or_half_write(tmp_path_factory: pytest.TempPathFactory, data: bytes, name: str) -> None:
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=mutated_notebooks(),
+    name=st.sampled_from(["a.ipynb", "odd name é.ipynb", "x y/z.ipynb", "-.ipynb"]),
+)
+def test_mutated_notebooks_never_crash_or_half_write(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, name: str
+) -> None:
     root = make_project(tmp_path_factory.mktemp("fuzz"), {"core.ipynb": GOOD})
     target = root / "nbs" / name
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,11 +6,11 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from nb2pkg.build import build_project
 from nb2pkg.errors import DependencyError
@@ -43,7 +43,19 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _install_and_run(venv: Path, wheel: Path, code: str) -> str:
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(wheel)], check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--force-reinstall",
+            str(wheel),
+        ],
+        check=True,
+    )
     result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=venv)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
@@ -52,7 +64,11 @@ def _install_and_run(venv: Path, wheel: Path, code: str) -> str:
 def _metadata(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-        return [line for line in archive.read(name).decode().splitlines() if line and ":" in line and not line.startswith(" ")]
+        return [
+            line
+            for line in archive.read(name).decode().splitlines()
+            if line and ":" in line and not line.startswith(" ")
+        ]
 
 
 def test_build_installs_into_a_fresh_venv(tmp_path: Path, venv: Path) -> None:
@@ -64,22 +80,37 @@ def test_build_installs_into_a_fresh_venv(tmp_path: Path, venv: Path) -> None:
     assert "built acme-0.1.0-py3-none-any.whl (" in result.stdout
     (wheel,) = (root / "dist").glob("*.whl")
     assert _metadata(wheel) == [
-        "Metadata-Version: 2.5", "Name: acme", "Version: 0.1.0", "Summary: A test project.",
-        "Requires-Python: >=3.10", "Requires-Dist: numpy", "Requires-Dist: PyYAML",
-        'Requires-Dist: tomli ; extra == "optional"', "Provides-Extra: optional", "Import-Name: acme",
+        "Metadata-Version: 2.5",
+        "Name: acme",
+        "Version: 0.1.0",
+        "Summary: A test project.",
+        "Requires-Python: >=3.10",
+        "Requires-Dist: numpy",
+        "Requires-Dist: PyYAML",
+        'Requires-Dist: tomli ; extra == "optional"',
+        "Provides-Extra: optional",
+        "Import-Name: acme",
     ]
     names = zipfile.ZipFile(wheel).namelist()
     assert {"acme/__init__.py", "acme/core.py", "acme/util.py"} <= set(names)
     # yaml and numpy are not in the venv: import only what does not need them at import time.
-    out = _install_and_run(venv, wheel, "import acme, acme.util as u; print(u.helper.__name__, u.__all__)")
+    out = _install_and_run(
+        venv, wheel, "import acme, acme.util as u; print(u.helper.__name__, u.__all__)"
+    )
     assert out == "helper ['helper']"
 
 
 def test_every_module_and_subpackage_ships(tmp_path: Path, venv: Path) -> None:
-    root = make_project(tmp_path / "p", {
-        "a.ipynb": ["#| default_exp a", "#| export\ndef f():\n    return 'a'"],
-        "b.ipynb": ["#| default_exp deep.er.b", "#| export\nfrom acme.a import f\ndef g():\n    return f() + 'b'"],
-    })
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a.ipynb": ["#| default_exp a", "#| export\ndef f():\n    return 'a'"],
+            "b.ipynb": [
+                "#| default_exp deep.er.b",
+                "#| export\nfrom acme.a import f\ndef g():\n    return f() + 'b'",
+            ],
+        },
+    )
     result = build_project(root)
     wheel = result.distributions[0].path
     out = _install_and_run(venv, wheel, "import acme.a, acme.deep.er.b as b; print(b.g())")
@@ -108,9 +139,9 @@ def test_builds_are_reproducible(tmp_path: Path) -> None:
 def test_user_pins_and_comments_survive(tmp_path: Path) -> None:
     pyproject = (
         "# my project\n[project]\nname = 'acme'  # the name\nversion = \"0.1.0\"\n"
-        "description = \"d\"\nrequires-python = \">=3.10\"\n"
+        'description = "d"\nrequires-python = ">=3.10"\n'
         "dependencies = [\n    'pyyaml>=6,<7',  # pinned on purpose\n    \"requests\",\n]\n\n"
-        "[tool.nb2pkg]\nnotebooks = \"nbs\"\n\n" + MAP
+        '[tool.nb2pkg]\nnotebooks = "nbs"\n\n' + MAP
     )
     root = make_project(tmp_path / "p", NOTEBOOKS, pyproject=pyproject)
     result = build_project(root)
@@ -135,12 +166,22 @@ def test_check_mode_writes_nothing_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_unresolved_import_is_a_located_error(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {"a.ipynb": ["#| default_exp a", "#| export\nimport surely_not_installed_xyz"]})
+    root = make_project(
+        tmp_path / "p",
+        {"a.ipynb": ["#| default_exp a", "#| export\nimport surely_not_installed_xyz"]},
+    )
     with pytest.raises(DependencyError) as info:
         build_project(root)
-    assert info.value.where is not None and (info.value.where.file, info.value.where.cell_index) == ("nbs/a.ipynb", 1)
+    assert info.value.where is not None and (
+        info.value.where.file,
+        info.value.where.cell_index,
+    ) == ("nbs/a.ipynb", 1)
     cli = run_cli("build", "--path", root)
-    assert cli.returncode == 2 and "[tool.nb2pkg.dependency-map]" in cli.stderr and "Traceback" not in cli.stderr
+    assert (
+        cli.returncode == 2
+        and "[tool.nb2pkg.dependency-map]" in cli.stderr
+        and "Traceback" not in cli.stderr
+    )
     assert not (root / "dist").exists()
     allowed = run_cli("build", "--path", root, "--allow-unresolved")
     assert allowed.returncode == 0 and "surely_not_installed_xyz" in allowed.stderr
@@ -150,7 +191,10 @@ def test_outdir_and_sdist(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", NOTEBOOKS, tool=MAP)
     result = run_cli("build", "--path", root, "--outdir", "out", "--sdist")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (root / "out").iterdir()) == ["acme-0.1.0-py3-none-any.whl", "acme-0.1.0.tar.gz"]
+    assert sorted(p.name for p in (root / "out").iterdir()) == [
+        "acme-0.1.0-py3-none-any.whl",
+        "acme-0.1.0.tar.gz",
+    ]
     outside = run_cli("build", "--path", root, "--outdir", str(tmp_path / "elsewhere"))
     assert outside.returncode == 2 and "outside the project" in outside.stderr
 
@@ -164,10 +208,21 @@ def test_nbdev2_project_builds_from_settings_ini(tmp_path: Path, venv: Path) -> 
     wheel = result.distributions[0].path
     assert wheel.name == "nbdev2_lib-0.1.0-py3-none-any.whl"
     assert "Requires-Dist: fastcore" in _metadata(wheel)
-    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # fastcore from here
     try:
-        out = _install_and_run(venv, wheel, "import nbdev2_lib.basics as b, nbdev2_lib.sub.deep; print(b.greet('x'))")
+        out = _install_and_run(
+            venv, wheel, "import nbdev2_lib.basics as b, nbdev2_lib.sub.deep; print(b.greet('x'))"
+        )
     finally:
         Path(site, "deps.pth").unlink()
     assert out == "Hello, x!"
@@ -177,7 +232,10 @@ def test_nbdev3_project_builds_through_its_own_backend(tmp_path: Path) -> None:
     root = tmp_path / "nbdev3_lib"
     shutil.copytree(PROJECTS / "nbdev3_lib", root, ignore=shutil.ignore_patterns("expected_nbdev"))
     (root / "nbdev3_lib").mkdir()
-    shutil.copy(PROJECTS / "nbdev3_lib" / "expected_nbdev" / "nbdev3_lib" / "__init__.py", root / "nbdev3_lib")
+    shutil.copy(
+        PROJECTS / "nbdev3_lib" / "expected_nbdev" / "nbdev3_lib" / "__init__.py",
+        root / "nbdev3_lib",
+    )
     with (root / "pyproject.toml").open("a") as fh:
         fh.write('\n[tool.nb2pkg.dependency-map]\nnumpy = "numpy"\n')
     result = build_project(root)

@@ -84,8 +84,11 @@ def test_hidden_state_names_the_defining_cell(tmp_path: Path) -> None:
     root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
     (diagnostic,) = check_project(root).diagnostics
     cell_id = nbformat.read(root / "nbs" / "core.ipynb", as_version=4).cells[1].id
-    assert f'"threshold" is not defined in module core' in diagnostic.message
-    assert f"defined in unexported cell 1 (id {cell_id}); export that cell, or pass it as an argument" in diagnostic.message
+    assert '"threshold" is not defined in module core' in diagnostic.message
+    assert (
+        f"defined in unexported cell 1 (id {cell_id}); export that cell, or pass it as an argument"
+        in diagnostic.message
+    )
     assert diagnostic.where is not None and diagnostic.where.column == 16
 
 
@@ -101,49 +104,97 @@ def test_out_of_order_execution(tmp_path: Path) -> None:
 
 
 def test_import_cycle(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {
-        "a.ipynb": ["#| default_exp a", "#| export\nfrom acme.b import g\ndef f():\n    return g()"],
-        "b.ipynb": ["#| default_exp b", "#| export\nfrom acme.a import f\ndef g():\n    return 1"],
-    })
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a.ipynb": [
+                "#| default_exp a",
+                "#| export\nfrom acme.b import g\ndef f():\n    return g()",
+            ],
+            "b.ipynb": [
+                "#| default_exp b",
+                "#| export\nfrom acme.a import f\ndef g():\n    return 1",
+            ],
+        },
+    )
     (diagnostic,) = check_project(root).diagnostics
     assert diagnostic.code == "NB601" and "a → b → a" in diagnostic.message
 
 
 # Code that must stay silent: each is exported into `core` and nothing may be reported.
 FALSE_POSITIVES = {
-    "global used in a function defined earlier": ["#| export\ndef f():\n    return CONST", "#| export\nCONST = 1"],
-    "name defined later, used only in a function": ["#| export\ndef f():\n    return later()\ndef later():\n    return 1"],
+    "global used in a function defined earlier": [
+        "#| export\ndef f():\n    return CONST",
+        "#| export\nCONST = 1",
+    ],
+    "name defined later, used only in a function": [
+        "#| export\ndef f():\n    return later()\ndef later():\n    return 1"
+    ],
     "class attribute in the class body": ["#| export\nclass A:\n    x = 1\n    y = x + 1"],
-    "comprehension variable": ["#| export\nSQUARES = [i * i for i in range(3)]\nPAIRS = {k: v for k, v in [(1, 2)]}"],
-    "global statement": ["#| export\ndef setup():\n    global STATE\n    STATE = 1\ndef use():\n    return STATE"],
-    "builtins and dunders": ["#| export\nHERE = __file__\nNAME = __name__\nN = len([]) + sum([])\ndef f():\n    return __doc__"],
-    "own-package star import": ["#| export\nfrom acme.util import *\ndef f():\n    return helper()"],
-    "try/except import fallback": ["#| export\ntry:\n    import tomllib\nexcept ImportError:\n    tomllib = None"],
-    "conditional definition": ["#| export\nimport sys\nif sys.platform == 'win32':\n    SEP = '\\\\'\nelse:\n    SEP = '/'\ndef f():\n    return SEP"],
+    "comprehension variable": [
+        "#| export\nSQUARES = [i * i for i in range(3)]\nPAIRS = {k: v for k, v in [(1, 2)]}"
+    ],
+    "global statement": [
+        "#| export\ndef setup():\n    global STATE\n    STATE = 1\ndef use():\n    return STATE"
+    ],
+    "builtins and dunders": [
+        "#| export\nHERE = __file__\nNAME = __name__\nN = len([]) + sum([])\ndef f():\n    return __doc__"
+    ],
+    "own-package star import": [
+        "#| export\nfrom acme.util import *\ndef f():\n    return helper()"
+    ],
+    "try/except import fallback": [
+        "#| export\ntry:\n    import tomllib\nexcept ImportError:\n    tomllib = None"
+    ],
+    "conditional definition": [
+        "#| export\nimport sys\nif sys.platform == 'win32':\n    SEP = '\\\\'\nelse:\n    SEP = '/'\ndef f():\n    return SEP"
+    ],
     "imports inside functions": ["#| export\ndef f():\n    import json\n    return json.dumps(1)"],
     "lambda and defaults": ["#| export\nK = 2\ndouble = lambda x, k=K: x * k"],
-    "nonlocal": ["#| export\ndef outer():\n    n = 0\n    def inner():\n        nonlocal n\n        n += 1\n        return n\n    return inner"],
-    "exception names and with targets": ["#| export\ndef f(path):\n    try:\n        with open(path) as fh:\n            return fh.read()\n    except OSError as err:\n        return str(err)"],
-    "__all__ and __future__": ["#| export\nfrom __future__ import annotations\ndef f(x: Later) -> Later:\n    return x\nclass Later:\n    pass"],
-    "decorators defined earlier": ["#| export\nimport functools\n@functools.cache\ndef f():\n    return 1"],
-    "test cells may use anything": ["#| export\ndef f():\n    return 1", "assert f() == 1\nprint(undefined_in_a_test_cell)"],
+    "nonlocal": [
+        "#| export\ndef outer():\n    n = 0\n    def inner():\n        nonlocal n\n        n += 1\n        return n\n    return inner"
+    ],
+    "exception names and with targets": [
+        "#| export\ndef f(path):\n    try:\n        with open(path) as fh:\n            return fh.read()\n    except OSError as err:\n        return str(err)"
+    ],
+    "__all__ and __future__": [
+        "#| export\nfrom __future__ import annotations\ndef f(x: Later) -> Later:\n    return x\nclass Later:\n    pass"
+    ],
+    "decorators defined earlier": [
+        "#| export\nimport functools\n@functools.cache\ndef f():\n    return 1"
+    ],
+    "test cells may use anything": [
+        "#| export\ndef f():\n    return 1",
+        "assert f() == 1\nprint(undefined_in_a_test_cell)",
+    ],
 }
 
 
 @pytest.mark.parametrize("case", sorted(FALSE_POSITIVES))
 def test_false_positives_stay_silent(tmp_path: Path, case: str) -> None:
-    root = make_project(tmp_path / "p", {
-        "core.ipynb": ["#| default_exp core", *FALSE_POSITIVES[case]],
-        "util.ipynb": ["#| default_exp util", "#| export\ndef helper():\n    return 1"],
-    })
+    root = make_project(
+        tmp_path / "p",
+        {
+            "core.ipynb": ["#| default_exp core", *FALSE_POSITIVES[case]],
+            "util.ipynb": ["#| default_exp util", "#| export\ndef helper():\n    return 1"],
+        },
+    )
     result = check_project(root)
     assert result.diagnostics == ()
     assert result.exit_code == 0
 
 
 def test_ignore_in_config_and_per_cell(tmp_path: Path) -> None:
-    cells = ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold", "#| frobnicate\nx = 1"]
-    root = make_project(tmp_path / "p", {"core.ipynb": ["#| default_exp core", *cells]}, tool="[tool.nb2pkg.check]\nignore = [\"NB4xx\"]\n")
+    cells = [
+        "threshold = 3",
+        "#| export\ndef big(x):\n    return x > threshold",
+        "#| frobnicate\nx = 1",
+    ]
+    root = make_project(
+        tmp_path / "p",
+        {"core.ipynb": ["#| default_exp core", *cells]},
+        tool='[tool.nb2pkg.check]\nignore = ["NB4xx"]\n',
+    )
     assert [d.code for d in check_project(root).diagnostics] == ["NB101"]
     path = root / "nbs" / "core.ipynb"
     nb = nbformat.read(path, as_version=4)
@@ -180,12 +231,19 @@ def test_ci_mode(tmp_path: Path) -> None:
     nb.cells[1].source = "#| export\ndef f():\n    return 2"
     nbformat.write(nb, path)
     stale = run_cli("check", "--path", root, "--ci")
-    assert stale.returncode == 1 and "acme/core.py: error NB901: export would change this file" in stale.stdout
+    assert (
+        stale.returncode == 1
+        and "acme/core.py: error NB901: export would change this file" in stale.stdout
+    )
     export_project(root)
     module = root / "acme" / "core.py"
     module.write_text(module.read_text().replace("return 2", "return 3"))
     unsynced = run_cli("check", "--path", root, "--ci")
-    assert unsynced.returncode == 1 and "NB902" in unsynced.stdout and "acme/core.py" in unsynced.stdout
+    assert (
+        unsynced.returncode == 1
+        and "NB902" in unsynced.stdout
+        and "acme/core.py" in unsynced.stdout
+    )
 
 
 def test_check_writes_nothing(tmp_path: Path) -> None:

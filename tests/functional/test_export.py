@@ -10,7 +10,14 @@ import pytest
 
 from nb2pkg.errors import Nb2pkgError
 from nb2pkg.export import export_project
-from tests.projects import make_notebook, make_project, run_cli, run_python, snapshot, write_notebook
+from tests.projects import (
+    make_notebook,
+    make_project,
+    run_cli,
+    run_python,
+    snapshot,
+    write_notebook,
+)
 
 CORE = [
     ("markdown", "# Core\n\n> Greeting people."),
@@ -79,7 +86,9 @@ def test_same_notebooks_give_identical_modules_elsewhere(tmp_path: Path) -> None
         (two / "nbs" / nb.relative_to(one / "nbs")).write_bytes(nb.read_bytes())
     export_project(one)
     export_project(two)
-    files = lambda root: {p.relative_to(root): p.read_bytes() for p in (root / "acme").rglob("*.py")}  # noqa: E731
+    def files(root: Path) -> dict[Path, bytes]:
+        return {p.relative_to(root): p.read_bytes() for p in (root / "acme").rglob("*.py")}
+
     assert files(one) == files(two)
 
 
@@ -147,8 +156,20 @@ def test_nbformat_3_and_list_sources_just_work(tmp_path: Path) -> None:
         "worksheets": [
             {
                 "cells": [
-                    {"cell_type": "code", "input": ["#| default_exp old\n"], "language": "python", "outputs": [], "metadata": {}},
-                    {"cell_type": "code", "input": ["#| export\n", "def old():\n", "    return 3\n"], "language": "python", "outputs": [], "metadata": {}},
+                    {
+                        "cell_type": "code",
+                        "input": ["#| default_exp old\n"],
+                        "language": "python",
+                        "outputs": [],
+                        "metadata": {},
+                    },
+                    {
+                        "cell_type": "code",
+                        "input": ["#| export\n", "def old():\n", "    return 3\n"],
+                        "language": "python",
+                        "outputs": [],
+                        "metadata": {},
+                    },
                 ]
             }
         ],
@@ -160,10 +181,21 @@ def test_nbformat_3_and_list_sources_just_work(tmp_path: Path) -> None:
 
 
 def test_drop_magics(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {"a.ipynb": ["#| default_exp a", "#| export\n%load_ext autoreload\nx = 1\n!pip install foo"]})
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a.ipynb": [
+                "#| default_exp a",
+                "#| export\n%load_ext autoreload\nx = 1\n!pip install foo",
+            ]
+        },
+    )
     failing = run_cli("export", "--path", root)
     assert failing.returncode == 2
-    assert 'nbs/a.ipynb: cell 1 (id ' in failing.stderr and 'line 2: IPython magic "%load_ext"' in failing.stderr
+    assert (
+        "nbs/a.ipynb: cell 1 (id " in failing.stderr
+        and 'line 2: IPython magic "%load_ext"' in failing.stderr
+    )
     dropped = run_cli("export", "--path", root, "--drop-magics")
     assert dropped.returncode == 0, dropped.stderr
     assert "dropped an IPython line" in dropped.stderr
@@ -172,14 +204,25 @@ def test_drop_magics(tmp_path: Path) -> None:
 
 
 def test_drop_magics_from_config(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {"a.ipynb": ["#| default_exp a", "#| export\n%matplotlib inline\nx = 1"]}, tool="drop-magics = true\n")
+    root = make_project(
+        tmp_path / "p",
+        {"a.ipynb": ["#| default_exp a", "#| export\n%matplotlib inline\nx = 1"]},
+        tool="drop-magics = true\n",
+    )
     assert run_cli("export", "--path", root).returncode == 0
 
 
 def test_future_imports_are_hoisted(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {"a.ipynb": [
-        "#| default_exp a", "#| export\nx = 1", "#| export\nfrom __future__ import annotations\ndef f(a: 'list[int]') -> int:\n    return 1",
-    ]})
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a.ipynb": [
+                "#| default_exp a",
+                "#| export\nx = 1",
+                "#| export\nfrom __future__ import annotations\ndef f(a: 'list[int]') -> int:\n    return 1",
+            ]
+        },
+    )
     export_project(root)
     text = (root / "acme" / "a.py").read_text()
     assert text.index("from __future__ import annotations") < text.index("__all__")
@@ -189,7 +232,12 @@ def test_future_imports_are_hoisted(tmp_path: Path) -> None:
 def test_format_with_black_honours_line_length(tmp_path: Path) -> None:
     root = make_project(
         tmp_path / "p",
-        {"a.ipynb": ["#| default_exp a", "#| export\ndef f(a,b):\n  return {'a':a,'b':b,'c':[a,b,a,b,a,b,a,b,a,b]}"]},
+        {
+            "a.ipynb": [
+                "#| default_exp a",
+                "#| export\ndef f(a,b):\n  return {'a':a,'b':b,'c':[a,b,a,b,a,b,a,b,a,b]}",
+            ]
+        },
         tool="format = true\n[tool.black]\nline-length = 40\n",
     )
     export_project(root)
@@ -199,7 +247,10 @@ def test_format_with_black_honours_line_length(tmp_path: Path) -> None:
 
 
 def test_directive_warnings_are_shown(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {"a.ipynb": ["#| default_exp a", "#| exprot\ndef f(): pass", "# export\ndef g(): pass"]})
+    root = make_project(
+        tmp_path / "p",
+        {"a.ipynb": ["#| default_exp a", "#| exprot\ndef f(): pass", "# export\ndef g(): pass"]},
+    )
     result = run_cli("export", "--path", root)
     assert result.returncode == 0
     assert 'unknown directive "exprot"; did you mean "export"?' in result.stderr
@@ -214,15 +265,21 @@ def test_dry_run_writes_nothing(project: Path) -> None:
 
 
 def test_star_imports_patch_and_all(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {
-        "00_basics.ipynb": ["#| default_exp basics", "#| export\nclass Thing:\n    pass\n\n_all_ = ['_secret']\n_secret = 42"],
-        "01_more.ipynb": [
-            "#| default_exp more",
-            "#| export\nfrom acme.basics import *\n\ndef patch(f):\n    setattr(Thing, f.__name__, f)\n    return f",
-            "#| export\n@patch\ndef describe(self):\n    return 'thing'",
-            "#| export\ndef make():\n    return Thing().describe(), _secret",
-        ],
-    })
+    root = make_project(
+        tmp_path / "p",
+        {
+            "00_basics.ipynb": [
+                "#| default_exp basics",
+                "#| export\nclass Thing:\n    pass\n\n_all_ = ['_secret']\n_secret = 42",
+            ],
+            "01_more.ipynb": [
+                "#| default_exp more",
+                "#| export\nfrom acme.basics import *\n\ndef patch(f):\n    setattr(Thing, f.__name__, f)\n    return f",
+                "#| export\n@patch\ndef describe(self):\n    return 'thing'",
+                "#| export\ndef make():\n    return Thing().describe(), _secret",
+            ],
+        },
+    )
     export_project(root)
     check = run_python("import acme.more as m; print(m.make(), m.__all__)", path=root)
     assert check.stdout.strip() == "('thing', 42) ['patch', 'make']", check.stderr
@@ -240,8 +297,14 @@ def test_cli_basics() -> None:
 
 
 def test_library_api_raises_located_errors(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", {"a.ipynb": ["#| default_exp a", "#| export\ndef f(:\n  pass"]})
+    root = make_project(
+        tmp_path / "p", {"a.ipynb": ["#| default_exp a", "#| export\ndef f(:\n  pass"]}
+    )
     with pytest.raises(Nb2pkgError) as info:
         export_project(root)
     assert info.value.where is not None
-    assert (info.value.where.file, info.value.where.cell_index, info.value.where.line) == ("nbs/a.ipynb", 1, 2)
+    assert (info.value.where.file, info.value.where.cell_index, info.value.where.line) == (
+        "nbs/a.ipynb",
+        1,
+        2,
+    )

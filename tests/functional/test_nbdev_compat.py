@@ -43,7 +43,9 @@ def _modules(folder: Path) -> dict[str, ast.Module]:
 
 def _all(tree: ast.Module) -> list[str]:
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "") == "__all__" for t in node.targets
+        ):
             return list(ast.literal_eval(node.value))
     return []
 
@@ -51,7 +53,10 @@ def _all(tree: ast.Module) -> list[str]:
 def _top_level_names(tree: ast.Module) -> set[str]:
     names = set()
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.col_offset == 0:
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.col_offset == 0
+        ):
             names.add(node.name)
     for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -66,11 +71,18 @@ def _imports(tree: ast.Module, package: str, module: str) -> list[tuple[str, str
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                found.append((alias.asname or alias.name.split(".")[0], alias.name if alias.asname else alias.name.split(".")[0]))
+                found.append(
+                    (
+                        alias.asname or alias.name.split(".")[0],
+                        alias.name if alias.asname else alias.name.split(".")[0],
+                    )
+                )
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = importlib.util.resolve_name("." * node.level + base, f"{package}.{module}".rsplit(".", 1)[0])
+                base = importlib.util.resolve_name(
+                    "." * node.level + base, f"{package}.{module}".rsplit(".", 1)[0]
+                )
             for alias in node.names:
                 found.append((alias.asname or alias.name, f"{base}.{alias.name}"))
     return sorted(found)
@@ -95,7 +107,8 @@ def test_exported_nbdev_package_imports_and_star_imports(tmp_path: Path, name: s
     root = _export(tmp_path, name)
     modules = sorted(_modules(root / name))
     code = "import importlib\n" + "".join(
-        f"m = importlib.import_module('{name}.{m}')\nexec('from {name}.{m} import *')\n" for m in modules
+        f"m = importlib.import_module('{name}.{m}')\nexec('from {name}.{m} import *')\n"
+        for m in modules
     )
     result = run_python(code, path=root)
     assert result.returncode == 0, result.stderr

@@ -6,12 +6,12 @@ import os
 import subprocess
 import sys
 import sysconfig
-import tomllib
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
+import tomllib
 
 from tests.projects import REPO, run_cli, run_python, snapshot
 
@@ -23,7 +23,12 @@ def _check_project(root: Path, package: str) -> None:
     assert config["tool"]["nb2pkg"]["package"] == package
     for notebook in (root / "nbs").glob("*.ipynb"):
         nbformat.validate(nbformat.read(notebook, as_version=4))
-    for hidden in (".gitignore", ".gitattributes", ".pre-commit-config.yaml", ".github/workflows/ci.yml"):
+    for hidden in (
+        ".gitignore",
+        ".gitattributes",
+        ".pre-commit-config.yaml",
+        ".github/workflows/ci.yml",
+    ):
         assert (root / hidden).is_file(), hidden
 
 
@@ -32,7 +37,10 @@ def test_new_then_export_then_import(tmp_path: Path) -> None:
     assert created.returncode == 0, created.stderr
     root = tmp_path / "my-lib"
     _check_project(root, "my_lib")
-    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["description"] == 'A "quoted" description'
+    assert (
+        tomllib.loads((root / "pyproject.toml").read_text())["project"]["description"]
+        == 'A "quoted" description'
+    )
     exported = run_cli("export", "--path", root)
     assert exported.returncode == 0, exported.stderr
     check = run_python("from my_lib.core import greet; print(greet('world'))", path=root)
@@ -59,32 +67,70 @@ def test_new_rejects_names_that_are_not_packages(tmp_path: Path, name: str) -> N
 def test_template_ships_inside_the_wheel(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (wheel,) = dist.glob("nb2pkg-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for member in ("nb2pkg/template/pyproject.toml", "nb2pkg/template/nbs/00_core.ipynb",
-                   "nb2pkg/template/.gitignore", "nb2pkg/template/.github/workflows/ci.yml"):
+    for member in (
+        "nb2pkg/template/pyproject.toml",
+        "nb2pkg/template/nbs/00_core.ipynb",
+        "nb2pkg/template/.gitignore",
+        "nb2pkg/template/.github/workflows/ci.yml",
+    ):
         assert member in names, member
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     # nb2pkg's own dependencies come from this environment; nb2pkg itself only from the wheel.
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--ignore-installed", str(wheel)], check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--ignore-installed",
+            str(wheel),
+        ],
+        check=True,
+    )
 
     work = tmp_path / "work"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    located = subprocess.run([str(python), "-c", "import nb2pkg, sys; print(nb2pkg.__file__)"],
-                             cwd=work, env=env, capture_output=True, text=True)
+    located = subprocess.run(
+        [str(python), "-c", "import nb2pkg, sys; print(nb2pkg.__file__)"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert located.stdout.startswith(site), located.stdout  # the wheel's copy, not the checkout
     for args in (["new", "demo"], ["export", "--path", "demo"]):
-        result = subprocess.run([str(venv / "bin" / "nb2pkg"), *args], cwd=work, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [str(venv / "bin" / "nb2pkg"), *args], cwd=work, env=env, capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stderr
     _check_project(work / "demo", "demo")
     check = run_python("from demo.core import greet; print(greet('wheel'))", path=work / "demo")

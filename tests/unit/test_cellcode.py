@@ -21,7 +21,10 @@ NAMES_CASES = [
     ("total += 1", ["total"]),
     ("_private = 1\ndef _helper(): pass", []),
     ("if True:\n    p = 1\nelse:\n    q = 2", ["p", "q"]),
-    ("try:\n    import json\n    r = 1\nexcept ImportError:\n    s = 2\nfinally:\n    t = 3", ["r", "s", "t"]),
+    (
+        "try:\n    import json\n    r = 1\nexcept ImportError:\n    s = 2\nfinally:\n    t = 3",
+        ["r", "s", "t"],
+    ),
     ("@patch\ndef method(self: A): pass", []),
     ("@patch_to(A)\ndef method(self): pass", []),
     ("@fastcore.basics.patch\ndef method(self: A): pass", []),

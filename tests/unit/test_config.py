@@ -17,21 +17,42 @@ CASES = [
     (PROJECT, None, "defaults", "acme_tools", "acme_tools", "nbs", True),
     (
         PROJECT + '[tool.nb2pkg]\nnotebooks = "notebooks"\npackage = "acme"\nrecursive = false\n',
-        None, "nb2pkg", "acme", "acme", "notebooks", False,
+        None,
+        "nb2pkg",
+        "acme",
+        "acme",
+        "notebooks",
+        False,
     ),
     (PROJECT + "[tool.nbdev]\n", None, "nbdev3", "Acme_Tools", "Acme_Tools", "nbs", True),
     (
-        PROJECT + '[tool.nbdev]\nlib_path = "src/acme"\nnbs_path = "notebooks"\nrecursive = false\n',
-        None, "nbdev3", "acme", "src/acme", "notebooks", False,
+        PROJECT
+        + '[tool.nbdev]\nlib_path = "src/acme"\nnbs_path = "notebooks"\nrecursive = false\n',
+        None,
+        "nbdev3",
+        "acme",
+        "src/acme",
+        "notebooks",
+        False,
     ),
     (
         None,
         "[DEFAULT]\nlib_name = acme-tools\nlib_path = acme_tools\nnbs_path = nbs\nversion = 0.0.3\n"
         "min_python = 3.9\nrecursive = True\n",
-        "nbdev2", "acme_tools", "acme_tools", "nbs", True,
+        "nbdev2",
+        "acme_tools",
+        "acme_tools",
+        "nbs",
+        True,
     ),
     (
-        None, "[DEFAULT]\nlib_name = tiny\nversion = 0.1\n", "nbdev2", "tiny", "tiny", "nbs", True,
+        None,
+        "[DEFAULT]\nlib_name = tiny\nversion = 0.1\n",
+        "nbdev2",
+        "tiny",
+        "tiny",
+        "nbs",
+        True,
     ),
 ]
 
@@ -86,26 +107,38 @@ def test_nb2pkg_settings_on_top_of_nbdev(tmp_path: Path) -> None:
     assert config.dependency_map == {"fitz": "PyMuPDF"}
     (tmp_path / "pyproject.toml").unlink()
     (tmp_path / "settings.ini").write_text("[DEFAULT]\nlib_name = tiny\n")
-    (tmp_path / "pyproject.toml").write_text(PROJECT + '[tool.nb2pkg.dependency-map]\nyaml = "PyYAML"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        PROJECT + '[tool.nb2pkg.dependency-map]\nyaml = "PyYAML"\n'
+    )
     config = load_config(tmp_path)
-    assert (config.source, config.package, dict(config.dependency_map)) == ("nbdev2", "tiny", {"yaml": "PyYAML"})
+    assert (config.source, config.package, dict(config.dependency_map)) == (
+        "nbdev2",
+        "tiny",
+        {"yaml": "PyYAML"},
+    )
 
 
 def test_nb2pkg_table_wins_over_nbdev(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(PROJECT + '[tool.nb2pkg]\npackage = "x"\n[tool.nbdev]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        PROJECT + '[tool.nb2pkg]\npackage = "x"\n[tool.nbdev]\n'
+    )
     (tmp_path / "settings.ini").write_text("[DEFAULT]\nlib_name = y\n")
     assert load_config(tmp_path).package == "x"
 
 
 ERROR_CASES = [
-    (PROJECT + "[tool.nb2pkg]\nnotebook = 'nbs'\n", ['unknown key "notebook"', 'did you mean "notebooks"'], 6),
+    (
+        PROJECT + "[tool.nb2pkg]\nnotebook = 'nbs'\n",
+        ['unknown key "notebook"', 'did you mean "notebooks"'],
+        6,
+    ),
     (PROJECT + "[tool.nb2pkg]\ndrop_magics = true\n", ['did you mean "drop-magics"'], 6),
     (PROJECT + "[tool.nb2pkg]\nformat = 'yes'\n", ["format must be a boolean"], None),
     (PROJECT + "[tool.nb2pkg]\npackage = 'not-valid'\n", ["import name"], None),
     (PROJECT + "[tool.nb2pkg]\nnotebooks = '../elsewhere'\n", ["outside the project"], None),
     (PROJECT + "[tool.nb2pkg\n", ["not valid TOML"], 5),
     ("[tool.nb2pkg]\n", ["needs a `name`"], None),
-    ('[build-system]\nrequires = []\n', ["neither a [project]"], None),
+    ("[build-system]\nrequires = []\n", ["neither a [project]"], None),
     (PROJECT + "[tool.nb2pkg.dependency-map]\nyaml = 1\n", ["distribution name string"], None),
 ]
 

@@ -9,10 +9,19 @@ from hypothesis import strategies as st
 from nb2pkg.markers import block_digest, format_marker, parse_marker, split_blocks
 
 PARSE_CASES = [
-    ("# %% nbs/00_core.ipynb #c0ffee12 4f1a9b2e", ("nbs/00_core.ipynb", "c0ffee12", None, "4f1a9b2e", "nb2pkg")),
-    ("# %% nbs/my notes/a b.ipynb #x-1_y 0123abcd", ("nbs/my notes/a b.ipynb", "x-1_y", None, "0123abcd", "nb2pkg")),
+    (
+        "# %% nbs/00_core.ipynb #c0ffee12 4f1a9b2e",
+        ("nbs/00_core.ipynb", "c0ffee12", None, "4f1a9b2e", "nb2pkg"),
+    ),
+    (
+        "# %% nbs/my notes/a b.ipynb #x-1_y 0123abcd",
+        ("nbs/my notes/a b.ipynb", "x-1_y", None, "0123abcd", "nb2pkg"),
+    ),
     ("# %% ../nbs/00_core.ipynb 3", ("../nbs/00_core.ipynb", None, 3, None, "nbdev")),
-    ("# %% ../nbs/00_core.ipynb #a1b2c3d4", ("../nbs/00_core.ipynb", "a1b2c3d4", None, None, "nbdev")),
+    (
+        "# %% ../nbs/00_core.ipynb #a1b2c3d4",
+        ("../nbs/00_core.ipynb", "a1b2c3d4", None, None, "nbdev"),
+    ),
     ("# %% auto 0", (None, None, 0, None, "auto")),
     ("# %%", (None, None, None, None, "new")),
     ("# %%   ", (None, None, None, None, "new")),
@@ -24,11 +33,19 @@ PARSE_CASES = [
 def test_parse_marker(line: str, expected: tuple[object, ...]) -> None:
     marker = parse_marker(line, 7)
     assert marker is not None
-    assert (marker.notebook, marker.cell_id, marker.cell_index, marker.digest, marker.kind) == expected
+    assert (
+        marker.notebook,
+        marker.cell_id,
+        marker.cell_index,
+        marker.digest,
+        marker.kind,
+    ) == expected
     assert marker.line == 7
 
 
-@pytest.mark.parametrize("line", ["#%% x", "# %%x", "x = 1  # %% nbs/a.ipynb #id 01234567", "# comment"])
+@pytest.mark.parametrize(
+    "line", ["#%% x", "# %%x", "x = 1  # %% nbs/a.ipynb #id 01234567", "# comment"]
+)
 def test_not_markers(line: str) -> None:
     assert parse_marker(line, 1) is None
 

@@ -33,7 +33,9 @@ def test_export_to_a_module_declared_by_a_later_notebook() -> None:
 
 
 def test_export_to_a_module_nobody_declares_creates_it() -> None:
-    plan = make_plan("acme", LIB, [notebook("nbs/a.ipynb", "#| default_exp a", "#| export util.io\nx = 1")])
+    plan = make_plan(
+        "acme", LIB, [notebook("nbs/a.ipynb", "#| default_exp a", "#| export util.io\nx = 1")]
+    )
     module = plan.module("util.io")
     assert module is not None and module.path == LIB / "util" / "io.py"
 
@@ -56,11 +58,17 @@ def test_export_without_target() -> None:
 
 
 def test_all_problems_are_reported_together() -> None:
-    bad = notebook("nbs/a.ipynb", "#| export\nx = 1", "#| export ../evil\ny = 2", "#| default_exp 1x")
+    bad = notebook(
+        "nbs/a.ipynb", "#| export\nx = 1", "#| export ../evil\ny = 2", "#| default_exp 1x"
+    )
     with pytest.raises(Nb2pkgError) as info:
         make_plan("acme", LIB, [bad])
     text = str(info.value)
-    assert "without a target module" in text and "leave the package" in text and "not an identifier" in text
+    assert (
+        "without a target module" in text
+        and "leave the package" in text
+        and "not an identifier" in text
+    )
 
 
 def test_module_and_package_of_the_same_name_collide() -> None:
@@ -70,7 +78,12 @@ def test_module_and_package_of_the_same_name_collide() -> None:
 
 
 def test_init_modules() -> None:
-    nb = notebook("nbs/a.ipynb", "#| default_exp sub.__init__", "#| export\nx = 1", "#| export sub.inner\ny = 1")
+    nb = notebook(
+        "nbs/a.ipynb",
+        "#| default_exp sub.__init__",
+        "#| export\nx = 1",
+        "#| export sub.inner\ny = 1",
+    )
     plan = make_plan("acme", LIB, [nb])
     assert plan.module("sub.__init__").path == LIB / "sub" / "__init__.py"  # type: ignore[union-attr]
 
@@ -79,16 +92,31 @@ def test_title_from_first_markdown_cell() -> None:
     import nbformat
 
     nb = make_notebook([("markdown", "# Core\n\n> Greeting people"), "#| default_exp core"])
-    parsed = parse_notebook(nbformat.writes(nb).encode(), Path("/project/nbs/c.ipynb"), "nbs/c.ipynb")
+    parsed = parse_notebook(
+        nbformat.writes(nb).encode(), Path("/project/nbs/c.ipynb"), "nbs/c.ipynb"
+    )
     plan = make_plan("acme", LIB, [parsed])
     assert plan.module("core").title == "Greeting people"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     ("name", "ok"),
-    [("core", True), ("data.loaders", True), ("sub.__init__", True), ("__init__", True),
-     ("", False), ("../x", False), ("/abs", False), (".rel", False), ("a..b", False),
-     ("a-b", False), ("class", False), ("1x", False), ("a.__init__.b", False), ("a/b", False)],
+    [
+        ("core", True),
+        ("data.loaders", True),
+        ("sub.__init__", True),
+        ("__init__", True),
+        ("", False),
+        ("../x", False),
+        ("/abs", False),
+        (".rel", False),
+        ("a..b", False),
+        ("a-b", False),
+        ("class", False),
+        ("1x", False),
+        ("a.__init__.b", False),
+        ("a/b", False),
+    ],
 )
 def test_module_names(name: str, ok: bool) -> None:
     assert (check_module_name(name) is None) is ok
