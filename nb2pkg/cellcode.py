@@ -50,9 +50,8 @@ def parse_code(code: str) -> tuple[ast.Module | None, CodeIssue | None]:
     for number, line in enumerate(code.splitlines(), 1):
         if _IPYTHON_LINE.match(line):
             return None, CodeIssue(number, "ipython", line.strip(), _ipython_message(line.strip()))
-    line = error.lineno or 1
     text = (error.text or "").strip()
-    return None, CodeIssue(line, "syntax", text, f"syntax error: {error.msg}")
+    return None, CodeIssue(error.lineno or 1, "syntax", text, f"syntax error: {error.msg}")
 
 
 def ipython_lines(code: str) -> list[int]:

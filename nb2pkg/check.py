@@ -25,6 +25,7 @@ from .export import export_project, options_for
 from .markers import block_digest, parse_manifest, split_blocks
 from .plan import make_plan
 from .project import Project, load_project
+from .render import RenderedModule
 from .report import Diagnostic, diagnostic_to_json
 
 FORMATS = ("text", "json", "github")
@@ -159,7 +160,7 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
     return (where.file, where.cell_index or 0, where.line or 0, diagnostic.code)
 
 
-def freshness(project: Project, modules: list[checks.RenderedModule]) -> list[Diagnostic]:
+def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB901–NB903: files that ``export``, ``sync`` or ``build`` would still change."""
     found: list[Diagnostic] = []
     config = project.config
@@ -223,7 +224,7 @@ def unsynced_edits(project: Project) -> list[Diagnostic]:
     return found
 
 
-def dependency_drift(project: Project, modules: list[checks.RenderedModule]) -> list[Diagnostic]:
+def dependency_drift(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB903: the pyproject's dependencies are not what ``nb2pkg build`` would write."""
     from .build import pyproject_changes
 

@@ -156,10 +156,12 @@ class _LineMap:
         for start, chunk in self.starts:
             if start < line:
                 current = (start, chunk)
-        if current is None or current[1] is None:
+        if current is None:
             return None, None
-        start, chunk = current
-        return chunk, chunk.body_line - 1 + (line - start)
+        start, found = current
+        if found is None:
+            return None, None
+        return found, found.body_line - 1 + (line - start)
 
 
 def _chunk_location(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def _story(dependency: Dependency) -> str:
     return "\n".join(lines)
 
 
-def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+def _columns(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [min(max(len(row[i]) for row in rows), 60) for i in range(len(rows[0]) - 1)]
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]

@@ -11,10 +11,11 @@ def format_code(code: str, black_settings: Mapping[str, Any] | None = None) -> s
     """Return *code* formatted by black with the project's ``[tool.black]`` settings."""
     import black  # heavy: only projects with format = true pay for it
 
+    nothing_changed: type[Exception] = getattr(black, "NothingChanged")  # noqa: B009 - not re-exported
     mode = _mode(tuple(sorted((black_settings or {}).items(), key=lambda kv: kv[0])))
     try:
         return black.format_str(code, mode=mode)
-    except black.NothingChanged:
+    except nothing_changed:
         return code
 
 
@@ -23,10 +24,11 @@ def _mode(settings: tuple[tuple[str, Any], ...]) -> Any:
     import black
 
     options = dict(settings)
+    versions: Any = getattr(black, "TargetVersion")  # noqa: B009 - black has no stable API
     targets = {
-        black.TargetVersion[str(v).upper()]
+        versions[str(v).upper()]
         for v in _as_list(options.get("target-version", options.get("target_version")))
-        if str(v).upper() in black.TargetVersion.__members__
+        if str(v).upper() in versions.__members__
     }
     return black.Mode(
         target_versions=targets,

@@ -148,7 +148,7 @@ def _upgrade_v3(raw: dict[str, Any], where: Location) -> dict[str, Any]:
     import nbformat  # only v3 notebooks pay for nbformat's import
 
     try:
-        upgraded = nbformat.convert(nbformat.from_dict(raw), 4)
+        upgraded = nbformat.convert(nbformat.from_dict(raw), 4)  # type: ignore[no-untyped-call]
         result: dict[str, Any] = json.loads(json.dumps(upgraded))
     except Exception as exc:  # noqa: BLE001 - nbformat's converter raises anything on bad input
         raise NotebookError(

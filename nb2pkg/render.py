@@ -107,8 +107,8 @@ def _without_ipython(
         code = drop_lines(code, dropped)
         tree, issue = parse_code(code)
     if issue is not None or tree is None:
-        line = issue.line if issue else None
-        raise CellError(issue.message if issue else "cannot be parsed", chunk_location(chunk, line))
+        where = chunk_location(chunk, issue.line if issue else None)
+        raise CellError(issue.message if issue else "cannot be parsed", where)
     return code, tree, warnings
 
 
