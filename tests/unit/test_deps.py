@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from nb2pkg import curated
 from nb2pkg.curated import CURATED, STDLIB_REPLACEMENTS, Installed, canonical_name
-from nb2pkg.deps import Dependency, FoundImport, _Finder, classify, find_imports
+from nb2pkg.deps import Dependency, FoundImport, classify, find_imports
 from nb2pkg.errors import DependencyError, Location
+from nb2pkg.importscan import _Finder
 from nb2pkg.stdlib import KNOWN_VERSIONS, stdlib_versions
 
 # ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nb2pkg import pyproject
+from nb2pkg import pyproject, tomledit
 from nb2pkg.errors import ConfigError
 from nb2pkg.pyproject import (
     canonical_name,
@@ -208,12 +208,12 @@ def test_a_detected_string_that_is_no_requirement_is_a_bug() -> None:
 
 
 def test_the_check_catches_an_editor_that_rewrites_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_apply = pyproject._Editor.apply
+    real_apply = tomledit.Editor.apply
 
     def sloppy(self: Any) -> str:
         return str(real_apply(self)).replace('name = "acme"', "name = 'acme'")
 
-    monkeypatch.setattr(pyproject._Editor, "apply", sloppy)
+    monkeypatch.setattr(tomledit.Editor, "apply", sloppy)
     with pytest.raises(RuntimeError, match="lost some of the old text|changed line"):
         update_pyproject(
             '[project]\nname = "acme"\n', required=["a"], optional={}, default_build_system=FLIT
@@ -223,8 +223,8 @@ def test_the_check_catches_an_editor_that_rewrites_a_line(monkeypatch: pytest.Mo
 def test_the_check_catches_an_editor_that_says_something_else(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_apply = pyproject._Editor.apply
-    monkeypatch.setattr(pyproject._Editor, "apply", lambda self: real_apply(self) + "x = 1\n")
+    real_apply = tomledit.Editor.apply
+    monkeypatch.setattr(tomledit.Editor, "apply", lambda self: real_apply(self) + "x = 1\n")
     with pytest.raises(RuntimeError, match="does not say what was intended"):
         update_pyproject(
             '[project]\nname = "acme"\n', required=["a"], optional={}, default_build_system=FLIT
