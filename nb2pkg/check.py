@@ -22,6 +22,7 @@ from . import checks
 from .cache import BlockCache
 from .errors import ConfigError, Location, Nb2pkgError
 from .export import export_project, options_for
+from .hidden_state import undefined_names
 from .markers import block_digest, parse_manifest, split_blocks
 from .plan import make_plan
 from .project import Project, load_project
@@ -76,7 +77,7 @@ def check_project(
     options = options_for(project)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found = checks.render_for_check(plan, options, cache)
-    found += checks.undefined_names(project, modules, cache)
+    found += undefined_names(project, modules, cache)
     found += checks.shadowed_names(project, modules)
     found += checks.execution_order(project)
     found += checks.directive_problems(project)
@@ -287,12 +288,8 @@ def _github(diagnostic: Diagnostic) -> str:
     return f"::{level} {','.join(properties)}::{escaped}"
 
 
-def blocking_errors(
-    project: Project, modules: Sequence[Any], cache: BlockCache | None = None
-) -> list[Diagnostic]:
-    """Return the errors that make export refuse to write: code that would raise NameError."""
+def blocking_errors(project: Project, found: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Return the NB101 errors that make export refuse to write, after the user's ignores."""
     settings = check_settings(project)
-    found = checks.undefined_names(project, list(modules), cache)
-    return [
-        d for d in _without_ignored(project, found, settings["ignore"]) if d.severity == "error"
-    ]
+    kept = _without_ignored(project, list(found), settings["ignore"])
+    return [d for d in kept if d.severity == "error"]

@@ -19,16 +19,15 @@ example and the fix.
 from __future__ import annotations
 
 import ast
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .cache import BlockCache
 from .errors import CellError, Location
-from .markers import split_blocks
+from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
-from .plan import Chunk, ExportPlan
+from .plan import ExportPlan
 from .project import Project
 from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk, render_module
 from .report import Diagnostic
@@ -58,173 +57,6 @@ def render_for_check(
     return modules, found
 
 
-def undefined_names(
-    project: Project, modules: list[RenderedModule], cache: BlockCache | None = None
-) -> list[Diagnostic]:
-    """NB101/NB102: names exported code uses but its module never binds.
-
-    A module found clean before, with the same text and the same names behind its star
-    imports, is not analysed again (*cache*).
-    """
-    from .scope import analyse_module
-
-    exports = {m.plan.name: frozenset(m.exports) for m in modules}
-    package = project.config.package
-    found: list[Diagnostic] = []
-    for module in modules:
-
-        def star_names(
-            name: str, level: int, _module: str = module.plan.name
-        ) -> frozenset[str] | None:
-            return exports.get(_resolve(package, _module, name, level) or "")
-
-        key = _clean_key(module, exports, package)
-        if cache is not None and cache.is_clean(key):
-            continue
-        report = analyse_module(module.text, star_names=star_names)
-        if not report.undefined:
-            if cache is not None:
-                cache.mark_clean(key)
-            continue
-        lines = _LineMap(module)
-        for use in report.undefined:
-            chunk, cell_line = lines(use.line)
-            where = _chunk_location(chunk, cell_line, use.column, module)
-            if use.maybe_from_star:
-                found.append(
-                    Diagnostic(
-                        "NB102",
-                        "warning",
-                        f'"{use.name}" is not defined in module {module.plan.name}; a star import '
-                        "nb2pkg cannot see into may define it (the check is blind there)",
-                        where,
-                    )
-                )
-                continue
-            when = "when the module is imported" if use.at_import else "when this code runs"
-            found.append(
-                Diagnostic(
-                    "NB101",
-                    "error",
-                    f'"{use.name}" is not defined in module {module.plan.name}: it would raise '
-                    f"NameError {when}. {_hint(project, chunk, use.name)}",
-                    where,
-                )
-            )
-    return found
-
-
-_STAR_IMPORT = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\*", re.MULTILINE)
-
-
-def _clean_key(module: RenderedModule, exports: dict[str, frozenset[str]], package: str) -> str:
-    """Return what decides NB101 for a module: its text and the names its star imports bring."""
-    behind = []
-    for dots, name in _STAR_IMPORT.findall(module.text):
-        target = _resolve(package, module.plan.name, name, len(dots)) or ""
-        behind.append(f"{target}={','.join(sorted(exports.get(target, ())))}")
-    text = module.text + "\0" + "\0".join(sorted(behind))
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _resolve(package: str, module: str, name: str, level: int) -> str | None:
-    """Return the plan's module name a ``from X import *`` names, if it is one of ours."""
-    if level == 0:
-        if name == package or not name.startswith(package + "."):
-            return None
-        return name[len(package) + 1 :]
-    parts = module.split(".")[:-1]  # the module's package, relative to the top package
-    if level - 1 > len(parts):
-        return None
-    base = parts[: len(parts) - (level - 1)]
-    return ".".join([*base, *name.split(".")]) if name else ".".join(base) + ".__init__"
-
-
-class _LineMap:
-    """Map a line of a module's text to the chunk it came from and the line in its cell."""
-
-    def __init__(self, module: RenderedModule) -> None:
-        _, blocks = split_blocks(module.text)
-        by_id = {(b.chunk.notebook, b.chunk.cell_id): b.chunk for b in module.blocks}
-        self.starts = [
-            (b.marker.line, by_id.get((b.marker.notebook or "", b.marker.cell_id or "")))
-            for b in blocks
-        ]
-
-    def __call__(self, line: int) -> tuple[Chunk | None, int | None]:
-        current: tuple[int, Chunk | None] | None = None
-        for start, chunk in self.starts:
-            if start < line:
-                current = (start, chunk)
-        if current is None:
-            return None, None
-        start, found = current
-        if found is None:
-            return None, None
-        return found, found.body_line - 1 + (line - start)
-
-
-def _chunk_location(
-    chunk: Chunk | None, line: int | None, column: int, module: RenderedModule
-) -> Location:
-    if chunk is None:
-        return Location(str(module.plan.path.name))
-    return Location(chunk.notebook, chunk.cell_index, chunk.cell_id, line, column)
-
-
-def _hint(project: Project, chunk: Chunk | None, name: str) -> str:
-    """Say which unexported cell defines *name*, if one does: that is the hidden state."""
-    if chunk is not None:
-        notebook = project.notebook(chunk.notebook)
-        for cell in notebook.cells if notebook else ():
-            if _is_exported(cell) or cell.kind != "code":
-                continue
-            if name in _cell_bindings(cell):
-                return (
-                    f"It is defined in unexported cell {cell.index} (id {cell.id}); export that "
-                    "cell, or pass it as an argument"
-                )
-    return "Define or import it in an exported cell"
-
-
-def _is_exported(cell: Cell) -> bool:
-    from .directives import export_kind
-
-    return export_kind(cell.directives) is not None
-
-
-def _cell_bindings(cell: Cell) -> set[str]:
-    """Return the top-level names a cell binds (defs, classes, assignments, imports, loops)."""
-    tree = _parse_loosely(cell.body)
-    names: set[str] = set()
-    for node in ast.walk(tree) if tree else ():
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return names
-
-
-def _parse_loosely(code: str) -> ast.Module | None:
-    """Parse a cell that may hold IPython lines: those lines are blanked first."""
-    from .cellcode import ipython_lines
-
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        pass
-    skip = set(ipython_lines(code))
-    cleaned = "".join(
-        "\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1)
-    )
-    try:
-        return ast.parse(cleaned)
-    except (SyntaxError, ValueError):
-        return None
-
-
 def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB201: an exported name that a later unexported cell of the same notebook redefines."""
     found: list[Diagnostic] = []
@@ -233,12 +65,12 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
         for cell in notebook.cells:
             if cell.kind != "code":
                 continue
-            if _is_exported(cell):
-                tree = _parse_loosely(cell.body)
+            if is_exported(cell):
+                tree = parse_loosely(cell.body)
                 for name in _top_level_definitions(tree):
                     exported[name] = cell
                 continue
-            tree = _parse_loosely(cell.body)
+            tree = parse_loosely(cell.body)
             for name, line in _top_level_definitions(tree).items():
                 if name in exported:
                     source = exported[name]
@@ -350,7 +182,7 @@ def _imported_modules(package: str, module: RenderedModule, names: set[str]) -> 
         return
     for node in _import_time_statements(tree.body):
         if isinstance(node, ast.ImportFrom):
-            base = _resolve(package, module.plan.name, node.module or "", node.level)
+            base = resolve_module(package, module.plan.name, node.module or "", node.level)
             if base is None:
                 continue
             base = base.removesuffix(".__init__")

@@ -11,7 +11,7 @@ Any error before ``apply_changes`` means nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,9 +141,10 @@ def export_project(
     plan = make_plan(config.package, config.lib_dir, project.notebooks)
     options = options_for(project, drop_magics)
     cache = BlockCache(config.root, config.package, options)
-    modules, warnings = render_modules(plan, options, cache)
     if check:
-        _refuse_broken_modules(project, modules, cache)
+        modules, warnings = _render_checked(project, plan, options, cache)
+    else:
+        modules, warnings = render_modules(plan, options, cache)
     changes = plan_changes(project, plan, modules)
     warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
     result = ExportResult(
@@ -169,18 +170,24 @@ def export_project(
     return result
 
 
-def _refuse_broken_modules(
-    project: Project, modules: list[RenderedModule], cache: BlockCache
-) -> None:
+def _render_checked(
+    project: Project, plan: ExportPlan, options: ExportOptions, cache: BlockCache
+) -> tuple[list[RenderedModule], list[Diagnostic]]:
+    """Render while NB101 analyses each finished module; refuse code that raises NameError."""
     from .check import blocking_errors
+    from .hidden_state import UndefinedNameScan
 
-    errors = blocking_errors(project, modules, cache)
+    size = sum(len(c.code) for m in plan.modules for c in m.chunks)
+    with UndefinedNameScan(project, cache, expected_size=size) as scan:
+        modules, warnings = render_modules(plan, options, cache, on_module=scan.add)
+        errors = blocking_errors(project, scan.diagnostics())
     if errors:
         listing = "\n".join(str(e) for e in errors)
         raise CheckFailed(
             f"{len(errors)} names in exported code are defined nowhere in their module; nothing "
             f"was written (pass --no-check to export anyway):\n{listing}"
         )
+    return modules, warnings
 
 
 def up_to_date(config: Config) -> bool:
@@ -221,9 +228,16 @@ def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:
 
 
 def render_modules(
-    plan: ExportPlan, options: ExportOptions, cache: BlockCache | None = None
+    plan: ExportPlan,
+    options: ExportOptions,
+    cache: BlockCache | None = None,
+    on_module: Callable[[RenderedModule], None] | None = None,
 ) -> tuple[list[RenderedModule], list[Diagnostic]]:
-    """Render every planned module; collect every bad cell and raise them together."""
+    """Render every planned module; collect every bad cell and raise them together.
+
+    *on_module* is handed each module as soon as it is rendered (the NB101 check starts on
+    it while the others are rendered).
+    """
     modules: list[RenderedModule] = []
     warnings: list[Diagnostic] = []
     problems: list[Nb2pkgError] = []
@@ -241,7 +255,10 @@ def render_modules(
                 cache.store(key, block)
             blocks.append(block)
             warnings.extend(block.warnings)
-        modules.append(render_module(module, blocks))
+        rendered = render_module(module, blocks)
+        modules.append(rendered)
+        if on_module is not None and not problems:
+            on_module(rendered)
     raise_all(problems)
     return modules, warnings
 

@@ -11,7 +11,8 @@ def format_code(code: str, black_settings: Mapping[str, Any] | None = None) -> s
     """Return *code* formatted by black with the project's ``[tool.black]`` settings."""
     import black  # heavy: only projects with format = true pay for it
 
-    nothing_changed: type[Exception] = getattr(black, "NothingChanged")  # noqa: B009 - not re-exported
+    unstable: Any = black  # black has no stable API: its names are not all re-exported
+    nothing_changed: type[Exception] = unstable.NothingChanged
     mode = _mode(tuple(sorted((black_settings or {}).items(), key=lambda kv: kv[0])))
     try:
         return black.format_str(code, mode=mode)
@@ -24,7 +25,8 @@ def _mode(settings: tuple[tuple[str, Any], ...]) -> Any:
     import black
 
     options = dict(settings)
-    versions: Any = getattr(black, "TargetVersion")  # noqa: B009 - black has no stable API
+    unstable: Any = black  # black has no stable API: its names are not all re-exported
+    versions = unstable.TargetVersion
     targets = {
         versions[str(v).upper()]
         for v in _as_list(options.get("target-version", options.get("target_version")))

@@ -263,3 +263,20 @@ def test_export_refuses_code_that_would_raise_name_error(tmp_path: Path) -> None
     assert refused.returncode == 1 and "--no-check" in refused.stderr
     assert run_cli("export", "--path", root, "--no-check").returncode == 0
     assert (root / "acme" / "core.py").is_file()
+
+
+def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nb2pkg.hidden_state as hidden_state
+
+    notebooks = {
+        f"n{i}.ipynb": [f"#| default_exp m{i}", f"#| export\nfrom acme.m0 import *\ndef f{i}():\n    return missing_{i % 3}"]
+        for i in range(6)
+    }
+    root = make_project(tmp_path / "p", notebooks)
+    sequential = check_project(root).diagnostics
+    monkeypatch.setattr(hidden_state, "PARALLEL_THRESHOLD", 0)
+    parallel = check_project(root).diagnostics
+    assert parallel == sequential
+    assert sorted({d.message.split('"')[1] for d in parallel}) == ["missing_0", "missing_1", "missing_2"]
+    with pytest.raises(CheckFailed):
+        export_project(root)
