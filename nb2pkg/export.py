@@ -128,7 +128,7 @@ def export_project(
     one left them is recognised from its stamp and returns at once. With *check*, modules
     whose code would raise NameError (check NB101) are refused before anything is written.
     """
-    stamp = fingerprint = None
+    stamp = None
     if project is None:
         config = load_config(path)
         stamp = ExportStamp(config.root, config.lib_dir)
@@ -163,11 +163,17 @@ def export_project(
         apply_changes(changes, config.root)
         cache.save()
         if stamp is not None:
-            # Hash again: the export itself just changed the package's files.
-            after = _fingerprint(stamp, config, drop_magics)
-            if after is not None:
-                stamp.save(after, _record(result))
+            remember_export(result, config, drop_magics)
     return result
+
+
+def remember_export(result: ExportResult, config: Config, drop_magics: bool | None = None) -> None:
+    """Stamp the project as exported: until an input or a package file changes, no work."""
+    stamp = ExportStamp(config.root, config.lib_dir)
+    # Hash after writing: the export itself just changed the package's files.
+    fingerprint = _fingerprint(stamp, config, drop_magics)
+    if fingerprint is not None:
+        stamp.save(fingerprint, _record(result))
 
 
 def _render_checked(

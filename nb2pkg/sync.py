@@ -28,7 +28,7 @@ from typing import Any
 from .config import load_config
 from .errors import CellError, Location, Nb2pkgError, SyncConflict, raise_all
 from .export import apply_changes as apply_export
-from .export import export_project, options_for, up_to_date
+from .export import export_project, options_for, remember_export, up_to_date
 from .fsio import write_text_atomic
 from .imports import ImportContext, to_notebook_imports
 from .markers import Block, Marker, block_digest, parse_manifest, split_blocks
@@ -139,6 +139,7 @@ def sync_project(
             write_text_atomic(notebook.path, text, root=config.root, expect=notebook.digest)
             written.append(notebook.path)
         apply_export(export.changes, config.root)
+        remember_export(export, config)
     return SyncResult(
         tuple(merger.changes),
         tuple(merger.notes),
