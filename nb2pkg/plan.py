@@ -61,6 +61,11 @@ def module_path(lib_dir: Path, name: str) -> Path:
     return lib_dir.joinpath(*parts[:-1], parts[-1] + ".py")
 
 
+def module_name(lib_dir: Path, path: Path) -> str:
+    """Return the dotted module name of *path* inside the package ("sub/inner.py" → "sub.inner")."""
+    return ".".join(path.relative_to(lib_dir).with_suffix("").parts)
+
+
 def check_module_name(name: str) -> str | None:
     """Return why *name* is not a valid module name inside the package, or None."""
     if not name:
