@@ -402,3 +402,46 @@ def test_json_layout_of_other_writers_is_kept(project: Path) -> None:
     text = path.read_text()
     assert text.splitlines()[1].startswith('  "')  # still indented by two
     assert json.loads(text)["cells"][2]["source"][-1] == "    return 'hi ' + name"
+
+
+# --- fuzzing the module reader -------------------------------------------------------------
+
+NOISE = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from([
+        "# %%", "# %% nbs/00_core.ipynb", "# %% nbs/nowhere.ipynb #abc 01234567", "# %% ../nbs/00_core.ipynb 99",
+        "# %% nbs/00_core.ipynb #", "# %% auto 0", "# nb2pkg cells: nbs/00_core.ipynb zz:00000000", "def (:",
+        "\x00", "\ud800", "    indented = 1", "from ..nowhere import x", "__all__ = 5", '"""',
+    ]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mangled_modules_never_crash_sync_or_half_write(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    from nb2pkg.check import check_project
+    from nb2pkg.errors import Nb2pkgError
+
+    root = make_project(tmp_path_factory.mktemp("fuzz"), {"00_core.ipynb": CORE})
+    export_project(root)
+    path = root / "acme" / "core.py"
+    lines = path.read_text().splitlines()
+    for _ in range(data.draw(st.integers(1, 5))):
+        position = data.draw(st.integers(0, len(lines)))
+        if lines and data.draw(st.booleans()):
+            del lines[min(position, len(lines) - 1)]
+        else:
+            lines.insert(position, data.draw(NOISE))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    before = snapshot(root / "nbs")
+    try:
+        sync_project(root)
+    except Nb2pkgError as exc:
+        assert str(exc).strip()
+        assert snapshot(root / "nbs") == before
+    for name in ("00_core.ipynb",):
+        nbformat.validate(nbformat.read(root / "nbs" / name, as_version=4))
+    try:
+        check_project(root, ci=True)
+    except Nb2pkgError as exc:
+        assert str(exc).strip()
