@@ -27,7 +27,7 @@ from .markers import block_digest, parse_manifest, split_blocks
 from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
-from .report import Diagnostic, diagnostic_to_json
+from .report import Diagnostic, count, diagnostic_to_json
 
 FORMATS = ("text", "json", "github")
 _CHECK_KEYS = ("ignore", "strict")
@@ -61,8 +61,8 @@ class CheckResult:
     def summary(self) -> str:
         """Return the one-line summary."""
         return (
-            f"checked {self.notebooks} notebooks and {self.modules} modules: "
-            f"{self.errors} errors, {self.warnings} warnings"
+            f"checked {count(self.notebooks, 'notebook')} and {count(self.modules, 'module')}: "
+            f"{count(self.errors, 'error')}, {count(self.warnings, 'warning')}"
         )
 
 

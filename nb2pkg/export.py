@@ -32,7 +32,7 @@ from .render import (
     is_generated,
     render_module,
 )
-from .report import Diagnostic, diagnostic_from_json, diagnostic_to_json
+from .report import Diagnostic, count, diagnostic_from_json, diagnostic_to_json
 
 INIT_TEXT = (
     f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
@@ -92,13 +92,13 @@ class ExportResult:
                 counts["write" if change.action == "create" else change.action] += 1
         verb = "exported" if self.written else "would export"
         text = (
-            f"{verb} {self.cells} cells from {self.notebooks} notebooks into "
-            f"{self.module_count} modules ({counts['write']} written, {counts['keep']} unchanged, "
-            f"{counts['remove']} removed)"
+            f"{verb} {count(self.cells, 'cell')} from {count(self.notebooks, 'notebook')} into "
+            f"{count(self.module_count, 'module')} ({counts['write']} written, "
+            f"{counts['keep']} unchanged, {counts['remove']} removed)"
         )
         ids = len(self.paths("ids"))
         if ids:
-            text += f"; added cell ids to {ids} notebooks"
+            text += f"; added cell ids to {count(ids, 'notebook')}"
         return text
 
 

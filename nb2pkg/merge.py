@@ -20,7 +20,7 @@ from .notebook import Cell, Notebook
 from .plan import Chunk, ExportPlan, ModulePlan, module_name
 from .project import Project
 from .render import ExportOptions, export_chunk, render_module
-from .report import Diagnostic
+from .report import Diagnostic, count
 
 PREFER_CHOICES = ("module", "notebook")
 
@@ -450,7 +450,7 @@ def same_code(left: str, right: str) -> bool:
 
 
 def conflict_report(conflicts: list[CellChange]) -> str:
-    parts = [f"{len(conflicts)} cells changed on both sides; nothing was written."]
+    parts = [f"{count(len(conflicts), 'cell')} changed on both sides; nothing was written."]
     for change in conflicts:
         parts.append(
             f"{change.where()}: {change.reason} (block at {change.module}, line {change.line})"

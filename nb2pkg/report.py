@@ -41,3 +41,8 @@ def diagnostic_from_json(data: list[Any]) -> Diagnostic:
     return Diagnostic(
         str(code), str(severity), str(message), Location(*location) if location else None
     )
+
+
+def count(number: int, noun: str) -> str:
+    """Return "1 module" or "3 modules": summaries read as sentences."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -30,7 +30,7 @@ from .notebook_edit import apply_changes
 from .plan import make_plan
 from .project import Project, load_project
 from .render import is_generated
-from .report import Diagnostic
+from .report import Diagnostic, count
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ class SyncResult:
         }
         if not any(counts.values()):
             if self.modules:
-                return f"kept the notebooks' versions; {len(self.modules)} modules re-exported"
+                return f"kept the notebooks' versions; {count(len(self.modules), 'module')} re-exported"
             return "nothing to sync: the modules and the notebooks agree"
         notebooks = len({c.notebook for c in self.changes if c.kind != "conflict"})
         verb = "synced" if not self.dry_run else "would sync"
         return (
             f"{verb} {counts['edit']} edited, {counts['add']} added and {counts['remove']} removed "
-            f"cells into {notebooks} notebooks; {len(self.modules)} modules re-exported"
+            f"cells into {count(notebooks, 'notebook')}; {count(len(self.modules), 'module')} re-exported"
         )
 
 

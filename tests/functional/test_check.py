@@ -214,7 +214,7 @@ def test_formats(tmp_path: Path) -> None:
     text = run_cli("check", "--path", root)
     assert text.returncode == 1
     assert text.stdout.startswith("nbs/core.ipynb: cell 2 (id ") and "error NB101" in text.stdout
-    assert text.stdout.strip().endswith("1 errors, 0 warnings")
+    assert text.stdout.strip().endswith("1 error, 0 warnings")
     data = json.loads(run_cli("check", "--path", root, "--format", "json").stdout)
     assert data["errors"] == 1 and data["diagnostics"][0]["code"] == "NB101"
     assert data["diagnostics"][0]["location"][:2] == ["nbs/core.ipynb", 2]

@@ -71,7 +71,7 @@ def test_edit_inside_a_block_goes_into_its_cell(project: Path) -> None:
     edit(project, "core.py", "return 'hello ' + name", "return 'hi ' + name")
     result = run_cli("sync", "--path", project)
     assert result.returncode == 0, result.stderr
-    assert "synced 1 edited, 0 added and 0 removed cells into 1 notebooks" in result.stdout
+    assert "synced 1 edited, 0 added and 0 removed cells into 1 notebook" in result.stdout
     after = read(project)
     assert after.cells[2].source == "#| export\ndef greet(name):\n    return 'hi ' + name"
     assert after.cells[2].id == before.cells[2].id
@@ -184,7 +184,7 @@ def test_conflict_writes_nothing_and_shows_both_versions(project: Path) -> None:
     before = snapshot(project)
     result = run_cli("sync", "--path", project)
     assert result.returncode == 1
-    assert "1 cells changed on both sides; nothing was written." in result.stderr
+    assert "1 cell changed on both sides; nothing was written." in result.stderr
     assert re.search(r"nbs/00_core.ipynb: cell 2 \(id \w+\): edited both", result.stderr)
     assert (
         "-    return 'hey ' + name" in result.stderr and "+    return 'yo ' + name" in result.stderr
@@ -293,7 +293,7 @@ def test_dry_run_prints_diffs_and_writes_nothing(project: Path) -> None:
     result = run_cli("sync", "--path", project, "--dry-run")
     assert result.returncode == 0
     assert "+    return 'hi ' + name" in result.stdout and result.stdout.strip().endswith(
-        "modules re-exported"
+        "1 module re-exported"
     )
     assert snapshot(project) == before
 
