@@ -28,7 +28,7 @@ from .errors import CellError, Location
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
 from .plan import ExportPlan
-from .project import Project
+from .project import Project, directive_warnings
 from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk, render_module
 from .report import Diagnostic
 
@@ -127,19 +127,9 @@ def execution_order(project: Project) -> list[Diagnostic]:
 
 def directive_problems(project: Project) -> list[Diagnostic]:
     """NB401/NB402/NB403: directives nb2pkg will not act on."""
-    found: list[Diagnostic] = []
+    found = directive_warnings(project, export_severity="error")
     for notebook in project.notebooks:
         for cell in notebook.cells:
-            for problem in cell.problems:
-                fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
-                code, severity = (
-                    ("NB402", "error") if problem.affects_export else ("NB401", "warning")
-                )
-                found.append(
-                    Diagnostic(
-                        code, severity, problem.message + fix, notebook.where(cell, problem.line)
-                    )
-                )
             for number, line in enumerate(cell.body.splitlines(), cell.body_line):
                 if cell.kind == "code" and _LATE_DIRECTIVE.match(line):
                     found.append(

@@ -223,20 +223,8 @@ class Merger:
                 return
         if cell is None:
             previous = anchor[1] if anchor and anchor[0] == notebook.relpath else None
-            self.changes.append(
-                CellChange(
-                    "add",
-                    notebook.relpath,
-                    None,
-                    None,
-                    relpath,
-                    block.marker.line,
-                    "",
-                    after,
-                    "recreated from the module",
-                    previous,
-                    self._directive(notebook, module),
-                )
+            self._add_cell(
+                notebook, module, relpath, block, after, "recreated from the module", previous
             )
             return
         self.changes.append(
@@ -287,21 +275,25 @@ class Merger:
             anchor_id = anchor[1]
             assert notebook is not None
         after = to_notebook_imports(block.code, ImportContext(self.plan.package, module_name_))
-        self.changes.append(
-            CellChange(
-                "add",
-                notebook.relpath,
-                None,
-                None,
-                relpath,
-                block.marker.line,
-                "",
-                after,
-                "new block",
-                anchor_id,
-                self._directive(notebook, module_name_),
-            )
+        self._add_cell(notebook, module_name_, relpath, block, after, "new block", anchor_id)
+
+    def _add_cell(
+        self,
+        notebook: Notebook,
+        module: str,
+        relpath: str,
+        block: Block,
+        code: str,
+        reason: str,
+        anchor: str | None,
+    ) -> None:
+        """Record a new exported cell, after *anchor*, holding a block's code."""
+        directive = self._directive(notebook, module)
+        line = block.marker.line
+        change = CellChange(
+            "add", notebook.relpath, None, None, relpath, line, "", code, reason, anchor, directive
         )
+        self.changes.append(change)
 
     def _directive(self, notebook: Notebook, module: str) -> str:
         declared = next(

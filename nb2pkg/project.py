@@ -60,17 +60,22 @@ def _setting_name(config: Config) -> str:
     return 'notebooks = "…" in [tool.nb2pkg]'
 
 
-def directive_warnings(project: Project) -> list[Diagnostic]:
-    """Return a warning for every directive-like line nb2pkg will not act on."""
+def directive_warnings(project: Project, export_severity: str = "warning") -> list[Diagnostic]:
+    """Return a diagnostic for every directive-like line nb2pkg will not act on.
+
+    A mis-typed export directive (NB402) is a warning for export, which goes on, and an error
+    for check (*export_severity*): the cell is silently not exported.
+    """
     found: list[Diagnostic] = []
     for notebook in project.notebooks:
         for cell in notebook.cells:
             for problem in cell.problems:
                 fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
                 code = "NB402" if problem.affects_export else "NB401"
+                severity = export_severity if problem.affects_export else "warning"
                 found.append(
                     Diagnostic(
-                        code, "warning", problem.message + fix, notebook.where(cell, problem.line)
+                        code, severity, problem.message + fix, notebook.where(cell, problem.line)
                     )
                 )
     return found

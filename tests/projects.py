@@ -97,3 +97,33 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     }
+
+
+def make_venv(folder: Path) -> Path:
+    """Create a fresh virtual environment (with pip) and return its folder."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    return folder
+
+
+def venv_site(venv: Path) -> Path:
+    """Return the site-packages folder of *venv*."""
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code], check=True, capture_output=True, text=True
+    )
+    return Path(out.stdout.strip())
+
+
+def lend_this_environment(venv: Path) -> Path:
+    """Let *venv* import what this environment has installed (a .pth file); return that file."""
+    import sysconfig
+
+    link = venv_site(venv) / "lent.pth"
+    link.write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return link
+
+
+def install_wheel(venv: Path, wheel: Path) -> None:
+    """Install *wheel* into *venv* without dependencies, over any copy it can already see."""
+    command = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps"]
+    subprocess.run([*command, "--force-reinstall", "--ignore-installed", str(wheel)], check=True)

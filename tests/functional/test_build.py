@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -14,7 +12,15 @@ import tomllib
 
 from nb2pkg.build import build_project
 from nb2pkg.errors import DependencyError
-from tests.projects import REPO, make_project, run_cli, snapshot
+from tests.projects import (
+    REPO,
+    install_wheel,
+    lend_this_environment,
+    make_project,
+    make_venv,
+    run_cli,
+    snapshot,
+)
 
 PROJECTS = REPO / "tests" / "data" / "projects"
 
@@ -36,27 +42,18 @@ MAP = '[tool.nb2pkg.dependency-map]\nyaml = "PyYAML"\nnumpy = "numpy"\ntomli = "
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment (without nb2pkg) to install built wheels into."""
-    folder = tmp_path_factory.mktemp("venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    return folder
+    return make_venv(tmp_path_factory.mktemp("venv") / "venv")
 
 
 def _install_and_run(venv: Path, wheel: Path, code: str) -> str:
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--force-reinstall",
-            str(wheel),
-        ],
-        check=True,
+    install_wheel(venv, wheel)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=venv,
+        check=False,
     )
-    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=venv)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -208,23 +205,13 @@ def test_nbdev2_project_builds_from_settings_ini(tmp_path: Path, venv: Path) -> 
     wheel = result.distributions[0].path
     assert wheel.name == "nbdev2_lib-0.1.0-py3-none-any.whl"
     assert "Requires-Dist: fastcore" in _metadata(wheel)
-    site = subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # fastcore from here
+    link = lend_this_environment(venv)  # fastcore from here
     try:
         out = _install_and_run(
             venv, wheel, "import nbdev2_lib.basics as b, nbdev2_lib.sub.deep; print(b.greet('x'))"
         )
     finally:
-        Path(site, "deps.pth").unlink()
+        link.unlink()
     assert out == "Hello, x!"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -13,7 +12,16 @@ import nbformat
 import pytest
 import tomllib
 
-from tests.projects import REPO, run_cli, run_python, snapshot
+from tests.projects import (
+    REPO,
+    install_wheel,
+    lend_this_environment,
+    make_venv,
+    run_cli,
+    run_python,
+    snapshot,
+    venv_site,
+)
 
 
 def _check_project(root: Path, package: str) -> None:
@@ -91,36 +99,17 @@ def test_template_ships_inside_the_wheel(tmp_path: Path) -> None:
     ):
         assert member in names, member
 
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    venv = make_venv(tmp_path / "venv")
     # nb2pkg's own dependencies come from this environment; nb2pkg itself only from the wheel.
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--ignore-installed",
-            str(wheel),
-        ],
-        check=True,
-    )
+    lend_this_environment(venv)
+    install_wheel(venv, wheel)
+    site = str(venv_site(venv))
 
     work = tmp_path / "work"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     located = subprocess.run(
-        [str(python), "-c", "import nb2pkg, sys; print(nb2pkg.__file__)"],
+        [str(venv / "bin" / "python"), "-c", "import nb2pkg; print(nb2pkg.__file__)"],
         cwd=work,
         env=env,
         capture_output=True,
