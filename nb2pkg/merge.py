@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import CellError, Location, Nb2pkgError
@@ -332,7 +332,7 @@ class Merger:
                 )
                 continue
             fresh = export_chunk(chunk, self.plan.package, module, self.options)
-            change = CellChange(
+            removal = CellChange(
                 "remove",
                 chunk.notebook,
                 chunk.cell_id,
@@ -343,24 +343,14 @@ class Merger:
                 "",
             )
             if fresh.digest == base or self.prefer == "module":
-                self.changes.append(change)
+                self.changes.append(removal)
             elif self.prefer == "notebook":
                 self.overruled += 1
             else:
-                self.changes.append(
-                    CellChange(
-                        "conflict",
-                        chunk.notebook,
-                        chunk.cell_id,
-                        chunk.cell_index,
-                        relpath,
-                        0,
-                        chunk.code,
-                        "",
-                        "the block was deleted in the module, but the cell was "
-                        "edited in the notebook",
-                    )
+                reason = (
+                    "the block was deleted in the module, but the cell was edited in the notebook"
                 )
+                self.changes.append(replace(removal, kind="conflict", reason=reason))
 
     def _note_head_edits(self, head: str, module: ModulePlan, relpath: str) -> None:
         fresh_head, _ = split_blocks(render_module(module, []).text)
