@@ -94,6 +94,8 @@ def bench_export(root: Path, repeat: int) -> None:
         timed(lambda: nb2pkg("export", "-q", cwd=root), lambda: reset_package(root), repeat),
     )
     nb2pkg("export", "-q", cwd=root)
+    report("export, cold, --no-check", timed(lambda: nb2pkg("export", "-q", "--no-check", cwd=root), lambda: reset_package(root), repeat))
+    nb2pkg("export", "-q", cwd=root)
     report("export, no-op re-export", timed(lambda: nb2pkg("export", "-q", cwd=root), None, repeat))
 
     def touch_notebook() -> None:
@@ -118,6 +120,24 @@ def bench_sync(root: Path, repeat: int) -> None:
     report("sync, nothing to sync", timed(lambda: nb2pkg("sync", "-q", cwd=root), None, repeat))
 
 
+def bench_build(root: Path, repeat: int) -> None:
+    def fresh() -> None:
+        shutil.rmtree(root / "dist", ignore_errors=True)
+
+    nb2pkg("export", "-q", cwd=root)
+    report("build (export up to date; deps, pyproject, wheel)", timed(lambda: nb2pkg("build", "-q", cwd=root), fresh, repeat))
+    report("build, cold (no package, no cache)", timed(lambda: nb2pkg("build", "-q", cwd=root), lambda: reset_package(root), repeat))
+    wheel = next((root / "dist").glob("*.whl"))
+    print(f"{'wheel size':<44} {wheel.stat().st_size / 1024:8.1f} kB ({wheel.name})")
+
+
+def bench_check(root: Path, repeat: int) -> None:
+    nb2pkg("build", "-q", cwd=root)
+    report("check", timed(lambda: nb2pkg("check", "-q", cwd=root), None, repeat))
+    report("check --ci", timed(lambda: nb2pkg("check", "--ci", "-q", cwd=root), None, repeat))
+    report("check, cold cache", timed(lambda: nb2pkg("check", "-q", cwd=root), lambda: shutil.rmtree(root / ".nb2pkg", ignore_errors=True), repeat))
+
+
 def bench_help(root: Path, repeat: int) -> None:
     report("nb2pkg --help (start-up)", timed(lambda: nb2pkg("--help", cwd=root), None, repeat))
 
@@ -126,6 +146,8 @@ BENCHMARKS: dict[str, Callable[[Path, int], None]] = {
     "help": bench_help,
     "export": bench_export,
     "sync": bench_sync,
+    "build": bench_build,
+    "check": bench_check,
 }
 
 
