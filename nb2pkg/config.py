@@ -38,8 +38,6 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "dependency-map": dict,
     "optional-extra": str,
     "check": dict,
-    "test": dict,
-    "clean": dict,
 }
 
 MARKER_FILES = ("pyproject.toml", "settings.ini")
