@@ -132,7 +132,7 @@ def export_project(
     if project is None:
         config = load_config(path)
         stamp = ExportStamp(config.root, config.lib_dir)
-        fingerprint = _fingerprint(stamp, config, drop_magics)
+        fingerprint = _fingerprint(stamp, config, drop_magics, check)
         previous = None if fingerprint is None else stamp.load(fingerprint)
         if previous is not None and not dry_run:
             return _up_to_date(config.root, previous)
@@ -163,15 +163,17 @@ def export_project(
         apply_changes(changes, config.root)
         cache.save()
         if stamp is not None:
-            remember_export(result, config, drop_magics)
+            remember_export(result, config, drop_magics, check)
     return result
 
 
-def remember_export(result: ExportResult, config: Config, drop_magics: bool | None = None) -> None:
+def remember_export(
+    result: ExportResult, config: Config, drop_magics: bool | None = None, check: bool = True
+) -> None:
     """Stamp the project as exported: until an input or a package file changes, no work."""
     stamp = ExportStamp(config.root, config.lib_dir)
     # Hash after writing: the export itself just changed the package's files.
-    fingerprint = _fingerprint(stamp, config, drop_magics)
+    fingerprint = _fingerprint(stamp, config, drop_magics, check)
     if fingerprint is not None:
         stamp.save(fingerprint, _record(result))
 
@@ -199,15 +201,19 @@ def _render_checked(
 def up_to_date(config: Config) -> bool:
     """Tell whether notebooks, configuration and package are exactly as the last export left them."""
     stamp = ExportStamp(config.root, config.lib_dir)
-    fingerprint = _fingerprint(stamp, config, None)
+    fingerprint = _fingerprint(stamp, config, None, True)
     return fingerprint is not None and stamp.load(fingerprint) is not None
 
 
-def _fingerprint(stamp: ExportStamp, config: Config, drop_magics: bool | None) -> str | None:
+def _fingerprint(
+    stamp: ExportStamp, config: Config, drop_magics: bool | None, check: bool
+) -> str | None:
+    """Hash the inputs and outputs of an export with these options (None: no notebooks)."""
     if not config.notebooks_dir.is_dir():
         return None
     notebooks = find_notebooks(config.notebooks_dir, recursive=config.recursive)
-    return stamp.fingerprint(config.config_file, notebooks, repr(drop_magics))
+    # A --no-check export may leave modules that a checked one refuses: not interchangeable.
+    return stamp.fingerprint(config.config_file, notebooks, repr((drop_magics, check)))
 
 
 def _record(result: ExportResult) -> dict[str, Any]:

@@ -280,3 +280,9 @@ def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.Mo
     assert sorted({d.message.split('"')[1] for d in parallel}) == ["missing_0", "missing_1", "missing_2"]
     with pytest.raises(CheckFailed):
         export_project(root)
+
+
+def test_a_no_check_export_does_not_vouch_for_a_checked_one(tmp_path: Path) -> None:
+    root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
+    assert run_cli("export", "--path", root, "--no-check").returncode == 0
+    assert run_cli("export", "--path", root).returncode == 1  # not a stamp hit: checked again
