@@ -21,7 +21,7 @@ from typing import Any
 from . import checks
 from .cache import BlockCache
 from .errors import ConfigError, Location, Nb2pkgError
-from .export import export_project, options_for
+from .export import duplicate_name_warnings, export_project, options_for
 from .hidden_state import undefined_names
 from .markers import block_digest, parse_manifest, split_blocks
 from .plan import make_plan
@@ -82,8 +82,6 @@ def check_project(
     found += checks.execution_order(project)
     found += checks.directive_problems(project)
     found += checks.import_cycles(config.package, modules)
-    from .export import duplicate_name_warnings
-
     found += duplicate_name_warnings(modules)
     if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):
         found += freshness(project, modules)
