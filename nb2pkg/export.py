@@ -12,13 +12,14 @@ Any error before ``apply_changes`` means nothing is written.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .cache import BlockCache, ExportStamp
 from .config import Config, load_config
-from .errors import CheckFailed, Location, Nb2pkgError, PlanError, raise_all
+from .errors import CellError, CheckFailed, Location, Nb2pkgError, PlanError, raise_all
 from .fsio import remove_file, write_text_atomic
 from .notebook import find_notebooks, notebook_with_ids
 from .plan import ExportPlan, make_plan
@@ -28,11 +29,12 @@ from .render import (
     ExportOptions,
     RenderedBlock,
     RenderedModule,
-    export_chunk,
+    export_chunks,
     is_generated,
     render_module,
 )
 from .report import Diagnostic, count, diagnostic_from_json, diagnostic_to_json
+from .workers import worker_pool
 
 INIT_TEXT = (
     f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
@@ -144,7 +146,8 @@ def export_project(
     if check:
         modules, warnings = _render_checked(project, plan, options, cache)
     else:
-        modules, warnings = render_modules(plan, options, cache)
+        with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
+            modules, warnings = render_modules(plan, options, cache, pool=pool)
     changes = plan_changes(project, plan, modules)
     warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
     result = ExportResult(
@@ -185,9 +188,9 @@ def _render_checked(
     from .check import blocking_errors
     from .hidden_state import UndefinedNameScan
 
-    size = sum(len(c.code) for m in plan.modules for c in m.chunks)
-    with UndefinedNameScan(project, cache, expected_size=size) as scan:
-        modules, warnings = render_modules(plan, options, cache, on_module=scan.add)
+    with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
+        scan = UndefinedNameScan(project, cache, pool)
+        modules, warnings = render_modules(plan, options, cache, scan.add, pool)
         errors = blocking_errors(project, scan.diagnostics())
     if errors:
         listing = "\n".join(str(e) for e in errors)
@@ -244,29 +247,43 @@ def render_modules(
     options: ExportOptions,
     cache: BlockCache | None = None,
     on_module: Callable[[RenderedModule], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> tuple[list[RenderedModule], list[Diagnostic]]:
     """Render every planned module; collect every bad cell and raise them together.
 
+    Blocks missing from the *cache* are exported in the worker *pool* when there is one.
     *on_module* is handed each module as soon as it is rendered (the NB101 check starts on
     it while the others are rendered).
     """
+    jobs = []
+    for module in plan.modules:
+        found = [
+            cache.lookup(chunk, module.name) if cache else ("", None) for chunk in module.chunks
+        ]
+        missing = [chunk for chunk, (_, block) in zip(module.chunks, found) if block is None]
+        args = (missing, plan.package, module.name, options)
+        if not missing:
+            outcome: Future[list[Any]] | list[Any] = []
+        elif pool is not None:
+            outcome = pool.submit(export_chunks, *args)
+        else:
+            outcome = export_chunks(*args)
+        jobs.append((module, found, outcome))
     modules: list[RenderedModule] = []
     warnings: list[Diagnostic] = []
     problems: list[Nb2pkgError] = []
-    for module in plan.modules:
+    for module, found, outcome in jobs:
+        fresh = iter(outcome.result() if isinstance(outcome, Future) else outcome)
         blocks: list[RenderedBlock] = []
-        for chunk in module.chunks:
-            key, block = cache.lookup(chunk, module.name) if cache else ("", None)
-            if block is None:
-                try:
-                    block = export_chunk(chunk, plan.package, module.name, options)
-                except Nb2pkgError as exc:
-                    problems.append(exc)
-                    continue
+        for key, block in found:
+            result = block or next(fresh)
+            if isinstance(result, tuple):
+                problems.append(CellError(*result))
+                continue
             if cache:
-                cache.store(key, block)
-            blocks.append(block)
-            warnings.extend(block.warnings)
+                cache.store(key, result)
+            blocks.append(result)
+            warnings.extend(result.warnings)
         rendered = render_module(module, blocks)
         modules.append(rendered)
         if on_module is not None and not problems:

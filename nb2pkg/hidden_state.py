@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import multiprocessing
-import os
 import re
 from concurrent.futures import Future, ProcessPoolExecutor
-from types import TracebackType
 
 from .cache import BlockCache
 from .directives import export_kind
@@ -28,11 +25,10 @@ from .project import Project
 from .render import RenderedModule
 from .report import Diagnostic
 from .scope import UndefinedName, analyse_module
+from .workers import worker_pool
 
 StarTable = dict[tuple[int, str], frozenset[str] | None]
 
-#: Below this much module text in a project, worker processes cost more than they save.
-PARALLEL_THRESHOLD = 400_000
 _STAR_IMPORT = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\*", re.MULTILINE)
 
 
@@ -40,29 +36,16 @@ class UndefinedNameScan:
     """Collect modules as they are rendered; analyse them, in parallel when it pays."""
 
     def __init__(
-        self, project: Project, cache: BlockCache | None, *, expected_size: int = 0
+        self, project: Project, cache: BlockCache | None, pool: ProcessPoolExecutor | None = None
     ) -> None:
         self.project = project
         self.package = project.config.package
         self.cache = cache
+        self.pool = pool  # None: analyse in this process
         self.exports: dict[str, frozenset[str]] = {}
         self.waiting: list[RenderedModule] = []  # star imports of modules not rendered yet
-        self.started: list[tuple[RenderedModule, str, Future[tuple[UndefinedName, ...]] | None]] = (
-            []
-        )
-        self.pool = _pool() if expected_size >= PARALLEL_THRESHOLD else None
-
-    def __enter__(self) -> UndefinedNameScan:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.started: list[tuple[RenderedModule, str, Future[tuple[UndefinedName, ...]] | None]]
+        self.started = []
 
     def add(self, module: RenderedModule) -> None:
         """Take one rendered module; start its analysis once its star imports are known."""
@@ -144,8 +127,8 @@ def undefined_names(
     project: Project, modules: list[RenderedModule], cache: BlockCache | None = None
 ) -> list[Diagnostic]:
     """Return NB101/NB102 diagnostics for *modules* (all rendered already)."""
-    size = sum(len(m.text) for m in modules)
-    with UndefinedNameScan(project, cache, expected_size=size) as scan:
+    with worker_pool(sum(len(m.text) for m in modules)) as pool:
+        scan = UndefinedNameScan(project, cache, pool)
         for module in modules:
             scan.add(module)
         return scan.diagnostics()
@@ -154,16 +137,6 @@ def undefined_names(
 def analyse_text(text: str, stars: StarTable) -> tuple[UndefinedName, ...]:
     """Analyse one module's text (runs in a worker process when there are several)."""
     return analyse_module(text, star_names=lambda name, level: stars.get((level, name))).undefined
-
-
-def _pool() -> ProcessPoolExecutor | None:
-    cores = os.cpu_count() or 1
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    # fork: the workers inherit nb2pkg already imported, and start in milliseconds.
-    return ProcessPoolExecutor(
-        max_workers=min(cores, 4), mp_context=multiprocessing.get_context("fork")
-    )
 
 
 def _key(text: str, behind: list[str]) -> str:

@@ -80,6 +80,22 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
     return RenderedBlock(chunk, code, block_digest(code), names, tuple(futures), tuple(warnings))
 
 
+def export_chunks(
+    chunks: list[Chunk], package: str, module: str, options: ExportOptions
+) -> list[RenderedBlock | tuple[str, Location | None]]:
+    """Export several chunks; a bad one comes back as (message, location), not raised.
+
+    This is the unit of work a worker process does: values, not exceptions, cross back.
+    """
+    results: list[RenderedBlock | tuple[str, Location | None]] = []
+    for chunk in chunks:
+        try:
+            results.append(export_chunk(chunk, package, module, options))
+        except CellError as exc:
+            results.append((exc.message, exc.where))
+    return results
+
+
 def _without_ipython(
     chunk: Chunk, options: ExportOptions
 ) -> tuple[str, ast.Module, list[Diagnostic]]:

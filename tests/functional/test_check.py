@@ -266,7 +266,7 @@ def test_export_refuses_code_that_would_raise_name_error(tmp_path: Path) -> None
 
 
 def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import nb2pkg.hidden_state as hidden_state
+    import nb2pkg.workers as workers
 
     notebooks = {
         f"n{i}.ipynb": [f"#| default_exp m{i}", f"#| export\nfrom acme.m0 import *\ndef f{i}():\n    return missing_{i % 3}"]
@@ -274,7 +274,7 @@ def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.Mo
     }
     root = make_project(tmp_path / "p", notebooks)
     sequential = check_project(root).diagnostics
-    monkeypatch.setattr(hidden_state, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 0)
     parallel = check_project(root).diagnostics
     assert parallel == sequential
     assert sorted({d.message.split('"')[1] for d in parallel}) == ["missing_0", "missing_1", "missing_2"]
@@ -286,3 +286,22 @@ def test_a_no_check_export_does_not_vouch_for_a_checked_one(tmp_path: Path) -> N
     root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
     assert run_cli("export", "--path", root, "--no-check").returncode == 0
     assert run_cli("export", "--path", root).returncode == 1  # not a stamp hit: checked again
+
+
+def test_parallel_rendering_reports_bad_cells_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nb2pkg.workers as workers
+    from nb2pkg.errors import CellError
+
+    root = make_project(tmp_path / "p", {
+        "a.ipynb": ["#| default_exp a", "#| export\ndef f(:\n    pass"],
+        "b.ipynb": ["#| default_exp b", "#| export\nX = 1"],
+    })
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 0)
+    with pytest.raises(CellError) as info:
+        export_project(root)
+    assert info.value.where is not None
+    assert (info.value.where.file, info.value.where.cell_index, info.value.where.line) == ("nbs/a.ipynb", 1, 2)
+    assert not (root / "acme").exists()
+    (root / "nbs" / "a.ipynb").unlink()
+    result = export_project(root)
+    assert (root / "acme" / "b.py").is_file() and result.cells == 1
