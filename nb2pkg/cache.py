@@ -24,7 +24,7 @@ from .report import diagnostic_from_json, diagnostic_to_json
 
 CACHE_DIR = ".nb2pkg"
 _FILE = "cache/blocks.json"
-_FORMAT = 1
+_FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -129,11 +129,12 @@ def _key(chunk: Chunk, module: str) -> str:
 
 def _encode(block: RenderedBlock) -> list[Any]:
     warnings = [diagnostic_to_json(w) for w in block.warnings]
-    return [block.code, block.digest, list(block.names), list(block.futures), warnings]
+    imports = [[level, module, list(names)] for level, module, names in block.imports]
+    return [block.code, block.digest, list(block.names), list(block.futures), warnings, imports]
 
 
 def _decode(chunk: Chunk, entry: list[Any]) -> RenderedBlock:
-    code, digest, names, futures, warnings = entry
+    code, digest, names, futures, warnings, imports = entry
     return RenderedBlock(
         chunk,
         str(code),
@@ -141,6 +142,9 @@ def _decode(chunk: Chunk, entry: list[Any]) -> RenderedBlock:
         tuple(map(str, names)),
         tuple(map(str, futures)),
         tuple(diagnostic_from_json(w) for w in warnings),
+        tuple(
+            (int(level), str(module), tuple(map(str, found))) for level, module, found in imports
+        ),
     )
 
 

@@ -183,3 +183,41 @@ def split_future_imports(code: str, tree: ast.Module) -> tuple[list[str], str]:
         line for n, line in enumerate(code.splitlines(keepends=True), 1) if n not in drop
     )
     return futures, rest.lstrip("\n")
+
+
+ImportRef = tuple[int, str, tuple[str, ...]]  # (level, module, names); names empty for `import`
+
+
+def import_time_imports(tree: ast.Module) -> tuple[ImportRef, ...]:
+    """Return the imports that run when a module is imported: top level, or in if/try there.
+
+    Imports under ``if TYPE_CHECKING:`` and inside functions and classes do not run then.
+    """
+    found: list[ImportRef] = []
+    for node in _import_time_statements(tree.body):
+        if isinstance(node, ast.ImportFrom):
+            found.append((node.level, node.module or "", tuple(a.name for a in node.names)))
+        else:
+            found.extend((0, alias.name, ()) for alias in node.names)
+    return tuple(found)
+
+
+def _import_time_statements(body: list[ast.stmt]) -> list[ast.Import | ast.ImportFrom]:
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        elif isinstance(node, ast.If) and not _is_type_checking(node.test):
+            found.extend(_import_time_statements(node.body + node.orelse))
+        elif isinstance(node, ast.Try):
+            inner = node.body + node.orelse + node.finalbody
+            for handler in node.handlers:
+                inner = inner + handler.body
+            found.extend(_import_time_statements(inner))
+    return found
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from .cache import BlockCache
@@ -58,32 +58,40 @@ def render_for_check(
 
 
 def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
-    """NB201: an exported name that a later unexported cell of the same notebook redefines."""
+    """NB201: an exported name that a later unexported cell of the same notebook redefines.
+
+    The exported names come from the rendered blocks (no second parse); an unexported cell
+    is parsed only when its text mentions one of them.
+    """
+    exported: dict[str, dict[str, tuple[int, str]]] = {}  # notebook -> name -> (index, id)
+    for module in modules:
+        for block in module.blocks:
+            chunk = block.chunk
+            for name in block.names:
+                exported.setdefault(chunk.notebook, {})[name] = (chunk.cell_index, chunk.cell_id)
     found: list[Diagnostic] = []
     for notebook in project.notebooks:
-        exported: dict[str, Cell] = {}
+        names = exported.get(notebook.relpath)
+        if not names:
+            continue
+        mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
         for cell in notebook.cells:
-            if cell.kind != "code":
+            if cell.kind != "code" or is_exported(cell) or not mentions.search(cell.body):
                 continue
-            if is_exported(cell):
-                tree = parse_loosely(cell.body)
-                for name in _top_level_definitions(tree):
-                    exported[name] = cell
-                continue
-            tree = parse_loosely(cell.body)
-            for name, line in _top_level_definitions(tree).items():
-                if name in exported:
-                    source = exported[name]
-                    found.append(
-                        Diagnostic(
-                            "NB201",
-                            "warning",
-                            f'"{name}" from exported cell {source.index} (id {source.id}) is redefined '
-                            "here, in a cell that is not exported: the notebook now tests a different "
-                            "object from the one the package ships; rename it, or export this cell",
-                            notebook.where(cell, cell.body_line - 1 + line),
-                        )
+            for name, line in _top_level_definitions(parse_loosely(cell.body)).items():
+                source = names.get(name)
+                if source is None or source[0] > cell.index:
+                    continue
+                found.append(
+                    Diagnostic(
+                        "NB201",
+                        "warning",
+                        f'"{name}" from exported cell {source[0]} (id {source[1]}) is redefined '
+                        "here, in a cell that is not exported: the notebook now tests a different "
+                        "object from the one the package ships; rename it, or export this cell",
+                        notebook.where(cell, cell.body_line - 1 + line),
                     )
+                )
     return found
 
 
@@ -147,7 +155,7 @@ def directive_problems(project: Project) -> list[Diagnostic]:
 def import_cycles(package: str, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB601: generated modules that import each other at import time, in a cycle."""
     names = {m.plan.name for m in modules}
-    graph = {m.plan.name: sorted(_imported_modules(package, m, names)) for m in modules}
+    graph = {m.plan.name: sorted(set(_imported_modules(package, m, names))) for m in modules}
     found = []
     for cycle in _cycles(graph):
         module = next(m for m in modules if m.plan.name == cycle[0])
@@ -166,47 +174,17 @@ def import_cycles(package: str, modules: list[RenderedModule]) -> list[Diagnosti
 
 
 def _imported_modules(package: str, module: RenderedModule, names: set[str]) -> Iterator[str]:
-    try:
-        tree = ast.parse(module.text)
-    except (SyntaxError, ValueError):
-        return
-    for node in _import_time_statements(tree.body):
-        if isinstance(node, ast.ImportFrom):
-            base = resolve_module(package, module.plan.name, node.module or "", node.level)
+    """Yield the modules of the plan that *module* imports at import time."""
+    for block in module.blocks:
+        for level, name, imported in block.imports:
+            base = resolve_module(package, module.plan.name, name, level)
             if base is None:
                 continue
             base = base.removesuffix(".__init__")
-            candidates = [base] + [f"{base}.{a.name}".lstrip(".") for a in node.names]
-        else:
-            candidates = [
-                a.name[len(package) + 1 :] for a in node.names if a.name.startswith(package + ".")
-            ]
-        for candidate in candidates:
-            for name in (candidate, f"{candidate}.__init__"):
-                if name in names and name != module.plan.name:
-                    yield name
-
-
-def _import_time_statements(body: Iterable[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
-    for node in body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-        elif isinstance(node, ast.If) and not _is_type_checking(node.test):
-            yield from _import_time_statements(node.body + node.orelse)
-        elif isinstance(node, ast.Try):
-            inner = (
-                node.body
-                + node.orelse
-                + node.finalbody
-                + [s for h in node.handlers for s in h.body]
-            )
-            yield from _import_time_statements(inner)
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
+            for candidate in [base, *(f"{base}.{item}".lstrip(".") for item in imported)]:
+                for target in (candidate, f"{candidate}.__init__"):
+                    if target in names and target != module.plan.name:
+                        yield target
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:

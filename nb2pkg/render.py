@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cellcode import (
+    ImportRef,
     drop_lines,
+    import_time_imports,
     ipython_lines,
     parse_code,
     public_names,
@@ -46,6 +48,7 @@ class RenderedBlock:
     names: tuple[str, ...]  # public names for __all__ (empty for exporti)
     futures: tuple[str, ...]  # `from __future__` names hoisted to the module top
     warnings: tuple[Diagnostic, ...] = ()
+    imports: tuple[ImportRef, ...] = ()  # imports that run at import time (for NB601)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,10 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
         code = format_code(code, options.black)
     code = _tidy(code)
     names = tuple(public_names(tree)) if chunk.directive != "exporti" else ()
-    return RenderedBlock(chunk, code, block_digest(code), names, tuple(futures), tuple(warnings))
+    imports = import_time_imports(tree)
+    return RenderedBlock(
+        chunk, code, block_digest(code), names, tuple(futures), tuple(warnings), imports
+    )
 
 
 def export_chunks(
