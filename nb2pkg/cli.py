@@ -7,6 +7,7 @@ sync conflict; 2 bad input or usage; 123 an internal error (a bug).
 
 from __future__ import annotations
 
+import gc
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -348,4 +349,7 @@ def new(
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the ``nb2pkg`` console script)."""
+    # A command is one short run that builds large, acyclic structures (notebook JSON, syntax
+    # trees): the cycle collector would only walk them over and over (10% of a cold export).
+    gc.disable()
     app(args=argv if argv is not None else sys.argv[1:], prog_name="nb2pkg")
