@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg.imports import ImportContext, to_notebook_imports, to_package_imports
+from tests.casefiles import read_case_file
 
 CASES = Path(__file__).parent.parent / "data" / "imports"
 
@@ -30,18 +31,8 @@ class Case:
 
 def load_case(path: Path) -> Case:
     """Read a case file: header lines, then `=== name` sections."""
-    header: dict[str, str] = {}
-    sections: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").split("\n")[:-1]:
-        if line.startswith("=== "):
-            current = sections.setdefault(line[4:].strip(), [])
-        elif current is not None:
-            current.append(line + "\n")
-        elif line.strip():
-            key, _, value = line.partition(":")
-            header[key.strip()] = value.strip()
-    text = {name: "".join(lines) for name, lines in sections.items()}
+    pairs, text = read_case_file(path)
+    header = dict(pairs)
     ctx = ImportContext(header.get("package", "acme"), header["module"])
     canonical = text.get("notebook without original", text["notebook"])
     return Case(ctx, text["notebook"], text["package"], canonical)

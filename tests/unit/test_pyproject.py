@@ -22,6 +22,7 @@ from nb2pkg.pyproject import (
     requirement_name,
     update_pyproject,
 )
+from tests.casefiles import read_case_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,18 +52,7 @@ class Case:
 
 def load_case(path: Path) -> Case:
     """Read a case file: header lines, then `=== name` sections."""
-    header: list[tuple[str, str]] = []
-    sections: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").split("\n")[:-1]:
-        if line.startswith("=== "):
-            current = sections.setdefault(line[4:].strip(), [])
-        elif current is not None:
-            current.append(line + "\n")
-        elif line.strip():
-            key, _, value = line.partition(":")
-            header.append((key.strip(), value.strip()))
-    text = {name: "".join(lines) for name, lines in sections.items()}
+    header, text = read_case_file(path)
     case = Case(path, text["before"], text.get("after"))
     for key, value in header:
         if key == "required":
