@@ -1,6 +1,7 @@
 """``nb2pkg build``: export, detected dependencies into pyproject.toml, then a wheel.
 
     export = export_project(...)                      # modules written (refused if broken)
+    build_gate(...)                                   # refuse code that breaks when it runs
     dependencies = collect_dependencies(...)          # every import, classified, with reasons
     changes = pyproject_changes(...)                  # insert-only edit of the user's file
     write pyproject.toml                              # atomic; nbdev 2: generated in memory
@@ -18,6 +19,7 @@ from .config import Config
 from .dependencies import DependencySet, collect_dependencies
 from .export import ExportResult, export_project
 from .fsio import write_text_atomic
+from .gate import build_gate
 from .project import Project, load_project
 from .pyproject import DependencyChanges, generated_pyproject, update_pyproject
 from .render import RenderedModule
@@ -70,6 +72,7 @@ def build_project(
     project = load_project(path)
     config = project.config
     export = export_project(project=project, dry_run=check_only, check=check)
+    build_gate(export.warnings)  # also refuse what breaks only when the code runs
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
     changes = pyproject_changes_for(project, dependencies)
     notes = list(dependencies.unresolved) + _unused_notes(changes)

@@ -48,7 +48,9 @@ PathOption = Annotated[
         show_default=False,
     ),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print errors only (they are never hidden).")
+]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also list every file written or removed.")
 ]
@@ -117,10 +119,10 @@ def _error_text(exc: Nb2pkgError) -> str:
 
 
 def _show_warnings(diagnostics: Iterable[Any], quiet: bool) -> None:
-    if quiet:
-        return
+    """Print the diagnostics; with --quiet, the errors only."""
     for diagnostic in diagnostics:
-        typer.echo(str(diagnostic), err=True)
+        if not quiet or diagnostic.severity == "error":
+            typer.echo(str(diagnostic), err=True)
 
 
 @app.command()
@@ -141,7 +143,9 @@ def export(
     no_check: Annotated[
         bool,
         typer.Option(
-            "--no-check", help="Write modules even if their code would raise NameError (NB101)."
+            "--no-check",
+            help="Write modules even if they would fail when imported (NB101, NB103) or a "
+            "mis-typed export directive leaves a cell out (NB402).",
         ),
     ] = False,
     quiet: QuietOption = False,
@@ -269,7 +273,11 @@ def build(
     ] = False,
     no_check: Annotated[
         bool,
-        typer.Option("--no-check", help="Write modules even if their code would raise NameError."),
+        typer.Option(
+            "--no-check",
+            help="Build even if the code would fail when imported or run (NB101, NB103) or a "
+            "mis-typed export directive leaves a cell out (NB402).",
+        ),
     ] = False,
     quiet: QuietOption = False,
 ) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from .cache import BlockCache, ExportStamp
 from .config import Config, load_config
-from .errors import CellError, CheckFailed, Location, Nb2pkgError, PlanError, raise_all
+from .errors import CellError, Location, Nb2pkgError, PlanError, raise_all
 from .fsio import remove_file, write_text_atomic
 from .notebook import find_notebooks, notebook_with_ids
 from .plan import ExportPlan, make_plan
@@ -184,21 +184,21 @@ def remember_export(
 def _render_checked(
     project: Project, plan: ExportPlan, options: ExportOptions, cache: BlockCache
 ) -> tuple[list[RenderedModule], list[Diagnostic]]:
-    """Render while NB101 analyses each finished module; refuse code that raises NameError."""
-    from .check import blocking_errors
+    """Render while NB101 analyses each finished module; refuse what breaks at import.
+
+    Code that breaks only when called is reported (as errors) and written; ``build``
+    refuses it (``nb2pkg.gate``).
+    """
+    from .gate import export_gate
     from .hidden_state import UndefinedNameScan
+    from .own_imports import own_import_problems
 
     with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
-        scan = UndefinedNameScan(project, cache, pool)
+        scan = UndefinedNameScan(project, cache, pool, [m.name for m in plan.modules])
         modules, warnings = render_modules(plan, options, cache, scan.add, pool)
-        errors = blocking_errors(project, scan.diagnostics())
-    if errors:
-        listing = "\n".join(str(e) for e in errors)
-        raise CheckFailed(
-            f"{len(errors)} names in exported code are defined nowhere in their module; nothing "
-            f"was written (pass --no-check to export anyway):\n{listing}"
-        )
-    return modules, warnings
+        found = scan.diagnostics()
+    found += own_import_problems(project, modules, scan.namespaces)
+    return modules, warnings + export_gate(project, found)
 
 
 def up_to_date(config: Config) -> bool:

@@ -18,6 +18,9 @@ function defined inside the ``try`` are not guarded by it.
 the guarded imports fail; it records their top-level names, so ``tomli`` as the fallback
 for ``tomllib`` is needed only where ``tomllib`` is not standard library.
 
+*deferred*: inside a function or method body, so it runs when that is called, not when
+the module is imported.
+
 *type_checking*: under ``if TYPE_CHECKING:`` or ``if <module>.TYPE_CHECKING:`` (or the
 ``else`` of ``if not TYPE_CHECKING:``); these never run.
 
@@ -47,6 +50,7 @@ class FoundImport:
     level: int = 0  # leading dots of a relative import
     names: tuple[str, ...] = ()  # what ``from module import ...`` imports
     fallback_for: tuple[str, ...] = ()  # guarded top-level names, in an ImportError handler
+    deferred: bool = False  # inside a function: runs when it is called, not at import
 
 
 def find_imports(code: str) -> list[FoundImport]:
@@ -133,6 +137,7 @@ class _Context:
     optional: bool = False
     type_checking: bool = False
     fallback_for: tuple[str, ...] = ()
+    deferred: bool = False
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
@@ -181,7 +186,8 @@ class _Finder:
             )
         else:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                ctx = _Context(type_checking=ctx.type_checking)  # runs later, unguarded
+                # runs later, unguarded
+                ctx = _Context(type_checking=ctx.type_checking, deferred=True)
             for field in _body_fields(type(node)):
                 self.visit_body(getattr(node, field), ctx)
 
@@ -242,6 +248,7 @@ class _Finder:
                 level=level,
                 names=names,
                 fallback_for=ctx.fallback_for,
+                deferred=ctx.deferred,
             )
         )
 
