@@ -36,6 +36,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from .cellcode import STRINGS_AND_COMMENTS
+
 
 @dataclass(frozen=True)
 class FoundImport:
@@ -73,14 +75,7 @@ def find_imports(code: str) -> list[FoundImport]:
 
 
 # Comments and string literals, which may hold anything, including "import" at column 0.
-# Kept as text: ``re`` compiles and caches them on first use, not at import time.
-_STRINGS_AND_COMMENTS = (
-    r"#[^\r\n]*"
-    r"|'''(?:\\.|[^\\])*?'''"
-    r'|"""(?:\\.|[^\\])*?"""'
-    r"|'(?:\\.|[^\\'\r\n])*'"
-    r'|"(?:\\.|[^\\"\r\n])*"'
-)
+_STRINGS_AND_COMMENTS = STRINGS_AND_COMMENTS
 _LINES = r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$"
 _NOT_NEWLINE = r"[^\r\n]"
 _CLAUSE = r"(?:else|elif|except|finally)\b"
