@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .deps import Dependency, FoundImport, classify, find_imports
+from .deps import Declared, Dependency, FoundImport, classify, find_imports
 from .errors import DependencyError, Location, Nb2pkgError, raise_all
 from .project import Project
+from .pyproject import declared_requirements
 from .render import RenderedModule
 from .report import Diagnostic
 
@@ -21,8 +22,9 @@ from .report import Diagnostic
 class DependencySet:
     """Every import of the exported code, classified, and the requirements they add up to."""
 
-    dependencies: tuple[Dependency, ...]  # one per import name, sorted
-    unresolved: tuple[Diagnostic, ...]  # with --allow-unresolved: imports nothing resolved
+    dependencies: tuple[Dependency, ...]  # one per import name, sorted (unresolved too)
+    unresolved: tuple[Diagnostic, ...]  # the imports nothing resolved, located, with the fix
+    declared: Declared = Declared({})
 
     @property
     def required(self) -> list[str]:
@@ -51,10 +53,19 @@ class DependencySet:
 
 
 def collect_dependencies(
-    project: Project, modules: Iterable[RenderedModule], *, allow_unresolved: bool = False
+    project: Project,
+    modules: Iterable[RenderedModule],
+    *,
+    allow_unresolved: bool = False,
+    list_unresolved: bool = False,
 ) -> DependencySet:
-    """Classify every import of every exported block; raise all unresolved ones together."""
+    """Classify every import of every exported block; raise all unresolved ones together.
+
+    With *allow_unresolved* they become NB801 warnings; with *list_unresolved* (the full
+    table of ``nb2pkg deps``) NB801 errors. Either way each is also a row of the set.
+    """
     config = project.config
+    declared = Declared.of(declared_requirements(config), config.relative(config.config_file))
     merged: dict[str, Dependency] = {}
     problems: list[Nb2pkgError] = []
     unresolved: list[Diagnostic] = []
@@ -76,16 +87,38 @@ def collect_dependencies(
                         requires_python=config.requires_python,
                         dependency_map=config.dependency_map,
                         where=where,
+                        declared=declared,
                     )
                 except DependencyError as exc:
-                    if allow_unresolved:
-                        unresolved.append(Diagnostic("NB801", "warning", exc.message, exc.where))
+                    severity = "warning" if allow_unresolved else "error"
+                    if allow_unresolved or list_unresolved:
+                        unresolved.append(Diagnostic("NB801", severity, exc.message, exc.where))
                     else:
                         problems.append(exc)
-                    continue
+                    dependency = _unresolved(found, exc)
                 _merge(merged, replace(dependency, used_in=(cell,)))
     raise_all(_unique(problems))
-    return DependencySet(tuple(merged[k] for k in sorted(merged)), tuple(unresolved))
+    return DependencySet(
+        tuple(merged[k] for k in sorted(merged)), tuple(_unique_diagnostics(unresolved)), declared
+    )
+
+
+def _unresolved(found: FoundImport, error: DependencyError) -> Dependency:
+    name = "." * found.level + found.module
+    return Dependency(
+        name, "third-party", None, error.message, optional=found.optional, unresolved=True
+    )
+
+
+def _unique_diagnostics(found: list[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per unresolved import name is enough; the first place names it."""
+    seen: set[str] = set()
+    kept = []
+    for diagnostic in found:
+        if diagnostic.message not in seen:
+            seen.add(diagnostic.message)
+            kept.append(diagnostic)
+    return kept
 
 
 def _imports(code: str) -> list[FoundImport]:
@@ -108,6 +141,8 @@ def _merge(merged: dict[str, Dependency], dependency: Dependency) -> None:
         return
     used = tuple(dict.fromkeys(old.used_in + dependency.used_in))
     keep = old if not old.optional or dependency.optional else dependency
+    if keep.unresolved and not (old.unresolved and dependency.unresolved):
+        keep = old if not old.unresolved else dependency  # a resolved use answers for all
     merged[key] = replace(keep, used_in=used, optional=old.optional and dependency.optional)
 
 

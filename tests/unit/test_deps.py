@@ -684,8 +684,33 @@ def test_fallback_is_needed_only_where_the_guarded_import_fails(
     assert (dependency.distribution, dependency.marker) == (distribution, marker)
 
 
-def test_fallback_for_a_third_party_import_is_always_needed() -> None:
-    code = "try:\n    import ujson as json\nexcept ImportError:\n    import yaml\n"
+@pytest.mark.parametrize(
+    ("code", "distribution", "words"),
+    [
+        # A fallback for another distribution stands in for it: never a hard dependency.
+        (
+            "try:\n    import ujson as json\nexcept ImportError:\n    import yaml\n",
+            None,
+            ["fallback for 'ujson'", "never a hard dependency"],
+        ),
+        (
+            "try:\n    from packaging.version import parse\nexcept ImportError:\n"
+            "    from pip._vendor.packaging.version import parse\n",
+            None,
+            ["fallback for 'packaging'", "declares the guarded import instead"],
+        ),
+        # The same distribution, guarded for one name and imported again: always needed.
+        (
+            "try:\n    from yaml import CLoader as Loader\nexcept ImportError:\n"
+            "    from yaml import Loader\n",
+            "PyYAML",
+            ["curated"],
+        ),
+    ],
+)
+def test_fallback_for_a_third_party_import(
+    code: str, distribution: str | None, words: list[str]
+) -> None:
     dependency = classify(
         find_imports(code)[1],
         package="acme",
@@ -693,7 +718,13 @@ def test_fallback_for_a_third_party_import_is_always_needed() -> None:
         dependency_map={},
         installed=NOTHING_INSTALLED,
     )
-    assert (dependency.distribution, dependency.marker) == ("PyYAML", None)
+    assert (dependency.distribution, dependency.marker, dependency.optional) == (
+        distribution,
+        None,
+        False,
+    )
+    for word in words:
+        assert word in dependency.reason
 
 
 def test_type_checking_imports_need_nothing() -> None:
