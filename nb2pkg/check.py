@@ -21,8 +21,8 @@ from .errors import Location, Nb2pkgError
 from .export import duplicate_name_warnings, export_project, options_for
 from .hidden_state import undefined_names
 from .ignores import check_settings, without_ignored
-from .own_imports import own_import_problems
 from .markers import block_digest, parse_manifest, split_blocks
+from .own_imports import own_import_problems
 from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule

@@ -147,7 +147,9 @@ def classify(
         return Dependency(name, kind, None, why, optional=found.optional)
     needed = _needed_versions(found, supported, on)
     if not needed:
-        return Dependency(name, kind, None, _never_needed(found, supported), optional=found.optional)
+        return Dependency(
+            name, kind, None, _never_needed(found, supported), optional=found.optional
+        )
     resolved = _resolve(
         found, dependency_map, installed or installed_distributions(), where, declared
     )
@@ -181,7 +183,9 @@ def _needed_versions(
         # a guarded module that is stdlib on some supported Python is missing, or where it
         # imports the guarded distribution itself; a fallback for another distribution
         # stands in for it, and nb2pkg declares the guarded import instead.
-        guards = [g for g in found.fallback_for if g == found.top or _stdlib_somewhere(g, supported)]
+        guards = [
+            g for g in found.fallback_for if g == found.top or _stdlib_somewhere(g, supported)
+        ]
         reached = {v for v in supported for g in guards if v not in stdlib_versions(g)}
     return [v for v in supported if v not in on and v in reached]
 

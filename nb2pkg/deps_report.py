@@ -46,15 +46,19 @@ def dependency_table(
                 dependency.import_name,
                 dependency.kind + (" (optional)" if dependency.optional else ""),
                 UNRESOLVED if dependency.unresolved else dependency.requirement or "-",
-                "nothing says which distribution provides it (see below)"
-                if dependency.unresolved
-                else dependency.reason,
+                (
+                    "nothing says which distribution provides it (see below)"
+                    if dependency.unresolved
+                    else dependency.reason
+                ),
                 _places(dependency),
             )
         )
     lines = _columns(rows)
     lines += [str(w) for w in found.unresolved]
-    summary = f"{len(found.dependencies)} imports; requires: {', '.join(found.required) or 'nothing'}"
+    summary = (
+        f"{len(found.dependencies)} imports; requires: {', '.join(found.required) or 'nothing'}"
+    )
     if found.optional:
         summary += f"; optional [{project.config.optional_extra}]: {', '.join(found.optional)}"
     unresolved = sum(d.unresolved for d in found.dependencies)

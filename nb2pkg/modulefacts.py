@@ -223,9 +223,7 @@ def _walrus_names(node: ast.stmt) -> Iterator[str]:
 
 def _is_exec_call(node: ast.stmt) -> bool:
     call = node.value if isinstance(node, ast.Expr) else None
-    return (
-        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "exec"
-    )
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "exec"
 
 
 def _whole_tree(tree: ast.Module) -> tuple[set[str], str | None]:

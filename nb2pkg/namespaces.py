@@ -156,9 +156,7 @@ class Namespaces:
         """
         names = self._names_of(absolute)
         return (
-            name in names.defined
-            or names.unknown is not None
-            or self.exists(f"{absolute}.{name}")
+            name in names.defined or names.unknown is not None or self.exists(f"{absolute}.{name}")
         )
 
     def defined(self, absolute: str) -> frozenset[str]:

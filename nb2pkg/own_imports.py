@@ -164,4 +164,3 @@ def _hidden_hint(
                     f"of {relpath}: export that cell"
                 )
     return ""
-
