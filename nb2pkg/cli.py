@@ -317,10 +317,18 @@ def deps(
         ),
     ] = None,
     allow_unresolved: Annotated[
-        bool, typer.Option("--allow-unresolved", help="List unresolved imports as warnings.")
+        bool,
+        typer.Option(
+            "--allow-unresolved",
+            help="Exit 0 even if some imports are unresolved (they are listed as warnings).",
+        ),
     ] = False,
 ) -> None:
-    """Show every import of the exported code: kind, distribution, reason and where it is used."""
+    """Show every import of the exported code: kind, distribution, reason and where it is used.
+
+    Imports that nothing resolves are listed too, marked UNRESOLVED with the fix below the
+    table, and make the exit code 1.
+    """
     result = _run(
         lambda: _library("deps_report").dependency_table(
             path, why=why, allow_unresolved=allow_unresolved
