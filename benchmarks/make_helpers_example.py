@@ -88,7 +88,9 @@ def _cells(index: int) -> list[tuple[str, str]]:
     name = f"step{index:02d}"
     star = f"from {PACKAGE}.{source} import *"
     if source == "utils":  # utils' __all__ lists its own functions only
-        star += "\nfrom typing import Any, Iterable, Optional\nfrom pathlib import Path\nimport json"
+        star += (
+            "\nfrom typing import Any, Iterable, Optional\nfrom pathlib import Path\nimport json"
+        )
     uses = {
         "all": "listify(first(chunked(flatten([[1, 2]]), 1))) + [Path(os.sep), Counter(), np, pd]",
         "imports": "[Path(os.sep), re.compile('x'), Counter(), defaultdict(list), partial, reduce, np, pd]",
@@ -102,11 +104,16 @@ def _cells(index: int) -> list[tuple[str, str]]:
             f"#| export\n{star}\n\n\ndef run_{name}(data: Optional[Iterable[Any]] = None) -> list:\n"
             f"    parts = {uses}\n    return parts\n",
         ),
-        ("code", f"#| export\ndef describe_{name}(path: Path) -> str:\n    return json.dumps(str(path))"),
+        (
+            "code",
+            f"#| export\ndef describe_{name}(path: Path) -> str:\n    return json.dumps(str(path))",
+        ),
         ("code", f"assert run_{name}() is not None"),
     ]
     if index == 1:  # a star import nb2pkg cannot see into: blind, reported once
-        cells.append(("code", "#| export\nfrom math import *\n\n\ndef area(r):\n    return pi * r ** 2"))
+        cells.append(
+            ("code", "#| export\nfrom math import *\n\n\ndef area(r):\n    return pi * r ** 2")
+        )
     if index == 2:  # hidden state: defined only in an unexported cell
         cells.append(("code", "scale = 3"))
         cells.append(("code", "#| export\ndef scaled(x):\n    return x * scale"))
@@ -136,7 +143,11 @@ def write(outdir: Path, notebooks: int) -> None:
         nb = new_notebook(cells=made)
         for number, cell in enumerate(nb.cells):
             cell.id = f"c{index:02d}x{number:02d}"
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
         nbformat.validate(nb)
         nbformat.write(nb, str(outdir / "nbs" / f"{index:02d}_step.ipynb"))
 

@@ -154,10 +154,11 @@ class Namespaces:
         True when the module binds the name, when it is a submodule, or when the module
         may bind names nb2pkg cannot see (a blind star import, ``__getattr__``, ...).
         """
+        submodule = f"{absolute}.{name}"
+        if submodule in self.planned or self._holds_planned(submodule):
+            return True  # a generated submodule: no need to read the package's own names
         names = self._names_of(absolute)
-        return (
-            name in names.defined or names.unknown is not None or self.exists(f"{absolute}.{name}")
-        )
+        return name in names.defined or names.unknown is not None or self.exists(submodule)
 
     def defined(self, absolute: str) -> frozenset[str]:
         """Return the names an own module binds at module level (for suggestions)."""

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.projects import REPO, install_wheel, lend_requirements_of, make_notebook, make_venv, write_notebook
+from tests.projects import (
+    REPO,
+    install_wheel,
+    lend_requirements_of,
+    make_notebook,
+    make_venv,
+    write_notebook,
+)
 
 DS_CELLS = [
     "#| default_exp model",
