@@ -35,6 +35,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 from .modulefacts import ModuleFacts, module_facts
@@ -341,24 +342,33 @@ def locate_source(absolute: str, path: list[str]) -> tuple[Path | None, bool, st
     Returns (source file or None, whether it is a package, why there is no source).
     A namespace package has neither source nor names: (None, True, "").
     """
-    from importlib.machinery import FrozenImporter, ModuleSpec, PathFinder
+    from importlib.machinery import FrozenImporter, PathFinder
 
     absolute = _ALIASES.get(absolute, absolute)
     parts = absolute.split(".")
     top = parts[0]
     if top in sys.builtin_module_names:
         return None, False, f"{top} is compiled into Python, so it has no source to read"
-    spec: ModuleSpec | None
+    spec: ModuleSpec | None = None
+    namespace = False
     try:
         spec = FrozenImporter.find_spec(top) or PathFinder.find_spec(top, path)
+        locations = _locations(spec, path, top)
         for depth in range(2, len(parts) + 1):
-            locations = spec.submodule_search_locations if spec else None
-            if not locations:
+            name = parts[depth - 1]
+            folders = [str(Path(p, name)) for p in locations if Path(p, name).is_dir()]
+            try:
+                spec = PathFinder.find_spec(".".join(parts[:depth]), locations)
+            except KeyError:  # a nested namespace package: Python asks its parent module
                 spec = None
+            namespace = spec is None and bool(folders)
+            locations = folders if namespace else _locations(spec, locations, name)
+            if spec is None and not namespace:
                 break
-            spec = PathFinder.find_spec(".".join(parts[:depth]), list(locations))
     except (ImportError, ValueError, OSError):
         spec = None
+    if namespace:
+        return None, True, ""
     if spec is None:
         return None, False, f"{absolute} is not installed where nb2pkg runs"
     package = spec.submodule_search_locations is not None
@@ -370,6 +380,20 @@ def locate_source(absolute: str, path: list[str]) -> tuple[Path | None, bool, st
     if origin.endswith((".py", ".pyw")):
         return Path(origin), package, ""
     return None, package, f"{absolute} is a compiled module, which has no source to read"
+
+
+def _locations(spec: ModuleSpec | None, searched: list[str], name: str) -> list[str]:
+    """Return where a package's submodules are, as a plain list.
+
+    A namespace package's locations are recomputed from its parent module in
+    ``sys.modules`` when read, which is never imported here: they are the folders named
+    like it in the locations searched.
+    """
+    if spec is None or spec.submodule_search_locations is None:
+        return []
+    if spec.origin is None or spec.origin == "namespace":
+        return [str(Path(p, name)) for p in searched if Path(p, name).is_dir()]
+    return [str(p) for p in spec.submodule_search_locations]
 
 
 def _read(path: Path | None, absolute: str) -> ModuleFacts | str:
