@@ -55,8 +55,12 @@ class FoundImport:
     deferred: bool = False  # inside a function: runs when it is called, not at import
 
 
-def find_imports(code: str) -> list[FoundImport]:
-    """Return every import in ``code``, in source order; raise ``SyntaxError`` if it has one."""
+def find_imports(code: str, mentioning: re.Pattern[str] | None = None) -> list[FoundImport]:
+    """Return every import in ``code``, in source order; raise ``SyntaxError`` if it has one.
+
+    With *mentioning*, only top-level statements whose text it matches are looked at (a
+    caller after some imports only, such as those of the own package, skips the rest).
+    """
     if "import" not in code:  # every form spells it, so most cells are done here
         return []
     finder = _Finder(code)
@@ -65,7 +69,7 @@ def find_imports(code: str) -> list[FoundImport]:
             # Parsing dominates the cost, so only top-level statements that mention
             # "import" are parsed (what a statement holds depends on nothing before it).
             for first_line, text in _top_level_statements(code):
-                if "import" in text:
+                if "import" in text and (mentioning is None or mentioning.search(text)):
                     finder.visit_module(ast.parse(text), first_line)
         except SyntaxError:
             # A statement split in the wrong place, or a real error: the whole text decides.

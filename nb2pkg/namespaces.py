@@ -83,6 +83,11 @@ class Namespaces:
         self.lib_dir = lib_dir
         self.root = root or lib_dir.parent
         self.planned = {self.absolute_of_plan(name): name for name in planned}
+        self._planned_folders = {  # package folders that hold generated modules
+            ".".join(parts[:depth])
+            for parts in (name.split(".") for name in self.planned)
+            for depth in range(1, len(parts))
+        }
         self._rendered: dict[str, tuple[str, frozenset[str]]] = {}  # abs -> (text, exports)
         self._disk: tuple[dict[str, Path], set[str], set[str]] | None = None
         self._names: dict[str, _Names] = {}
@@ -132,21 +137,19 @@ class Namespaces:
             return Kind.HAND_WRITTEN
         if absolute in compiled:
             return Kind.COMPILED
-        if absolute == self.package or absolute in folders or self._holds_planned(absolute):
+        if absolute == self.package or absolute in folders or absolute in self._planned_folders:
             return Kind.FOLDER
         return Kind.MISSING
 
     def known_modules(self) -> set[str]:
         """Return every own module and package name that will exist after export."""
         hand, compiled, folders = self._disk_index()
-        known = set(self.planned) | set(hand) | compiled | folders | {self.package}
-        for name in self.planned:
-            parts = name.split(".")
-            known.update(".".join(parts[:depth]) for depth in range(1, len(parts)))
-        return known
+        return {self.package, *self.planned, *self._planned_folders, *hand, *compiled, *folders}
 
     def exists(self, absolute: str) -> bool:
         """Tell whether an own module or package of that name will exist after export."""
+        if absolute in self.planned or absolute in self._planned_folders:
+            return True
         return self.kind(absolute) is not Kind.MISSING
 
     def provides(self, absolute: str, name: str) -> bool:
@@ -155,8 +158,11 @@ class Namespaces:
         True when the module binds the name, when it is a submodule, or when the module
         may bind names nb2pkg cannot see (a blind star import, ``__getattr__``, ...).
         """
+        rendered = self._rendered.get(absolute)
+        if rendered is not None and name in rendered[1]:
+            return True  # in the __all__ nb2pkg wrote: no need to parse the module's text
         submodule = f"{absolute}.{name}"
-        if submodule in self.planned or self._holds_planned(submodule):
+        if submodule in self.planned or submodule in self._planned_folders:
             return True  # a generated submodule: no need to read the package's own names
         names = self._names_of(absolute)
         return name in names.defined or names.unknown is not None or self.exists(submodule)
@@ -292,9 +298,6 @@ class Namespaces:
             self._path = [p for p in sys.path if p and Path(p).resolve() not in here]
         return self._path
 
-    def _holds_planned(self, absolute: str) -> bool:
-        prefix = absolute + "."
-        return any(name.startswith(prefix) for name in self.planned)
 
     def _disk_index(self) -> tuple[dict[str, Path], set[str], set[str]]:
         """Index the package folder once: hand-written modules, compiled modules, folders."""

@@ -37,15 +37,16 @@ def own_import_problems(
     """Return an NB103 error for each own-package import that cannot succeed."""
     package = project.config.package
     mentions = re.compile(rf"\b{re.escape(package)}\b|from\s+\.|import_module|__import__")
+    quick = (package, "from .", "import_module", "__import__")  # cheap before the pattern
     found: list[Diagnostic] = []
     sources = {namespaces.absolute_of_plan(m.plan.name): m.plan.notebooks for m in modules}
     for module in modules:
         importer = namespaces.absolute_of_plan(module.plan.name)
         for block in module.blocks:
             chunk = block.chunk
-            if not mentions.search(chunk.code):
+            if not any(word in chunk.code for word in quick) or not mentions.search(chunk.code):
                 continue
-            for imported in _imports(chunk.code):
+            for imported in _imports(chunk.code, mentions):
                 if imported.optional or imported.type_checking:
                     continue
                 if not imported.level and imported.top != package:
@@ -66,10 +67,11 @@ def own_import_problems(
     return found
 
 
-def _imports(code: str) -> list[FoundImport]:
-    """Return the imports of a cell's code; IPython lines are blanked, keeping line numbers."""
+def _imports(code: str, mentioning: re.Pattern[str]) -> list[FoundImport]:
+    """Return the imports of a cell's code in statements *mentioning* matches; IPython
+    lines are blanked first, keeping line numbers."""
     try:
-        return find_imports(code)
+        return find_imports(code, mentioning)
     except (SyntaxError, ValueError):
         pass
     skip = set(ipython_lines(code))
@@ -77,7 +79,7 @@ def _imports(code: str) -> list[FoundImport]:
         "\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1)
     )
     try:
-        return find_imports(cleaned)
+        return find_imports(cleaned, mentioning)
     except (SyntaxError, ValueError):
         return []  # export reports the cell (NB501/NB502)
 
