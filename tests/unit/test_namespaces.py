@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nb2pkg.modulefacts import module_facts
 from nb2pkg.namespaces import Kind, Namespaces, locate_source, relative_target
@@ -184,3 +187,51 @@ def test_source_with_encoding_cookie(tmp_path: Path, monkeypatch: pytest.MonkeyP
     )
     monkeypatch.syspath_prepend(str(site))
     assert Namespaces("acme", tmp_path / "acme", []).star("latin").names == {"name"}
+
+
+# What the static reading says `import *` binds is what Python binds, for modules built
+# from unconditional statements (conditional ones are counted on every branch on purpose).
+_NAMES = st.sampled_from(["a", "b", "_c", "d_e", "F", "_G"])
+_STATEMENTS = st.one_of(
+    _NAMES.map(lambda n: f"{n} = 1"),
+    _NAMES.map(lambda n: f"def {n}():\n    return 1"),
+    _NAMES.map(lambda n: f"class {n}:\n    pass"),
+    _NAMES.map(lambda n: f"from os.path import join as {n}"),
+    st.just("import json"),
+    st.just("import os.path"),
+    st.just("from collections import *"),
+    st.tuples(_NAMES, _NAMES).map(lambda p: f"{p[0]}, {p[1]} = 1, 2"),
+    _NAMES.map(lambda n: f"for {n} in range(2):\n    pass"),
+)
+_ALL = st.one_of(
+    st.none(),
+    st.lists(_NAMES, max_size=3).map(lambda names: f"__all__ = {names!r}"),
+    st.lists(_NAMES, max_size=2).map(lambda names: f"__all__ = []\n__all__ += {names!r}"),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.lists(_STATEMENTS, min_size=1, max_size=6), all_line=_ALL)
+def test_static_star_names_match_python(body: list[str], all_line: str | None) -> None:
+    import importlib
+    import tempfile
+
+    lines = list(body)
+    if all_line:
+        names_in_all = re.findall(r"'(\w+)'", all_line)
+        lines += [f"{n} = 0" for n in names_in_all]  # names in __all__ must exist
+        lines.append(all_line)
+    source = "\n".join(lines) + "\n"
+    with tempfile.TemporaryDirectory() as folder:
+        name = f"hyp_{abs(hash(source))}"
+        Path(folder, f"{name}.py").write_text(source)
+        sys.path.insert(0, folder)
+        try:
+            static = Namespaces("acme", Path("/nonexistent/acme"), []).star(name).names
+            namespace: dict[str, object] = {}
+            exec(f"from {name} import *", namespace)  # the test may run code; nb2pkg never does
+        finally:
+            sys.path.remove(folder)
+            sys.modules.pop(name, None)
+            importlib.invalidate_caches()
+    assert static == set(namespace) - {"__builtins__"}
