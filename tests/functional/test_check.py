@@ -48,6 +48,26 @@ CASES: dict[str, tuple[list[str], list[tuple[str, int, int | None]]]] = {
         ["#| frobnicate\nx = 1"],
         [("NB401", 1, 1)],
     ),
+    "mis-cased export directive": (
+        ["#| Export\ndef f():\n    pass"],
+        [("NB402", 1, 1)],
+    ),
+    "directive text inside a string is not a directive": (
+        ['s = """\n#| export\n"""', "#| export\nT = '''\n#| export\n'''"],
+        [],
+    ),
+    "own import of a name the module does not define": (
+        ["#| export other\ndef f():\n    return 1", "#| export\nfrom acme.other import g"],
+        [("NB103", 2, 2)],
+    ),
+    "own import of a module nothing exports": (
+        ["#| export\nimport acme.missing"],
+        [("NB103", 1, 2)],
+    ),
+    "blind star import, reported once for all its names": (
+        ["#| export\nfrom math import *\nA = sqrt(2)\nB = floor(A)"],
+        [("NB102", 1, 2)],
+    ),
     "directive after the first code line": (
         ["x = 1\n#| export\ndef f():\n    pass"],
         [("NB403", 1, 2)],
