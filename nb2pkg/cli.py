@@ -232,8 +232,9 @@ def check(
 ) -> None:
     """Find hidden state and broken exports, statically, before they ship.
 
-    Names exported code uses but never defines (NB101), exported names redefined by later
-    unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
+    Names exported code uses but never defines (NB101), star imports nb2pkg cannot see into
+    (NB102), imports of the own package that do not exist (NB103), exported names redefined
+    by later unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
     (NB4xx), IPython syntax in exported cells (NB5xx), import cycles and duplicate names
     (NB6xx). Exit 1 if an error (or, with --strict, a warning) is found. Never runs code.
     """
