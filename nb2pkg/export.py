@@ -40,6 +40,7 @@ from .render import (
 from .report import Diagnostic, count, diagnostic_from_json, diagnostic_to_json
 from .workers import worker_pool
 
+
 @dataclass(frozen=True)
 class ExportResult:
     """What an export found and did.

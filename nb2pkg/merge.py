@@ -31,8 +31,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
+from .directives import export_kind
 from .errors import CellError, Location, Nb2pkgError
-from .markers import Block, Marker, MarkerKind, block_digest
+from .markers import Block, Marker, MarkerKind
 from .module_text import ModuleText, read_module
 from .notebook import Cell, Notebook
 from .notebook_form import to_cell_body
@@ -225,7 +226,10 @@ def _resolve_all(state: _Merge, texts: list[tuple[ModuleSource, ModuleText]]) ->
             if target is None:
                 continue
             occurrence.notebook, occurrence.cell = target
-            occurrence.key = (target[0].relpath, target[1].id if target[1] else marker.cell_id or "")
+            occurrence.key = (
+                target[0].relpath,
+                target[1].id if target[1] else marker.cell_id or "",
+            )
             found.append(occurrence)
     return found
 
@@ -245,7 +249,10 @@ def _parses(state: _Merge, block: Block, relpath: str) -> bool:
         return False
     except (RecursionError, MemoryError):
         state.problems.append(
-            CellError("the block is nested too deeply to be parsed", Location(relpath, line=block.marker.line))
+            CellError(
+                "the block is nested too deeply to be parsed",
+                Location(relpath, line=block.marker.line),
+            )
         )
         return False
     return True
@@ -328,7 +335,8 @@ def _assign_roles(
 
 
 def _check_order(state: _Merge, mine: list[_Occurrence]) -> None:
-    """Blocks of one notebook that stay in their module must keep their cells' order."""
+    """A block of one notebook that stands before a block of an earlier cell was reordered
+    in the module: its cell moves to follow the cell of the block before it."""
     last: dict[str, int] = {}
     for occurrence in mine:
         if occurrence.role != "original" or occurrence.cell is None or occurrence.notebook is None:
@@ -336,15 +344,7 @@ def _check_order(state: _Merge, mine: list[_Occurrence]) -> None:
         relpath = occurrence.notebook.relpath
         index = occurrence.cell.index
         if index < last.get(relpath, -1):
-            state.problems.append(
-                Nb2pkgError(
-                    f"blocks of {relpath} are in another order than their cells (cell "
-                    f"{index + 1}, id {occurrence.cell.id}, comes after cell {last[relpath] + 1}); "
-                    "sync does not move cells within a notebook: restore the order of the "
-                    "blocks, or move the cells in the notebook",
-                    Location(occurrence.source.relpath, line=occurrence.block.marker.line),
-                )
-            )
+            occurrence.role = "reordered"
         last[relpath] = max(last.get(relpath, -1), index)
 
 
@@ -362,7 +362,7 @@ def _decide(
     assert notebook is not None and occurrence.key is not None
     home = homes.get(occurrence.key)
     chunk = home[1] if home else None
-    moved = occurrence.role == "moved"
+    moved = occurrence.role in ("moved", "reordered")
     base = block.marker.digest
     edited = base is None or block.edited or bool(occurrence.prefix)
     if not edited and not moved:
@@ -371,9 +371,9 @@ def _decide(
     same = fresh is not None and _same_code(state, occurrence.code, fresh.code)
     content_edited = edited and not same
     notebook_edited = fresh is None or base is None or fresh.digest != base
-    if moved and home is not None and home[0] == source.name:
+    if occurrence.role == "moved" and home is not None and home[0] == source.name:
         moved = False  # the notebook sends the cell to this module already
-    elif moved and home is not None and home[0] != occurrence.exported_to:
+    elif occurrence.role == "moved" and home is not None and home[0] != occurrence.exported_to:
         # The notebook sent the cell to another module too: both sides moved it.
         content_edited, notebook_edited = True, True
     if not content_edited and not moved:
@@ -420,10 +420,20 @@ def _decide(
                 block.marker.line,
                 before,
                 after,
-                f"moved to {source.relpath}",
+                (
+                    "reordered in the module"
+                    if occurrence.role == "reordered"
+                    else f"moved to {source.relpath}"
+                ),
                 place,
                 directive,
-                _target_for(state, place.notebook if place else notebook.relpath, source.name),
+                (
+                    _current_target(cell)
+                    if occurrence.role == "reordered"
+                    else _target_for(
+                        state, place.notebook if place else notebook.relpath, source.name
+                    )
+                ),
             )
         )
         return
@@ -510,8 +520,14 @@ def _placement(
     """Place a new or moved cell: after the cell of the block before it in the module, else
     before the cell of the block after it, else after the module's ``default_exp`` cell."""
     index = mine.index(occurrence)
+    if occurrence.role == "reordered" and occurrence.notebook is not None:
+        same = [o for o in mine if o.notebook is occurrence.notebook and o.cell]
+        position = same.index(occurrence)
+        if position > 0:
+            return Placement(occurrence.notebook.relpath, after=same[position - 1].cell.id)  # type: ignore[union-attr]
+        return Placement(occurrence.notebook.relpath, before=same[1].cell.id if len(same) > 1 else None)  # type: ignore[union-attr]
     for other in reversed(mine[:index]):
-        if other.role in ("original", "moved") and other.cell and other.notebook:
+        if other.role in ("original", "moved", "reordered") and other.cell and other.notebook:
             return Placement(other.notebook.relpath, after=other.cell.id)
     for other in mine[index + 1 :]:
         if other.role == "original" and other.cell and other.notebook:
@@ -554,6 +570,11 @@ def _default_exp_cell(notebook: Notebook) -> str | None:
     return None
 
 
+def _current_target(cell: Cell) -> str | None:
+    kind = export_kind(cell.directives)
+    return kind[1] if kind else None
+
+
 def _target_for(state: _Merge, notebook_relpath: str, module: str) -> str | None:
     """Return the export directive's value for *module* in that notebook (None: its default)."""
     notebook = state.project.notebook(notebook_relpath)
@@ -584,7 +605,7 @@ def _head_code(
         return True
     if not head.user_code:
         return False
-    first = next((o for o in mine if o.role in ("original", "moved") and o.cell), None)
+    first = next((o for o in mine if o.role in ("original", "moved", "reordered") and o.cell), None)
     if first is not None:
         first.prefix = head.user_code
         return False
@@ -651,7 +672,9 @@ def _removed(
             elif state.prefer is Prefer.NOTEBOOK:
                 state.overruled += 1
             else:
-                reason = "the block was deleted in the module, but the cell was edited in the notebook"
+                reason = (
+                    "the block was deleted in the module, but the cell was edited in the notebook"
+                )
                 state.changes.append(replace(removal, kind=ChangeKind.CONFLICT, reason=reason))
 
 

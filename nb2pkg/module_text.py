@@ -157,9 +157,7 @@ def read_head(text: str) -> Head:
             continue
         generated.update(span)
         parts.append((kind, "\n".join(lines[n - 1] for n in span).rstrip()))
-    user = [
-        n for n, line in enumerate(lines, 1) if n not in generated and _is_user_line(line)
-    ]
+    user = [n for n, line in enumerate(lines, 1) if n not in generated and _is_user_line(line)]
     return Head(text, tuple(parts), _join(lines, user), user[0] if user else None, stored)
 
 

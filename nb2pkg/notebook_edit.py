@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from .directives import export_kind
 from .merge import CellChange, ChangeKind, Placement
 from .notebook import Notebook, dumps_notebook, set_source
 from .notebook_form import retarget_header
@@ -61,7 +62,9 @@ def apply_changes(project: Project, changes: Iterable[CellChange]) -> list[tuple
         notebook = project.notebook(relpath)
         assert notebook is not None
         if raws[relpath] != notebook.raw:
-            results.append((notebook, dumps_notebook(raws[relpath], like=notebook.path.read_bytes())))
+            results.append(
+                (notebook, dumps_notebook(raws[relpath], like=notebook.path.read_bytes()))
+            )
     return results
 
 
@@ -91,7 +94,9 @@ class _Placer:
         if place.before is None:
             self.last_after[key] = str(entry["id"])
 
-    def new_id(self, notebook: str, cells: list[dict[str, Any]], basis: str, source: str) -> tuple[str, bool]:
+    def new_id(
+        self, notebook: str, cells: list[dict[str, Any]], basis: str, source: str
+    ) -> tuple[str, bool]:
         """Return a deterministic id for a new cell, and whether it is already there."""
         claimed = self.claimed.setdefault(notebook, set())
         salt = 0
@@ -115,7 +120,7 @@ def _add(cells: list[dict[str, Any]], change: CellChange, placed: _Placer) -> No
     cell_id, present = placed.new_id(change.notebook, cells, basis, source)
     if present:
         return  # an interrupted sync added it already
-    entry = {
+    entry: dict[str, Any] = {
         "cell_type": "code",
         "execution_count": None,
         "id": cell_id,
@@ -134,7 +139,9 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
     entry = _entry(source_cells, change.cell_id)
     if cell is None or entry is None:
         return
-    source = _join(retarget_header(cell.header, change.target), _match_ending(change.after, cell.body))
+    source = _join(
+        retarget_header(cell.header, change.target), _match_ending(change.after, cell.body)
+    )
     place = change.place or Placement(change.notebook)
     target_cells = raw(place.notebook)
     if place.notebook == change.notebook and change.place is None:

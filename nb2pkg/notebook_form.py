@@ -17,7 +17,9 @@ import re
 from .cellcode import ipython_lines, parse_code
 from .imports import ImportContext, to_notebook_imports
 
-_EXPORT_LINE = re.compile(r"^(?P<prefix>\s*#\s*\|\s*)(?P<name>exporti|exports|export)\b(?P<rest>.*)$")
+_EXPORT_LINE = re.compile(
+    r"^(?P<prefix>\s*#\s*\|\s*)(?P<name>exporti|exports|export)\b(?P<rest>.*)$"
+)
 
 
 def to_cell_body(code: str, package: str, module: str, original: str | None) -> str:

@@ -19,7 +19,14 @@ from enum import Enum
 from pathlib import Path
 
 from .errors import Location, Nb2pkgError, PlanError, UnsyncedEdits, raise_all
-from .fsio import ABSENT, check_writable, digest_bytes, ensure_inside, remove_file, write_text_atomic
+from .fsio import (
+    ABSENT,
+    check_writable,
+    digest_bytes,
+    ensure_inside,
+    remove_file,
+    write_text_atomic,
+)
 from .markers import GENERATED_MARK, MARKER_PREFIX, is_generated, split_blocks
 from .module_text import EditKind, HeadPart, ModuleText, read_head, read_module
 from .notebook import notebook_with_ids
@@ -209,7 +216,9 @@ def plan_file_changes(
         changes.append(FileChange(path, Action.WRITE, module.text, current.digest, module=True))
     changes.extend(_package_inits(plan, planned, files))
     changes.extend(
-        _stale_files(plan, planned | {c.path for c in changes}, files, discard_edits, problems, project)
+        _stale_files(
+            plan, planned | {c.path for c in changes}, files, discard_edits, problems, project
+        )
     )
     raise_all(problems)
     return changes

@@ -33,7 +33,6 @@ from .plan import Chunk, ModulePlan
 from .report import Diagnostic
 
 
-
 @dataclass(frozen=True)
 class ExportOptions:
     """Settings that change how a cell's code is exported."""

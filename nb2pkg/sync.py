@@ -65,7 +65,9 @@ class SyncResult:
                 modules = count(len(self.modules), "module")
                 return f"nothing to bring into the notebooks; {modules} {verb}"
             return "nothing to sync: the modules and the notebooks agree"
-        notebooks = len({c.notebook for c in self.changes} | {c.place.notebook for c in self.changes if c.place})
+        notebooks = len(
+            {c.notebook for c in self.changes} | {c.place.notebook for c in self.changes if c.place}
+        )
         verb = "synced" if not self.dry_run else "would sync"
         return (
             f"{verb} {', '.join(done[:-1])} and {done[-1]} cells into "
@@ -86,7 +88,9 @@ def sync_project(
     project = load_project(config=config)
     plan = make_plan(config.package, config.lib_dir, project.notebooks)
     sources = [
-        ModuleSource(f.path, config.relative(f.path), module_name(config.lib_dir, f.path), f.text or "")
+        ModuleSource(
+            f.path, config.relative(f.path), module_name(config.lib_dir, f.path), f.text or ""
+        )
         for f in files.modules()
     ]
     result = merge(project, plan, sources, options_for(project), Prefer(prefer) if prefer else None)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nb2pkg import fsio
 from nb2pkg.errors import ConcurrentEdit, UnsyncedEdits
@@ -242,7 +244,9 @@ def _edits(root: Path) -> None:
     """Edit a block, add a new block and an import: sync writes a notebook and a module."""
     replace_in(module(root), "'hello '", "'hi '")
     text = module(root).read_text()
-    module(root).write_text("import json\n" + text.rstrip("\n") + "\n\n\n# %%\ndef added():\n    return 2\n")
+    module(root).write_text(
+        "import json\n" + text.rstrip("\n") + "\n\n\n# %%\ndef added():\n    return 2\n"
+    )
 
 
 @pytest.mark.parametrize("fail_at", [1, 2])
@@ -307,7 +311,9 @@ def test_module_saved_during_sync_is_not_overwritten(
 def test_dropped_magic_lines_return_to_their_places(tmp_path: Path) -> None:
     cell = "#| export\nx = 1\n%time y = x + 1\nz = 3"
     root = make_project(
-        tmp_path / "p", {"00_core.ipynb": ["#| default_exp core", cell]}, tool="drop-magics = true\n"
+        tmp_path / "p",
+        {"00_core.ipynb": ["#| default_exp core", cell]},
+        tool="drop-magics = true\n",
     )
     export_project(root)
     replace_in(module(root), "z = 3", "z = 4")
@@ -413,7 +419,10 @@ def _delete_block(root: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expect"),
     [
-        (_append_to_block, lambda s: "#| export\ndef shout(text):\n    return text.upper()\n\n\nEXTRA = 1" in s),
+        (
+            _append_to_block,
+            lambda s: "#| export\ndef shout(text):\n    return text.upper()\n\n\nEXTRA = 1" in s,
+        ),
         (_new_block, lambda s: s[-1] == "#| export\nNEW = 2"),
         (_delete_block, lambda s: not any("LIMIT" in c for c in s)),
     ],
@@ -428,3 +437,97 @@ def test_edit_kinds(project: Path, edit: Edit, expect: Callable[[list[str]], boo
 
 def test_unsynced_edits_error_is_exit_1() -> None:
     assert UnsyncedEdits("x").exit_code == 1
+
+
+# --- property: random module edits, moves, copies and header code lose no function ----------
+
+FUNCS = {
+    "00_core.ipynb": ["#| default_exp core"]
+    + [f'#| export\ndef f{i}(x):\n    """Doc {i}."""\n    return x + {i}' for i in range(4)],
+    "01_util.ipynb": ["#| default_exp util"]
+    + [f'#| export\ndef u{i}(x):\n    """Doc {i}."""\n    return x * {i}' for i in range(3)],
+}
+
+
+def _functions(texts: list[str]) -> dict[str, str]:
+    """Return every top-level function of *texts* with its exact source."""
+    import ast
+
+    found: dict[str, str] = {}
+    for text in texts:
+        tree = ast.parse(text)
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                found[node.name] = ast.get_source_segment(text, node) or ""
+    return found
+
+
+def _blocks(text: str) -> tuple[str, list[str]]:
+    head, *blocks = re.split(r"\n\n\n(?=# %%)", text.rstrip("\n"))
+    return head, blocks
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["edit", "space", "format", "move", "copy", "header", "new"]),
+        st.integers(0, 20),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(operations=OPERATIONS)
+def test_random_module_edits_lose_no_function(
+    tmp_path_factory: pytest.TempPathFactory, operations: list[tuple[str, int]]
+) -> None:
+    root = make_project(tmp_path_factory.mktemp("lose"), FUNCS)
+    export_project(root)
+    files = {name: module(root, name) for name in ("core.py", "util.py")}
+    parts = {name: _blocks(path.read_text()) for name, path in files.items()}
+    fresh = 0
+    for operation, pick in operations:
+        name = ("core.py", "util.py")[pick % 2]
+        head, blocks = parts[name]
+        if not blocks:
+            continue
+        index = pick % len(blocks)
+        block = blocks[index]
+        if operation == "edit":
+            blocks[index] = block + f"\n    # edit {pick}"
+        elif operation == "space":
+            blocks[index] = re.sub(r'"""Doc (\d+)\."""', r'"""Doc \1.   """', block, count=1)
+        elif operation == "format":
+            blocks[index] = block.replace("return x", "return  (x)", 1)
+        elif operation == "move":
+            other = "util.py" if name == "core.py" else "core.py"
+            parts[other][1].append(blocks.pop(index))
+        elif operation == "copy":
+            fresh += 1
+            blocks.insert(index + 1, re.sub(r"def (\w+)\(", rf"def \1_copy{fresh}(", block, count=1))
+        elif operation == "header":
+            fresh += 1
+            parts[name] = (f"import json as json{fresh}\n" + head, blocks)
+        elif operation == "new":
+            fresh += 1
+            blocks.append(f"# %%\ndef new{fresh}(x):\n    return x - {fresh}")
+    written = {}
+    for name, (head, blocks) in parts.items():
+        written[name] = "\n\n\n".join([head, *blocks]) + "\n"
+        files[name].write_text(written[name])
+    wanted = _functions(list(written.values()))
+
+    sync_project(root)
+    export_project(root)
+    final = _functions([path.read_text() for path in files.values()])
+    assert final == wanted  # every function, exactly as the user wrote it
+    for text in written.values():
+        for line in text.splitlines():
+            if line.startswith("import json as"):
+                assert any(line in path.read_text() for path in files.values())
+    for notebook in FUNCS:
+        read(root, notebook)
+    assert sync_project(root).summary().startswith("nothing to sync")

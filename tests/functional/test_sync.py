@@ -257,7 +257,7 @@ def test_malformed_marker_is_a_located_error(project: Path) -> None:
     assert snapshot(project) == before
 
 
-def test_reordered_blocks_are_refused(project: Path) -> None:
+def test_reordered_blocks_reorder_their_cells(project: Path) -> None:
     path = project / "acme" / "core.py"
     head, blocks = split_blocks(path.read_text())
     swapped = [blocks[1], blocks[0], *blocks[2:]]
@@ -268,10 +268,14 @@ def test_reordered_blocks_are_refused(project: Path) -> None:
             for b in swapped
         )
     )
-    before = snapshot(project)
+    ids = [c.id for c in read(project).cells]
     result = run_cli("sync", "--path", project)
-    assert result.returncode == 2 and "sync does not move cells" in result.stderr
-    assert snapshot(project) == before
+    assert result.returncode == 0, result.stderr
+    after = read(project)
+    # The cell of the block now first stays; the other follows it, directives untouched.
+    assert [c.id for c in after.cells] == [ids[0], ids[1], ids[3], ids[4], ids[2], ids[5]]
+    assert after.cells[4].source.startswith("#| export\n")
+    assert sync_project(project).summary().startswith("nothing to sync")
 
 
 def test_docstring_edits_are_refused_with_the_place_to_make_them(project: Path) -> None:
