@@ -139,9 +139,11 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
     entry = _entry(source_cells, change.cell_id)
     if cell is None or entry is None:
         return
-    source = _join(
-        retarget_header(cell.header, change.target), _match_ending(change.after, cell.body)
-    )
+    kind = export_kind(cell.directives)
+    header = cell.header
+    if kind is None or kind[1] != change.target:
+        header = retarget_header(cell.header, change.target)
+    source = _join(header, _match_ending(change.after, cell.body))
     place = change.place or Placement(change.notebook)
     target_cells = raw(place.notebook)
     if place.notebook == change.notebook and change.place is None:
