@@ -27,7 +27,14 @@ from .fsio import (
     remove_file,
     write_text_atomic,
 )
-from .markers import GENERATED_MARK, MARKER_PREFIX, is_generated, split_blocks
+from .markers import (
+    GENERATED_MARK,
+    HEAD_PREFIX,
+    MANIFEST_PREFIX,
+    MARKER_PREFIX,
+    is_generated,
+    split_blocks,
+)
 from .module_text import EditKind, HeadPart, ModuleText, read_head, read_module
 from .notebook import notebook_with_ids
 from .plan import ExportPlan
@@ -87,8 +94,11 @@ class PackageFile:
 
     @property
     def is_module(self) -> bool:
-        """Tell whether this is a generated module with blocks (not a package __init__)."""
-        return self.generated and self.text is not None and ("\n" + MARKER_PREFIX) in self.text
+        """Tell whether this is a generated module (not a package __init__), blocks or not."""
+        if not self.generated or self.text is None or self.text == INIT_TEXT:
+            return False
+        text = "\n" + self.text
+        return any(f"\n{mark}" in text for mark in (MARKER_PREFIX, MANIFEST_PREFIX, HEAD_PREFIX))
 
 
 class PackageFiles:
