@@ -67,11 +67,14 @@ def build_project(
     check_only: bool = False,
     allow_unresolved: bool = False,
     check: bool = True,
+    discard_edits: bool = False,
 ) -> BuildResult:
     """Build the project at *path*; with *check_only*, only say what would change."""
     project = load_project(path)
     config = project.config
-    export = export_project(project=project, dry_run=check_only, check=check)
+    export = export_project(
+        project=project, dry_run=check_only, check=check, discard_edits=discard_edits
+    )
     build_gate(export.warnings)  # also refuse what breaks only when the code runs
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
     changes = pyproject_changes_for(project, dependencies)

@@ -38,8 +38,9 @@ from enum import Enum
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 
+from .markers import is_generated
 from .modulefacts import ModuleFacts, module_facts
-from .render import GENERATED_MARK
+from .package_files import INIT_TEXT
 
 
 class Kind(Enum):
@@ -419,10 +420,10 @@ def _parse(text: str, absolute: str) -> ModuleFacts | str:
 
 
 def _generated(path: Path) -> bool:
-    """Tell whether nb2pkg wrote the file (export replaces it, or removes it when stale)."""
+    """Tell whether nb2pkg (or nbdev) wrote the file: export replaces it, or removes it when
+    no notebook produces it any more (the rule of ``PackageFile.generated``)."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096).decode("utf-8", "replace")
-    except OSError:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
-    return any(line.startswith(GENERATED_MARK) for line in head.splitlines()[:12])
+    return text == INIT_TEXT or is_generated(text)
