@@ -17,8 +17,9 @@ from pathlib import Path
 
 from . import checks
 from .cache import BlockCache
+from .dependencies import pyproject_changes
 from .errors import Location, Nb2pkgError
-from .export import duplicate_name_warnings, export_project, options_for
+from .generate import duplicate_name_warnings, generate, options_for
 from .hidden_state import undefined_names
 from .ignores import check_settings, without_ignored
 from .module_text import read_module
@@ -108,9 +109,7 @@ def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnosti
     found = unsynced_edits(project, files)
     edited = {d.where.file for d in found if d.where is not None}
     try:
-        result = export_project(
-            project=project, dry_run=True, check=False, discard_edits=True, files=files
-        )
+        result = generate(project, check=False, discard_edits=True, files=files)
     except Nb2pkgError as exc:
         return [*found, Diagnostic("NB900", "error", f"export would fail: {exc}", None)]
     for change in result.changes:
@@ -151,8 +150,6 @@ def unsynced_edits(project: Project, files: PackageFiles) -> list[Diagnostic]:
 
 def dependency_drift(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB903: the pyproject's dependencies are not what ``nb2pkg build`` would write."""
-    from .build import pyproject_changes
-
     try:
         changes = pyproject_changes(project, modules)
     except Nb2pkgError as exc:

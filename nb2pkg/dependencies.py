@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from .deps import Declared, Dependency, FoundImport, classify, find_imports
 from .errors import DependencyError, Location, Nb2pkgError, raise_all
 from .project import Project
-from .pyproject import declared_requirements
+from .pyproject import DependencyChanges, declared_requirements, update_pyproject
 from .render import RenderedModule
 from .report import Diagnostic
+from .wheel import DEFAULT_BUILD_SYSTEM
 
 
 @dataclass(frozen=True)
@@ -169,3 +170,24 @@ def _name(requirement: str) -> str:
 
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
     return _canonical(match.group(1)) if match else requirement
+
+
+def pyproject_changes(project: Project, modules: list[RenderedModule]) -> DependencyChanges | None:
+    """Return what ``build`` would change in the pyproject (None for nbdev 2 projects)."""
+    return pyproject_changes_for(project, collect_dependencies(project, modules))
+
+
+def pyproject_changes_for(
+    project: Project, dependencies: DependencySet
+) -> DependencyChanges | None:
+    """Return the insert-only edit of the pyproject that declares *dependencies*."""
+    config = project.config
+    if config.source == "nbdev2":
+        return None  # settings.ini stays the source; the build uses a generated pyproject
+    path = config.root / "pyproject.toml"
+    return update_pyproject(
+        path.read_text(encoding="utf-8"),
+        required=dependencies.required,
+        optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
+        default_build_system=DEFAULT_BUILD_SYSTEM,
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .dependencies import DependencySet, collect_dependencies
 from .deps import Dependency
-from .export import export_project
+from .generate import generate
 from .project import load_project
 
 UNRESOLVED = "UNRESOLVED"
@@ -32,7 +32,7 @@ def dependency_table(
 ) -> DependencyTable:
     """Return the dependency table of the project at *path* (or the story of one import)."""
     project = load_project(path)
-    export = export_project(project=project, dry_run=True, check=False)
+    export = generate(project, check=False)
     found = collect_dependencies(
         project, export.modules, allow_unresolved=allow_unresolved, list_unresolved=True
     )

@@ -299,7 +299,6 @@ class Namespaces:
             self._path = [p for p in sys.path if p and Path(p).resolve() not in here]
         return self._path
 
-
     def _disk_index(self) -> tuple[dict[str, Path], set[str], set[str]]:
         """Index the package folder once: hand-written modules, compiled modules, folders."""
         if self._disk is not None:
