@@ -30,8 +30,6 @@ from .project import Project, load_project
 from .render import RenderedModule
 from .report import Diagnostic, count, diagnostic_to_json
 
-FORMATS = ("text", "json", "github")
-
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from .cache import BlockCache
 from .cellcode import comment_lines
@@ -235,8 +234,3 @@ def _cycle_in(graph: dict[str, list[str]], component: list[str]) -> list[str]:
         if step in path:
             return path[path.index(step) :]
         path.append(step)
-
-
-def module_file(project: Project, module: RenderedModule) -> Path:
-    """Return the module's file, for messages."""
-    return module.plan.path

@@ -8,8 +8,6 @@ from typing import Any
 
 from .errors import Location
 
-SEVERITIES = ("error", "warning", "note")
-
 
 class Breaks(Enum):
     """When a problem breaks the package: ``export`` refuses the first, ``build`` both."""
