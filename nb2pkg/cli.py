@@ -347,6 +347,81 @@ def new(
         typer.echo(f"created {target} with {len(files)} files; next: nb2pkg export --path {target}")
 
 
+@app.command()
+def clean(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Notebooks or folders to clean (default: the project's notebooks).",
+            show_default=False,
+        ),
+    ] = None,
+    path: PathOption = None,
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 naming the notebooks not clean."),
+    ] = False,
+    outputs: Annotated[
+        bool | None,
+        typer.Option(
+            "--outputs/--keep-outputs",
+            help="Also remove outputs, or keep them (default: [tool.nb2pkg.clean] outputs, "
+            "else keep).",
+            show_default=False,
+        ),
+    ] = None,
+    stdin: Annotated[
+        bool,
+        typer.Option(
+            "--stdin",
+            help="Clean the notebook read from stdin and write it to stdout (a git filter); "
+            "--path names the file, for its project's settings.",
+        ),
+    ] = False,
+    skip_filtered: Annotated[
+        bool,
+        typer.Option(
+            "--skip-filtered",
+            help="Leave alone notebooks that git's nb2pkg filter cleans on commit "
+            "(for pre-commit).",
+        ),
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also say what was removed from each notebook.")
+    ] = False,
+) -> None:
+    """Remove what changes without a code change: execution counts, timings, view state.
+
+    Removes execution counts, timings (execution, ExecuteTime, papermill), collapsed/scrolled
+    view state, widget state, the signature, the Python version and memory addresses in
+    reprs; keeps cell ids, tags, directives, attachments and outputs (unless --outputs).
+    Writes JSON exactly as Jupyter does. [tool.nb2pkg.clean] tunes what is kept.
+    """
+    if stdin:
+        data = sys.stdin.buffer.read()
+        streamed = _run(lambda: _library("clean_files").clean_stream(data, path, outputs))
+        sys.stdout.buffer.write(streamed.output)
+        sys.stdout.buffer.flush()
+        if streamed.error is not None:
+            typer.echo(f"{_error_text(streamed.error)} (passed through unchanged)", err=True)
+            raise typer.Exit(streamed.error.exit_code)
+        return
+    result = _run(
+        lambda: _library("clean_files").clean_files(
+            path, paths or (), check=check_only, outputs=outputs, skip_filtered=skip_filtered
+        )
+    )
+    if not quiet or result.exit_code:
+        for notebook in result.changed:
+            verb = "cleaned" if result.written else "not clean:"
+            detail = f" ({', '.join(notebook.result.removed)})" if verbose else ""
+            typer.echo(f"{verb} {notebook.shown}{detail}")
+    if not quiet:
+        typer.echo(result.summary())
+    raise typer.Exit(result.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the ``nb2pkg`` console script)."""
     # A command is one short run that builds large, acyclic structures (notebook JSON, syntax
