@@ -143,7 +143,9 @@ def clean_bytes(data: bytes, shown: str, options: CleanOptions) -> CleanText:
     return CleanText(text, removed)
 
 
-def clean_stream(data: bytes, path: Path | None = None, outputs: bool | None = None) -> StreamResult:
+def clean_stream(
+    data: bytes, path: Path | None = None, outputs: bool | None = None
+) -> StreamResult:
     """Clean the notebook in *data* (a git filter's input); pass it through if that fails."""
     shown = path.as_posix() if path else "<stdin>"
     try:
@@ -199,14 +201,14 @@ Target = tuple[Path, str, Path, Config | None]  # file, shown, write root, its p
 
 def _targets(path: Path | None, paths: Sequence[Path]) -> list[Target]:
     if not paths:
-        config = load_config(path)
-        if not config.notebooks_dir.is_dir():
+        own = load_config(path)
+        if not own.notebooks_dir.is_dir():
             raise ConfigError(
-                f'the notebooks folder "{config.relative(config.notebooks_dir)}" does not exist',
-                Location(config.relative(config.config_file)),
+                f'the notebooks folder "{own.relative(own.notebooks_dir)}" does not exist',
+                Location(own.relative(own.config_file)),
             )
-        files = find_notebooks(config.notebooks_dir, recursive=config.recursive)
-        return [(file, config.relative(file), config.root, config) for file in files]
+        files = find_notebooks(own.notebooks_dir, recursive=own.recursive)
+        return [(file, own.relative(file), own.root, own) for file in files]
     targets: list[Target] = []
     configs: dict[Path, Config | None] = {}
     problems: list[Nb2pkgError] = []

@@ -422,6 +422,106 @@ def clean(
     raise typer.Exit(result.exit_code)
 
 
+hooks_app = typer.Typer(
+    name="hooks",
+    help="Set up git for notebooks: a clean filter, a notebook diff and a cell-by-cell merge.",
+    no_args_is_help=True,
+)
+app.add_typer(hooks_app)
+
+
+def _show_hooks(result: Any, verb: str, quiet: bool) -> None:
+    if not quiet:
+        for change in result.changes:
+            typer.echo(f"  {change}")
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    if not quiet:
+        typer.echo(result.summary(verb))
+
+
+@hooks_app.command("install")
+def hooks_install(path: PathOption = None, quiet: QuietOption = False) -> None:
+    """Register nb2pkg with git in this repository, and add the .gitattributes line.
+
+    Sets filter.nb2pkg (`nb2pkg clean --stdin`: notebooks are stored clean), diff.nb2pkg
+    (`nb2pkg hooks textconv`: git diff shows cells and text outputs) and merge.nb2pkg
+    (`nb2pkg hooks merge`: three-way merge by cell id) in .git/config, and
+    `*.ipynb filter=nb2pkg diff=nb2pkg merge=nb2pkg` in the project's .gitattributes. Git
+    runs `nb2pkg` from PATH, so the settings work in every clone. Run once per clone.
+    """
+    result = _run(lambda: _library("githooks").install(path))
+    _show_hooks(result, "install", quiet)
+
+
+@hooks_app.command("uninstall")
+def hooks_uninstall(path: PathOption = None, quiet: QuietOption = False) -> None:
+    """Remove nb2pkg's git settings and the .gitattributes line `hooks install` added."""
+    result = _run(lambda: _library("githooks").uninstall(path))
+    _show_hooks(result, "uninstall", quiet)
+
+
+@hooks_app.command("status")
+def hooks_status(path: PathOption = None) -> None:
+    """Show which of nb2pkg's git settings this repository has; exit 1 if any is missing."""
+    state = _run(lambda: _library("githooks").status(path))
+    for name, value in state.config:
+        typer.echo(f"{name} = {value}" if value is not None else f"{name} is not set")
+    where = state.attributes
+    typer.echo(
+        f"{where}: names nb2pkg's filter, diff and merge driver"
+        if state.declared
+        else f"{where}: does not name nb2pkg's filter, diff and merge driver"
+    )
+    typer.echo("installed" if state.installed else "not installed: run `nb2pkg hooks install`")
+    raise typer.Exit(0 if state.installed else 1)
+
+
+@hooks_app.command("merge")
+def hooks_merge(
+    base: Annotated[Path, typer.Argument(help="The common ancestor (git's %O).")],
+    current: Annotated[Path, typer.Argument(help="Ours, overwritten with the result (%A).")],
+    other: Annotated[Path, typer.Argument(help="Theirs (%B).")],
+    marker_size: Annotated[
+        int, typer.Option("--marker-size", help="Length of conflict markers (%L).")
+    ] = 7,
+    path: Annotated[
+        str | None, typer.Option("--path", help="The notebook's path in the repository (%P).")
+    ] = None,
+    base_label: Annotated[str | None, typer.Option("--base-label", hidden=True)] = None,
+    ours_label: Annotated[str | None, typer.Option("--ours-label", hidden=True)] = None,
+    theirs_label: Annotated[str | None, typer.Option("--theirs-label", hidden=True)] = None,
+) -> None:
+    """Merge three versions of a notebook by cell id (git's merge driver; see `hooks install`).
+
+    Edits to different cells merge; re-runs (outputs, counts, timings) never conflict;
+    the same cell edited on both sides gets git-style markers in its source and the tag
+    nb2pkg-conflict, the file stays a valid notebook, and the exit code is 1.
+    """
+    outcome = _run(
+        lambda: _library("gitdrivers").merge_files(
+            base,
+            current,
+            other,
+            name=path,
+            marker_size=marker_size,
+            labels=(base_label, ours_label, theirs_label),
+        )
+    )
+    for line in outcome.report():
+        typer.echo(line, err=True)
+    raise typer.Exit(outcome.exit_code)
+
+
+@hooks_app.command("textconv")
+def hooks_textconv(
+    notebook: Annotated[Path, typer.Argument(help="The notebook file git asks about.")],
+) -> None:
+    """Print a notebook as text for `git diff`: cells, sources, text outputs (git's textconv)."""
+    text = _run(lambda: _library("gitdrivers").textconv(notebook))
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the ``nb2pkg`` console script)."""
     # A command is one short run that builds large, acyclic structures (notebook JSON, syntax

@@ -259,8 +259,10 @@ def _clean_table(tool: Mapping[str, Any], path: Path) -> dict[str, Any]:
                 Location(where, line=_key_line(path, key, "tool.nb2pkg.clean")),
             )
         expected = CLEAN_KEYS[key]
-        good = isinstance(value, expected) and (
-            expected is bool or all(isinstance(item, str) and item for item in value)
+        good = (
+            isinstance(value, bool)
+            if expected is bool
+            else (isinstance(value, list) and all(isinstance(item, str) and item for item in value))
         )
         if not good:
             example = "true or false" if expected is bool else 'a list of key names, e.g. ["tags"]'

@@ -32,7 +32,11 @@ GIT_CONFIG: tuple[tuple[str, str], ...] = (
     ("diff.nb2pkg.textconv", "nb2pkg hooks textconv"),
     ("diff.nb2pkg.xfuncname", "^# %% .*$"),
     ("merge.nb2pkg.name", "nb2pkg: merge notebooks cell by cell"),
-    ("merge.nb2pkg.driver", "nb2pkg hooks merge %O %A %B --marker-size %L --path %P"),
+    (
+        "merge.nb2pkg.driver",
+        "nb2pkg hooks merge %O %A %B --marker-size %L --path %P "
+        "--base-label %S --ours-label %X --theirs-label %Y",
+    ),
 )
 SECTIONS = ("filter.nb2pkg", "diff.nb2pkg", "merge.nb2pkg")
 ATTRIBUTES_COMMENT = (
@@ -93,7 +97,9 @@ def git_executable() -> str | None:
     return shutil.which("git")
 
 
-def run_git(args: Sequence[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_git(
+    args: Sequence[str], cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run git in *cwd* and return the finished process (never raises for a git failure)."""
     git = git_executable()
     if git is None:
@@ -285,8 +291,10 @@ def filter_use(root: Path, notebooks: Iterable[Path]) -> dict[Path, FilterUse]:
         os.path.normpath(fields[i]) for i in range(0, len(fields) - 2, 3) if fields[i + 2] == DRIVER
     }
     return {
-        path: (FilterUse.ACTIVE if active else FilterUse.DECLARED)
-        if os.path.normpath(rel) in filtered
-        else FilterUse.NONE
+        path: (
+            (FilterUse.ACTIVE if active else FilterUse.DECLARED)
+            if os.path.normpath(rel) in filtered
+            else FilterUse.NONE
+        )
         for path, rel in zip(paths, relative)
     }

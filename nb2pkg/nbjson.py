@@ -41,7 +41,9 @@ class Layout:
 
 
 def _is_json_mime(mime: str) -> bool:
-    return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
+    return mime == "application/json" or (
+        mime.startswith("application/") and mime.endswith("+json")
+    )
 
 
 def _rejoin(text: Any) -> Any:
