@@ -333,18 +333,32 @@ def new(
     description: Annotated[
         str | None, typer.Option("--description", "-d", help="One line describing the project.")
     ] = None,
+    git: Annotated[
+        bool,
+        typer.Option(
+            "--git/--no-git",
+            help="Run `git init` and `nb2pkg hooks install` in the new project (when git is "
+            "on PATH).",
+        ),
+    ] = True,
     quiet: QuietOption = False,
 ) -> None:
     """Create a new project from the bundled template (refuses a non-empty folder).
 
     The project has a pyproject.toml with [project] and [tool.nb2pkg], a first notebook
     nbs/00_core.ipynb, a README, .gitignore, .gitattributes, a pre-commit configuration and
-    a CI workflow. Next: `nb2pkg export --path NAME`.
+    a CI workflow. With git on PATH it becomes a git repository with nb2pkg's clean filter,
+    notebook diff and merge driver. Next: `nb2pkg export --path NAME`.
     """
     target = Path(name)
-    files = _run(lambda: _library("scaffold").new_project(target, description=description))
+    made = _run(
+        lambda: _library("scaffold").create_project(target, description=description, git=git)
+    )
     if not quiet:
-        typer.echo(f"created {target} with {len(files)} files; next: nb2pkg export --path {target}")
+        typer.echo(
+            f"created {target} with {len(made.files)} files; {made.git}; "
+            f"next: nb2pkg export --path {target}"
+        )
 
 
 @app.command()
