@@ -128,9 +128,11 @@ def project_config(start: Path) -> Config | None:
 def clean_bytes(data: bytes, shown: str, options: CleanOptions) -> CleanText:
     """Clean one notebook file's bytes; raise NotebookError if they are not a notebook."""
     raw = load_notebook_json(data, shown)
-    cleaned = clean_notebook(raw, options)
-    layout = Layout.of(data.decode("utf-8", errors="replace"))
-    text = dumps_jupyter(cleaned.notebook, layout)
+    try:
+        cleaned = clean_notebook(raw, options)
+        text = dumps_jupyter(cleaned.notebook, Layout.of(data.decode("utf-8", errors="replace")))
+    except RecursionError:
+        raise NotebookError("is nested too deeply to be a notebook", Location(shown)) from None
     try:
         same = text.encode("utf-8") == data
     except UnicodeEncodeError:
