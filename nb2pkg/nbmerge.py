@@ -213,17 +213,13 @@ def _merge_cell(
     """Merge one cell's three versions; return the cell and its conflicts (empty: none)."""
     markers = options.markers
     if o is None or t is None:
-        kept, deleted_by = (t, "ours") if o is None else (o, "theirs")
+        kept = o if o is not None else t
         assert kept is not None
-        cell = copy.deepcopy(kept)
-        if o is None:
-            text = conflict_text("", _source(b), _source(t), _deleted(markers, "ours"))
-        else:
-            text = conflict_text(_source(o), _source(b), "", _deleted(markers, "theirs"))
-        cell["source"] = text
-        _drop_outputs(cell)
-        _tag(cell)
-        return cell, [f"changed on one side, deleted by {deleted_by}"]
+        if b is None:  # new on one side
+            return copy.deepcopy(kept), []
+        return _deleted_on_one_side(b, o, t, markers), [
+            f"changed on one side, deleted by {'ours' if o is None else 'theirs'}"
+        ]
     base = b if b is not None else {"cell_type": o.get("cell_type"), "source": "", "metadata": {}}
     reasons: list[str] = []
     cell = copy.deepcopy(o)
@@ -266,6 +262,23 @@ def _merge_cell(
     if reasons:
         _tag(cell)
     return cell, reasons
+
+
+def _deleted_on_one_side(b: Cell, o: Cell | None, t: Cell | None, markers: Markers) -> Cell:
+    """Keep a cell one side changed and the other deleted, as a conflict inside the cell."""
+    kept = o if o is not None else t
+    assert kept is not None
+    cell = copy.deepcopy(kept)
+    if o is None:
+        text = conflict_text("", _source(b), _source(t), _deleted(markers, "ours"))
+    else:
+        text = conflict_text(_source(o), _source(b), "", _deleted(markers, "theirs"))
+    if not _source(kept).endswith("\n"):
+        text = text.removesuffix("\n")
+    cell["source"] = text
+    _drop_outputs(cell)
+    _tag(cell)
+    return cell
 
 
 def _deleted(markers: Markers, side: str) -> Markers:

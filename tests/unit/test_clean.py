@@ -146,7 +146,11 @@ def test_counts_outputs_ids_and_attachments() -> None:
 def test_widget_views_go_with_the_widget_state() -> None:
     _, after = _cleaned()
     assert after["cells"][2]["outputs"] == [
-        {"output_type": "display_data", "data": {"text/plain": "IntSlider(value=0)"}, "metadata": {}}
+        {
+            "output_type": "display_data",
+            "data": {"text/plain": "IntSlider(value=0)"},
+            "metadata": {},
+        }
     ]
     _, kept = _cleaned(CleanOptions(keep_metadata=("widgets",)))
     assert len(kept["cells"][2]["outputs"]) == 2
@@ -157,8 +161,16 @@ def test_widget_views_go_with_the_widget_state() -> None:
 OPTIONS = [
     (CleanOptions(outputs=True), "outputs", False),
     (CleanOptions(keep_cell_metadata=("ExecuteTime",)), "cell:ExecuteTime", True),
-    (CleanOptions(keep_cell_metadata=("jupyter.source_hidden",)), "cell:jupyter.source_hidden", True),
-    (CleanOptions(keep_cell_metadata=("jupyter.source_hidden",)), "cell:jupyter.outputs_hidden", False),
+    (
+        CleanOptions(keep_cell_metadata=("jupyter.source_hidden",)),
+        "cell:jupyter.source_hidden",
+        True,
+    ),
+    (
+        CleanOptions(keep_cell_metadata=("jupyter.source_hidden",)),
+        "cell:jupyter.outputs_hidden",
+        False,
+    ),
     (CleanOptions(strip_cell_metadata=("slideshow",)), "cell:slideshow", False),
     (CleanOptions(strip_cell_metadata=("tags",)), "cell:tags", False),
     (CleanOptions(keep_metadata=("papermill.parameters",)), "notebook:papermill.parameters", True),
@@ -201,7 +213,11 @@ PATHS = [
 
 @pytest.mark.parametrize(("metadata", "strip", "keep", "after", "removed"), PATHS)
 def test_remove_paths(
-    metadata: dict[str, Any], strip: list[str], keep: list[str], after: dict[str, Any], removed: list[str]
+    metadata: dict[str, Any],
+    strip: list[str],
+    keep: list[str],
+    after: dict[str, Any],
+    removed: list[str],
 ) -> None:
     table = copy.deepcopy(metadata)
     assert remove_paths(table, strip, keep) == removed
@@ -277,7 +293,9 @@ def test_jupyter_layout_round_trip(nb: Any, split: bool) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.binary(max_size=200) | st.sampled_from([b"", b"[]", b'{"nbformat": 3}', b"{" * 5000]))
+@given(
+    data=st.binary(max_size=200) | st.sampled_from([b"", b"[]", b'{"nbformat": 3}', b"{" * 5000])
+)
 def test_mutated_input_is_a_located_error(data: bytes) -> None:
     try:
         clean_bytes(data, "x.ipynb", CleanOptions())

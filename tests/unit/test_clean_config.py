@@ -31,8 +31,7 @@ CASES = [
         ),
     ),
     (  # nbdev 3: nbdev's names, honoured
-        PROJECT
-        + '[tool.nbdev]\nallowed_metadata_keys = ["widgets"]\n'
+        PROJECT + '[tool.nbdev]\nallowed_metadata_keys = ["widgets"]\n'
         'allowed_cell_metadata_keys = ["scrolled"]\nclear_all = true\nclean_ids = false\n',
         None,
         CleanOptions(
@@ -43,8 +42,7 @@ CASES = [
         ),
     ),
     (  # nbdev 3 with nb2pkg's own table on top: lists add up, nb2pkg's booleans win
-        PROJECT
-        + '[tool.nbdev]\nallowed_cell_metadata_keys = ["scrolled"]\nclear_all = true\n'
+        PROJECT + '[tool.nbdev]\nallowed_cell_metadata_keys = ["scrolled"]\nclear_all = true\n'
         '[tool.nb2pkg.clean]\nkeep-cell-metadata = ["collapsed"]\noutputs = false\n',
         None,
         CleanOptions(keep_cell_metadata=("scrolled", "collapsed")),
@@ -60,7 +58,11 @@ CASES = [
             keep_object_addresses=True,
         ),
     ),
-    (None, "[DEFAULT]\nlib_name = acme\nallowed_metadata_keys =\nclear_all = False\n", CleanOptions()),
+    (
+        None,
+        "[DEFAULT]\nlib_name = acme\nallowed_metadata_keys =\nclear_all = False\n",
+        CleanOptions(),
+    ),
 ]
 
 
@@ -99,7 +101,7 @@ def test_bad_settings_are_located_errors(tmp_path: Path, body: str, words: list[
 
 
 def test_a_pyproject_of_another_tool_means_defaults(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.black]\nline-length = 100\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
     assert project_config(tmp_path / "nbs") is None
     (tmp_path / "pyproject.toml").write_text(PROJECT + "[tool.nb2pkg.clean]\noutput = 1\n")
     with pytest.raises(ConfigError):
