@@ -218,7 +218,7 @@ def _git_checked(args: Sequence[str], repository: Path) -> None:
 
 def _read(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # line ends as they are
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
