@@ -69,7 +69,12 @@ def test_new_project_passes_its_own_ci(tmp_path: Path) -> None:
         if "nb2pkg test" in script and not _has_test_command(env, clone):
             continue  # `nb2pkg test` is not part of this version of nb2pkg yet
         result = subprocess.run(
-            ["bash", "-e", "-c", script], cwd=clone, env=env, capture_output=True, text=True, timeout=600
+            ["bash", "-e", "-c", script],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert result.returncode == 0, (step["name"], result.stdout, result.stderr)
         ran.append(step["name"])
