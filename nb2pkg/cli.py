@@ -491,6 +491,19 @@ def hooks_status(path: PathOption = None) -> None:
     raise typer.Exit(0 if state.installed else 1)
 
 
+@hooks_app.command("filter")
+def hooks_filter() -> None:
+    """Clean notebooks for git, one process per git command (git's filter.nb2pkg.process).
+
+    Speaks git's long-running filter protocol on stdin and stdout: git starts it once and
+    sends every notebook it adds or compares, instead of starting `nb2pkg clean --stdin`
+    per file. A notebook that cannot be cleaned is stored as it is, with the reason on stderr.
+    """
+    _run(
+        lambda: _library("gitfilter").serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr.buffer)
+    )
+
+
 @hooks_app.command("merge")
 def hooks_merge(
     base: Annotated[Path, typer.Argument(help="The common ancestor (git's %O).")],

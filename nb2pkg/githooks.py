@@ -29,6 +29,7 @@ from .nbjson import Layout
 DRIVER = "nb2pkg"
 GIT_CONFIG: tuple[tuple[str, str], ...] = (
     ("filter.nb2pkg.clean", "nb2pkg clean --stdin --path %f"),
+    ("filter.nb2pkg.process", "nb2pkg hooks filter"),
     ("diff.nb2pkg.textconv", "nb2pkg hooks textconv"),
     ("diff.nb2pkg.xfuncname", "^# %% .*$"),
     ("merge.nb2pkg.name", "nb2pkg: merge notebooks cell by cell"),

@@ -288,3 +288,22 @@ def test_text_merge_markers_are_explained(tmp_path: Path, env: dict[str, str]) -
     assert result.returncode == 2
     assert b"git conflict markers from line" in result.stderr
     assert b"nb2pkg hooks install" in result.stderr
+
+
+def test_one_filter_process_per_git_command(tmp_path: Path, env: dict[str, str]) -> None:
+    root = _repo(tmp_path, env)
+    _rerun(root, "x")
+    for number in range(4):
+        (root / "nbs" / f"copy{number}.ipynb").write_bytes(
+            (root / "nbs" / "core.ipynb").read_bytes()
+        )
+    (root / "nbs" / "broken.ipynb").write_bytes(b'{"cells": [')
+    added = git("add", "-A", cwd=root, env={**env, "GIT_TRACE": "1"})
+    started = [line for line in added.stderr.splitlines() if "run_command: 'nb2pkg" in line]
+    assert len(started) == 1 and "nb2pkg hooks filter" in started[0]
+    for number in range(4):
+        blob = git("show", f":nbs/copy{number}.ipynb", cwd=root, env=env).stdout.encode()
+        assert blob == clean_bytes(blob, "x.ipynb", CleanOptions()).text.encode()
+        assert json.loads(blob)["cells"][2]["outputs"][0]["text"] == ["x\n"]
+    assert git("show", ":nbs/broken.ipynb", cwd=root, env=env).stdout == '{"cells": ['
+    assert "nbs/broken.ipynb: is not valid JSON" in added.stderr
