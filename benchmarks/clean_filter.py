@@ -10,7 +10,10 @@
 2. Start-up: the wall time of one ``nb2pkg clean --stdin`` process on such a notebook, as git
    starts it for every notebook it adds (median and best of --repeat), next to a bare
    ``python -c pass``; and whether a heavy module was imported on the way.
-3. ``nb2pkg clean --check`` over the generated corpus of ``make_corpus.py``.
+3. ``git add`` of --git-notebooks run notebooks with the filter, once with only the one-shot
+   ``filter.nb2pkg.clean`` (a process per notebook) and once as ``nb2pkg hooks install``
+   sets it up (``filter.nb2pkg.process``: one process per git command).
+4. ``nb2pkg clean --check`` over the generated corpus of ``make_corpus.py``.
 
 Nothing here asserts a time; it prints figures to read and compare.
 """
@@ -196,16 +199,65 @@ def corpus(work: Path, notebooks: int, repeat: int) -> None:
     print(f"median {statistics.median(times):.2f} s, best {min(times):.2f} s; it said: {summary}\n")
 
 
+def git_add(work: Path, notebooks: int, repeat: int) -> None:
+    import shutil
+
+    if shutil.which("git") is None:
+        print("## git add: skipped (git is not installed)\n")
+        return
+    bin_dir = work / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "nb2pkg"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m nb2pkg "$@"\n')
+    shim.chmod(0o755)
+    env = dict(_env(), PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.update(GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b")
+    env.update(GIT_COMMITTER_EMAIL="b@b", GIT_CONFIG_NOSYSTEM="1", HOME=str(work))
+    data = dumps_jupyter_run(work / "demo" / "nbs" / "00_core.ipynb")
+    rows = []
+    for mode in ("one-shot (filter.nb2pkg.clean)", "process (filter.nb2pkg.process)"):
+        times = []
+        for attempt in range(repeat):
+            repo = work / f"repo-{len(rows)}-{attempt}"
+            (repo / "nbs").mkdir(parents=True)
+            subprocess.run(["git", "init", "-q"], cwd=repo, env=env, check=True)
+            subprocess.run(
+                ["nb2pkg", "hooks", "install"], cwd=repo, env=env, check=True, capture_output=True
+            )
+            if mode.startswith("one-shot"):
+                subprocess.run(
+                    ["git", "config", "--unset", "filter.nb2pkg.process"],
+                    cwd=repo,
+                    env=env,
+                    check=True,
+                )
+            for number in range(notebooks):
+                (repo / "nbs" / f"n{number:03d}.ipynb").write_bytes(data)
+            start = time.perf_counter()
+            subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        rows.append((mode, times))
+    print(f"## `git add` of {notebooks} run notebooks through the filter\n")
+    print("| filter | median | best |")
+    print("|---|---|---|")
+    for mode, times in rows:
+        print(f"| {mode} | {statistics.median(times):.2f} s | {min(times):.2f} s |")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--corpus-notebooks", type=int, default=200)
+    parser.add_argument("--git-notebooks", type=int, default=50)
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         diff_sizes(work)
         startup(work, args.repeat)
+        if args.git_notebooks:
+            git_add(work, args.git_notebooks, max(3, args.repeat // 5))
         if args.corpus_notebooks:
             corpus(work, args.corpus_notebooks, max(3, args.repeat // 5))
 

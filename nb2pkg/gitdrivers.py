@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .clean import CleanOptions
 from .clean_files import clean_options, project_config
@@ -23,7 +24,7 @@ from .fsio import write_text_atomic
 from .nbjson import Layout, dumps_jupyter
 from .nbmerge import MergeOptions, NotebookMerge, merge_notebooks
 from .nbtext import notebook_text
-from .notebook import load_notebook_json
+from .notebook import load_notebook_json, parse_notebook
 from .report import count
 from .textmerge import Markers
 
@@ -60,6 +61,13 @@ class MergeOutcome:
         return lines
 
 
+def _read(data: bytes, shown: str) -> dict[str, Any]:
+    """Parse one version, refusing cells nb2pkg cannot read (the merge must lose nothing)."""
+    raw = load_notebook_json(data, shown)
+    parse_notebook(data, Path(shown), shown)  # every cell checked: kind, source, unique ids
+    return raw
+
+
 def _label(value: str | None, default: str) -> str:
     return default if not value or value in _UNSET_PLACEHOLDER else value
 
@@ -81,9 +89,9 @@ def merge_files(
             texts.append(path.read_bytes())
         except OSError as exc:
             raise NotebookError(f"{side} cannot be read: {exc.strerror}", Location(shown)) from None
-    raw_base = load_notebook_json(texts[0], f"{shown} (base)") if texts[0].strip() else None
-    raw_ours = load_notebook_json(texts[1], f"{shown} (ours)")
-    raw_theirs = load_notebook_json(texts[2], f"{shown} (theirs)")
+    raw_base = _read(texts[0], f"{shown} (base)") if texts[0].strip() else None
+    raw_ours = _read(texts[1], f"{shown} (ours)")
+    raw_theirs = _read(texts[2], f"{shown} (theirs)")
     markers = Markers(
         ours=_label(labels[1], "ours"),
         base=_label(labels[0], "base"),

@@ -245,7 +245,7 @@ def _merge_cell(
     notes += [f'{where}: metadata "{".".join(p)}": kept ours (theirs differs)' for p in disputed]
     if "attachments" in o or "attachments" in t:
         attachments, disputed = _merge_values(
-            base.get("attachments", {}),
+            base.get("attachments", MISSING),
             o.get("attachments", MISSING),
             t.get("attachments", MISSING),
             (),

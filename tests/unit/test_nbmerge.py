@@ -334,3 +334,14 @@ def test_merges_are_valid_and_keep_what_either_side_changed(
         c["id"] for c in ours["cells"]
     ]
     assert merge_notebooks(base, ours, ours).conflicts == ()
+
+
+def test_attachments_added_on_one_side_are_kept() -> None:
+    def attach(nb: dict[str, Any]) -> None:
+        cell = _cell(nb, "m0")
+        cell["source"] = "# Title\n![x](attachment:x.png)"
+        cell["attachments"] = {"x.png": {"image/png": "iVBORw0KGgo=\n"}}
+
+    _, result = _merge(_source("c3", "y = 5"), attach)
+    assert _cell(result.notebook, "m0")["attachments"] == {"x.png": {"image/png": "iVBORw0KGgo=\n"}}
+    assert result.conflicts == () and result.notes == ()
