@@ -85,8 +85,15 @@ class Cleaned:
 
 def clean_notebook(raw: dict[str, Any], options: CleanOptions | None = None) -> Cleaned:
     """Return a copy of *raw* without what changes when nothing but a re-run happened."""
-    options = options or CleanOptions()
     notebook = copy.deepcopy(raw)
+    return Cleaned(notebook, clean_in_place(notebook, options))
+
+
+def clean_in_place(
+    notebook: dict[str, Any], options: CleanOptions | None = None
+) -> tuple[str, ...]:
+    """Clean *notebook* itself (a dict nobody else holds); return what was removed."""
+    options = options or CleanOptions()
     removed: dict[str, None] = {}  # ordered set of descriptions
     strip, keep = options.notebook_rules()
     metadata = notebook.get("metadata")
@@ -98,7 +105,7 @@ def clean_notebook(raw: dict[str, Any], options: CleanOptions | None = None) -> 
         if isinstance(cell, dict):
             for what in _clean_cell(cell, options):
                 removed[what] = None
-    return Cleaned(notebook, tuple(removed))
+    return tuple(removed)
 
 
 def _clean_cell(cell: dict[str, Any], options: CleanOptions) -> Iterable[str]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import CleanOptions, clean_notebook
+from .clean import CleanOptions, clean_in_place
 from .config import Config, find_project_root, load_config, read_toml
 from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
 from .fsio import write_text_atomic
@@ -127,10 +127,11 @@ def project_config(start: Path) -> Config | None:
 
 def clean_bytes(data: bytes, shown: str, options: CleanOptions) -> CleanText:
     """Clean one notebook file's bytes; raise NotebookError if they are not a notebook."""
-    raw = load_notebook_json(data, shown)
+    raw = load_notebook_json(data, shown)  # a fresh dict: cleaned and laid out in place
     try:
-        cleaned = clean_notebook(raw, options)
-        text = dumps_jupyter(cleaned.notebook, Layout.of(data.decode("utf-8", errors="replace")))
+        removed = clean_in_place(raw, options)
+        layout = Layout.of(data.decode("utf-8", errors="replace"))
+        text = dumps_jupyter(raw, layout, copy_first=False)
     except RecursionError:
         raise NotebookError("is nested too deeply to be a notebook", Location(shown)) from None
     try:
@@ -141,8 +142,19 @@ def clean_bytes(data: bytes, shown: str, options: CleanOptions) -> CleanText:
             "written as UTF-8; remove it",
             Location(shown),
         ) from None
-    removed = cleaned.removed or (() if same else (_LAYOUT,))
-    return CleanText(text, removed)
+    return CleanText(text, removed or (() if same else (_LAYOUT,)))
+
+
+def volatile_parts(data: bytes, shown: str, options: CleanOptions) -> tuple[str, ...]:
+    """Return what clean would remove from a notebook file's bytes (its layout aside).
+
+    Cheaper than ``clean_bytes``: nothing is serialised, which is most of the cost.
+    """
+    raw = load_notebook_json(data, shown)
+    try:
+        return clean_in_place(raw, options)
+    except RecursionError:
+        raise NotebookError("is nested too deeply to be a notebook", Location(shown)) from None
 
 
 def clean_stream(

@@ -93,9 +93,12 @@ def _normalise_cell(cell: Any) -> None:
             output["text"] = text
 
 
-def jupyter_form(raw: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of *raw* with lines split and transient keys dropped, as Jupyter saves it."""
-    notebook = copy.deepcopy(raw)
+def jupyter_form(raw: dict[str, Any], *, copy_first: bool = True) -> dict[str, Any]:
+    """Return *raw* with lines split and transient keys dropped, as Jupyter saves it.
+
+    With *copy_first* false, *raw* itself is changed (for a dict nobody else holds).
+    """
+    notebook = copy.deepcopy(raw) if copy_first else raw
     metadata = notebook.get("metadata")
     if isinstance(metadata, dict):
         for key in ("orig_nbformat", "orig_nbformat_minor", "signature"):
@@ -107,10 +110,16 @@ def jupyter_form(raw: dict[str, Any]) -> dict[str, Any]:
     return notebook
 
 
-def dumps_jupyter(raw: dict[str, Any], layout: Layout | None = None) -> str:
+def dumps_jupyter(
+    raw: dict[str, Any], layout: Layout | None = None, *, copy_first: bool = True
+) -> str:
     """Serialise *raw* as ``nbformat.write`` would, keeping *layout*'s line ends and BOM."""
     text = json.dumps(
-        jupyter_form(raw), indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False
+        jupyter_form(raw, copy_first=copy_first),
+        indent=1,
+        sort_keys=True,
+        separators=(",", ": "),
+        ensure_ascii=False,
     )
     text += "\n"
     layout = layout or Layout()

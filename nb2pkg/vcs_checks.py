@@ -1,7 +1,7 @@
 """Version-control checks of the notebooks, for ``nb2pkg check``.
 
     NB701  error    a cell holds unresolved conflict markers (<<<<<<< … >>>>>>>)
-    NB702  warning  the notebook is not clean (an error with --ci when .gitattributes says
+    NB702  warning  the notebook holds what clean removes (an error with --ci when .gitattributes says
                     notebooks are stored clean but this clone's git does not clean them:
                     in CI, that means a notebook was committed without the filter)
     NB703  warning  a cell is still tagged nb2pkg-conflict although its markers are gone
@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from .clean import CONFLICT_TAG
-from .clean_files import clean_bytes, clean_options
+from .clean_files import clean_options, volatile_parts
 from .errors import Nb2pkgError
 from .githooks import FilterUse, filter_use
 from .notebook import Notebook
@@ -93,12 +93,12 @@ def _not_clean(project: Project, ci: bool) -> list[Diagnostic]:
         if use is FilterUse.ACTIVE:
             continue
         try:
-            result = clean_bytes(notebook.path.read_bytes(), notebook.relpath, options)
+            parts = volatile_parts(notebook.path.read_bytes(), notebook.relpath, options)
         except (OSError, Nb2pkgError):
             continue  # reported when the notebook was read
-        if not result.changed:
+        if not parts:
             continue
-        removed = ", ".join(result.removed[:4]) + (", …" if len(result.removed) > 4 else "")
+        removed = ", ".join(parts[:4]) + (", …" if len(parts) > 4 else "")
         if use is FilterUse.DECLARED:
             fix = (
                 "run `nb2pkg clean` and commit; .gitattributes says notebooks are stored "
