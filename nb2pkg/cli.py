@@ -231,7 +231,8 @@ def check(
     Names exported code uses but never defines (NB101), exported names redefined by later
     unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
     (NB4xx), IPython syntax in exported cells (NB5xx), import cycles and duplicate names
-    (NB6xx). Exit 1 if an error (or, with --strict, a warning) is found. Never runs code.
+    (NB6xx), merge conflicts and notebooks not clean (NB7xx). Exit 1 if an error (or, with
+    --strict, a warning) is found. Never runs code.
     """
     if fmt not in ("text", "json", "github"):
         raise typer.BadParameter("choose one of text, json, github", param_hint="--format")
@@ -389,7 +390,8 @@ def clean(
         typer.Option(
             "--stdin",
             help="Clean the notebook read from stdin and write it to stdout (a git filter); "
-            "--path names the file, for its project's settings.",
+            "--path names the file, for its project's settings. With --check: write nothing, "
+            "exit 1 if it is not clean.",
         ),
     ] = False,
     skip_filtered: Annotated[
@@ -413,14 +415,20 @@ def clean(
     Writes JSON exactly as Jupyter does. [tool.nb2pkg.clean] tunes what is kept.
     """
     if stdin:
+        if paths:
+            raise typer.BadParameter(
+                "--stdin reads one notebook; name no files", param_hint="PATHS"
+            )
         data = sys.stdin.buffer.read()
         streamed = _run(lambda: _library("clean_files").clean_stream(data, path, outputs))
-        sys.stdout.buffer.write(streamed.output)
-        sys.stdout.buffer.flush()
+        if not check_only:
+            sys.stdout.buffer.write(streamed.output)
+            sys.stdout.buffer.flush()
         if streamed.error is not None:
-            typer.echo(f"{_error_text(streamed.error)} (passed through unchanged)", err=True)
+            passed = "" if check_only else " (passed through unchanged)"
+            typer.echo(f"{_error_text(streamed.error)}{passed}", err=True)
             raise typer.Exit(streamed.error.exit_code)
-        return
+        raise typer.Exit(1 if check_only and streamed.output != data else 0)
     result = _run(
         lambda: _library("clean_files").clean_files(
             path, paths or (), check=check_only, outputs=outputs, skip_filtered=skip_filtered

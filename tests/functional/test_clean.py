@@ -120,6 +120,9 @@ def test_stdin(tmp_path: Path) -> None:
     named = _stdin(data, "--path", "nbs/a.ipynb", cwd=root)
     assert "ExecuteTime" in json.loads(named.stdout)["cells"][0]["metadata"]
     assert _stdin(plain.stdout, cwd=tmp_path).stdout == plain.stdout  # idempotent
+    dirty = _stdin(data, "--check", cwd=tmp_path)
+    assert (dirty.returncode, dirty.stdout) == (1, b"")
+    assert _stdin(plain.stdout, "--check", cwd=tmp_path).returncode == 0
     bad = b'{"cells": [\n<<<<<<< HEAD\n'
     passed = _stdin(bad, "--path", "x.ipynb", cwd=tmp_path)
     assert passed.returncode == 2 and passed.stdout == bad  # a filter never loses its input
