@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from nb2pkg.errors import Nb2pkgError
+from nb2pkg.gitdrivers import merge_files
 from nb2pkg.nbmerge import merge_notebooks
 
 Edit = Callable[[dict[str, Any]], None]
@@ -345,3 +348,46 @@ def test_attachments_added_on_one_side_are_kept() -> None:
     _, result = _merge(_source("c3", "y = 5"), attach)
     assert _cell(result.notebook, "m0")["attachments"] == {"x.png": {"image/png": "iVBORw0KGgo=\n"}}
     assert result.conflicts == () and result.notes == ()
+
+
+MUTATIONS = st.sampled_from(["cut", "byte", "cells", "source", "id", "none"])
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(mutation=MUTATIONS, position=st.integers(0, 10_000), byte=st.integers(0, 255))
+def test_driver_on_mutated_input_merges_or_refuses_cleanly(
+    tmp_path: Path, mutation: str, position: int, byte: int
+) -> None:
+    """The merge driver never raises anything but nb2pkg's errors, and never half-writes."""
+    base = _base()
+    theirs = copy.deepcopy(base)
+    _source("c3", "y = 9")(theirs)
+    data = json.dumps(theirs, indent=1).encode()
+    if mutation == "cut":
+        data = data[: position % (len(data) + 1)]
+    elif mutation == "byte":
+        index = position % len(data)
+        data = data[:index] + bytes([byte]) + data[index + 1 :]
+    elif mutation == "cells":
+        data = json.dumps({**theirs, "cells": [1, "x", None]}).encode()
+    elif mutation == "source":
+        theirs["cells"][1]["source"] = [1, 2]
+        data = json.dumps(theirs).encode()
+    elif mutation == "id":
+        theirs["cells"][1]["id"] = theirs["cells"][0]["id"]
+        data = json.dumps(theirs).encode()
+    files = {name: tmp_path / name for name in ("base", "ours", "theirs")}
+    files["base"].write_text(json.dumps(base))
+    files["ours"].write_text(json.dumps(base))
+    files["theirs"].write_bytes(data)
+    before = files["ours"].read_bytes()
+    try:
+        outcome = merge_files(files["base"], files["ours"], files["theirs"], name="nbs/x.ipynb")
+    except Nb2pkgError as exc:
+        assert str(exc).startswith("nbs/x.ipynb (theirs): ")
+        assert files["ours"].read_bytes() == before
+        return
+    nbformat.validate(nbformat.reads(files["ours"].read_text(), as_version=4))
+    assert outcome.exit_code in (0, 1)
