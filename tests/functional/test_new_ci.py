@@ -96,3 +96,23 @@ def test_new_without_git(tmp_path: Path) -> None:
     env = git_env(tmp_path / "home")
     skipped = nb2pkg("new", "other", "--no-git", cwd=tmp_path, env=env)
     assert skipped.returncode == 0 and not (tmp_path / "other" / ".git").exists()
+
+
+def test_new_inside_a_repository_uses_that_repository(tmp_path: Path) -> None:
+    env = git_env(tmp_path / "home")
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    git("init", "--quiet", cwd=outer, env=env)
+    made = nb2pkg("new", "demo", cwd=outer, env=env)
+    assert made.returncode == 0, made.stderr
+    assert b"registered in the enclosing repository" in made.stdout
+    assert not (outer / "demo" / ".git").exists()
+    config = git("config", "--local", "--get", "merge.nb2pkg.driver", cwd=outer, env=env)
+    assert config.stdout.startswith("nb2pkg hooks merge")
+    attributes = git(
+        "check-attr", "filter", "merge", "--", "demo/nbs/00_core.ipynb", cwd=outer, env=env
+    )
+    assert attributes.stdout.splitlines() == [
+        "demo/nbs/00_core.ipynb: filter: nb2pkg",
+        "demo/nbs/00_core.ipynb: merge: nb2pkg",
+    ]
