@@ -236,7 +236,10 @@ def _merge_cell(
     if merged.conflicts:
         reasons.append("both sides edited the source")
     cell["source"] = merged.text
-    volatile = lambda path: is_volatile(path, options.clean, cell=True)  # noqa: E731
+
+    def volatile(path: Path_) -> bool:
+        return is_volatile(path, options.clean, cell=True)
+
     metadata, disputed = _merge_values(
         base.get("metadata", {}), o.get("metadata", {}), t.get("metadata", {}), (), volatile
     )
