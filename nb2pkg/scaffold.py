@@ -11,7 +11,6 @@ from .config import normalise_package_name
 from .errors import Location, Nb2pkgError
 from .fsio import write_text_atomic
 
-PLACEHOLDERS = ("{{name}}", "{{package}}", "{{description}}")
 _DISTRIBUTION_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
