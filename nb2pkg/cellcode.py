@@ -12,18 +12,24 @@ from dataclasses import dataclass
 _PATCH_DECORATORS = frozenset({"patch", "patch_to", "patch_property"})
 #: Comments and string literals, matched left to right so that neither hides in the other.
 #: Kept as text: ``re`` compiles and caches it on first use, not at import time.
+#: A string left open runs to the end of its line (a triple-quoted one to the end of the
+#: text): consumed once, it is not scanned again from every quote inside it, which made
+#: the search quadratic. Use with re.DOTALL.
 STRINGS_AND_COMMENTS = (
     r"#[^\r\n]*"
-    r"|'''(?:\\.|[^\\])*?'''"
-    r'|"""(?:\\.|[^\\])*?"""'
-    r"|'(?:\\.|[^\\'\r\n])*'"
-    r'|"(?:\\.|[^\\"\r\n])*"'
+    r"|'''(?:\\.|[^\\])*?(?:'''|\\?\Z)"
+    r'|"""(?:\\.|[^\\])*?(?:"""|\\?\Z)'
+    r"|'(?:\\.|[^\\'\r\n])*(?:'|(?=[\r\n])|\\?\Z)"
+    r'|"(?:\\.|[^\\"\r\n])*(?:"|(?=[\r\n])|\\?\Z)'
 )
+# Each space can be read one way only: a target's inner spaces (`a, b = !ls`) come before
+# more of the target, its trailing ones belong to `\s*`. (Spaces in the target's character
+# class made the match cubic on a long line of spaces.)
 _IPYTHON_LINE = re.compile(
     r"""^\s*(?:
         %{1,2}\w                              # %magic, %%cell_magic
       | !                                     # !shell command
-      | [\w.\[\]'", ]+?\s*=\s*[!%]            # x = !ls, x = %time f()
+      | [\w.\[\]'",]+(?:[ ]+[\w.\[\]'",]+)*\s*=\s*[!%]  # x = !ls, x = %time f()
       | [\w.]+\?{1,2}\s*$                     # obj? help
       | \?{1,2}[\w.]+\s*$                     # ?obj help
     )""",

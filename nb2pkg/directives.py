@@ -84,7 +84,9 @@ PASS_THROUGH = frozenset(
 KNOWN = MODULE_DIRECTIVES | PASS_THROUGH
 
 _DIRECTIVE = re.compile(
-    r"^\s*#\s*\|\s*(?P<name>[A-Za-z_][\w-]*)\s*(?::\s*|\s+|$)(?P<value>.*?)\s*$"
+    # The value ends at its last non-space character: `(?:.*\S)?` finds it in one pass
+    # (a lazy `.*?\s*$` is quadratic on a value followed by many spaces).
+    r"^\s*#\s*\|\s*(?P<name>[A-Za-z_][\w-]*)\s*(?::\s*|\s+|$)(?P<value>(?:.*\S)?)\s*$"
 )
 _OLD_STYLE = re.compile(
     r"^\s*#\s*(?P<name>export|exports|exporti|exportn|export_and_show|default_exp|hide|hide_input"

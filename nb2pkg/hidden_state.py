@@ -40,7 +40,11 @@ from .workers import worker_pool
 StarTable = dict[tuple[int, str], frozenset[str] | None]
 Analysis = tuple[tuple[UndefinedName, ...], tuple[tuple[str, int], ...]]
 
-_STAR_IMPORT = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+\*", re.MULTILINE)
+# One line each (`\s*` would run over every blank line after each line start), and the
+# module part starts with a name so that dots are read one way only: linear on any text.
+_STAR_IMPORT = re.compile(
+    r"^[ \t]*from[ \t]+(\.*)((?:\w+(?:\.\w+)*)?)[ \t]+import[ \t]+\*", re.MULTILINE
+)
 _SHOWN_NAMES = 6
 
 

@@ -187,8 +187,11 @@ _TOKENS = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 # An import statement has no strings; its only brackets hold the names of a `from` import,
-# where comments may sit. It ends at a line break, `;` or a comment outside them.
-_EXTENT = re.compile(r"(?:[^\\\r\n;#()'\"]|\\(?:\r\n|\r|\n))*(?:\((?:[^()'\"#]|#[^\r\n]*)*\))?")
+# where comments may sit. It ends at a line break, `;` or a comment outside them. A comment
+# runs to the end of its line: read one way only, the match stays linear.
+_EXTENT = re.compile(
+    r"(?:[^\\\r\n;#()'\"]|\\(?:\r\n|\r|\n))*(?:\((?:[^()'\"#]|#[^\r\n]*(?![^\r\n]))*\))?"
+)
 
 
 def _scan_imports(code: str) -> list[Span] | None:

@@ -46,7 +46,7 @@ MANIFEST_PREFIX = "# nb2pkg cells: "
 HEAD_PREFIX = "# nb2pkg head: "
 _MANIFEST_WIDTH = 100
 
-_MARKER = re.compile(r"^# %%(?:[ \t]+(?P<rest>.*?))?[ \t]*$")
+_MARKER = re.compile(r"^# %%(?:[ \t](?P<rest>.*))?$")  # rest is stripped: linear on any line
 _DIGEST = re.compile(r"^[0-9a-f]{8}$")
 _MANIFEST_ENTRY = re.compile(r"[A-Za-z0-9_-]{1,64}:[0-9a-f]{8}")
 

@@ -220,7 +220,7 @@ def _first_location(module: ModulePlan) -> Location | None:
     return Location(module.notebooks[0]) if module.notebooks else None
 
 
-_HEADING = re.compile(r"^\s*#\s+(?P<title>.+?)\s*#*\s*$")
+_HEADING = re.compile(r"\s*#\s+(?P<title>.+)")
 
 
 def _title(notebook: Notebook) -> str | None:
@@ -229,14 +229,25 @@ def _title(notebook: Notebook) -> str | None:
         if cell.kind != "markdown" or not cell.source.strip():
             continue
         lines = cell.source.strip().splitlines()
-        heading = _HEADING.match(lines[0])
-        if not heading:
+        heading = _heading_title(lines[0])
+        if heading is None:
             return None
         summary = " ".join(
             line.lstrip().lstrip(">").strip() for line in lines[1:] if line.lstrip().startswith(">")
         )
-        return summary or heading["title"].strip()
+        return summary or heading.strip()
     return None
+
+
+def _heading_title(line: str) -> str | None:
+    """Return the text of a Markdown heading line (``# Title ##``), or None."""
+    heading = _HEADING.match(line)
+    if heading is None:
+        return None
+    # The closing #s are cut here, not in the pattern: there `.+?\s*#*\s*$` lets three
+    # quantifiers share the spaces, and the match takes time cubic in the line's length.
+    title = heading["title"]
+    return title.rstrip().rstrip("#").rstrip() or title[:1]
 
 
 def _unique(items: list[str]) -> list[str]:
