@@ -80,14 +80,18 @@ def comment_lines(code: str) -> list[tuple[int, str]]:
     if "#" not in code:
         return []
     found = []
+    line, line_start, seen = 1, 0, 0  # counted up to *seen*, each character once
     for match in re.finditer(STRINGS_AND_COMMENTS, code, flags=re.DOTALL):
         text = match.group()
         if not text.startswith("#"):
             continue
         start = match.start()
-        line_start = max(code.rfind("\n", 0, start), code.rfind("\r", 0, start)) + 1
+        line += code.count("\n", seen, start)
+        line_start = max(line_start, code.rfind("\n", seen, start) + 1)
+        line_start = max(line_start, code.rfind("\r", seen, start) + 1)
+        seen = start
         if not code[line_start:start].strip():
-            found.append((code.count("\n", 0, start) + 1, text))
+            found.append((line, text))
     return found
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .cache import BlockCache
 from .cellcode import comment_lines
@@ -58,6 +58,11 @@ def render_for_check(
     return modules, found
 
 
+def _mentions(names: Iterable[str]) -> re.Pattern[str]:
+    """Return a pattern that finds any of *names* as a whole word."""
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+
+
 def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB201: an exported name that a later unexported cell of the same notebook redefines.
 
@@ -75,7 +80,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
         names = exported.get(notebook.relpath)
         if not names:
             continue
-        mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+        mentions = _mentions(names)
         for cell in notebook.cells:
             if cell.kind != "code" or is_exported(cell) or not mentions.search(cell.body):
                 continue

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Location
+from .tomlread import nested_too_deeply
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -193,6 +194,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             f"is not valid TOML: {str(exc).split(' (at ')[0]}; fix the file and run again",
             Location(path.name, line=line),
         ) from None
+    except RecursionError:
+        raise nested_too_deeply(text, path.name) from None
 
 
 def _line_from_message(message: str) -> int | None:

@@ -40,10 +40,11 @@ from .workers import worker_pool
 StarTable = dict[tuple[int, str], frozenset[str] | None]
 Analysis = tuple[tuple[UndefinedName, ...], tuple[tuple[str, int], ...]]
 
-# One line each (`\s*` would run over every blank line after each line start), and the
-# module part starts with a name so that dots are read one way only: linear on any text.
+# Within one line (`\s*` would run over every blank line after each line start), and each
+# run of spaces and dots read one way only (the module part starts right after the spaces,
+# its name right after the dots): linear on any text.
 _STAR_IMPORT = re.compile(
-    r"^[ \t]*from[ \t]+(\.*)((?:\w+(?:\.\w+)*)?)[ \t]+import[ \t]+\*", re.MULTILINE
+    r"^[ \t]*from[ \t]+(?=[.\w])(\.*)((?:\w+(?:\.\w+)*)?)[ \t]+import[ \t]+\*", re.MULTILINE
 )
 _SHOWN_NAMES = 6
 

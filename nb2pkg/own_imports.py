@@ -31,12 +31,17 @@ from .render import RenderedModule
 from .report import Breaks, Diagnostic
 
 
+def _mentions(package: str) -> re.Pattern[str]:
+    """Return a pattern that finds code which may import from *package*."""
+    return re.compile(rf"\b{re.escape(package)}\b|from\s+\.|import_module|__import__")
+
+
 def own_import_problems(
     project: Project, modules: list[RenderedModule], namespaces: Namespaces
 ) -> list[Diagnostic]:
     """Return an NB103 error for each own-package import that cannot succeed."""
     package = project.config.package
-    mentions = re.compile(rf"\b{re.escape(package)}\b|from\s+\.|import_module|__import__")
+    mentions = _mentions(package)
     found: list[Diagnostic] = []
     sources = {namespaces.absolute_of_plan(m.plan.name): m.plan.notebooks for m in modules}
     for module in modules:

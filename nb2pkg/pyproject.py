@@ -43,6 +43,7 @@ from typing import Any
 from .config import Config
 from .errors import ConfigError, Location
 from .tomledit import Editor, Layout, Scanner, verify
+from .tomlread import loads
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,16 +141,7 @@ class _Additions:
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = re.search(r"line (\d+)", message)
-        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
-        raise ConfigError(
-            f"is not valid TOML: {message.split(' (at ')[0]}; fix the file and run again",
-            Location(where, line=line),
-        ) from None
+    return loads(text, where)
 
 
 def _project_table(data: Mapping[str, Any], layout: Layout, where: str) -> dict[str, Any]:

@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .config import normalise_package_name
-from .errors import BuildError, ConfigError, Location, Nb2pkgError
+from .errors import BuildError, Location, Nb2pkgError
 from .fsio import ensure_inside, write_text_atomic
+from .tomlread import loads
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -133,10 +134,7 @@ def _pyproject_text(root: Path, given: str | None) -> str:
 
 
 def _parse(text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"is not valid TOML: {exc}", Location("pyproject.toml")) from None
+    return loads(text, "pyproject.toml")
 
 
 def _backend(data: Mapping[str, Any]) -> str:

@@ -1,0 +1,307 @@
+"""Every regular expression nb2pkg runs over user text takes time linear in its input.
+
+``SITES`` lists each regular expression in ``nb2pkg/`` with the way nb2pkg applies it (the
+same method, or the function that applies it). ``regex_sites`` finds them by reading the
+source, so ``test_every_regex_is_listed`` fails when a new one appears until it is listed
+here too.
+
+``test_regexes_finish_on_1mb_lines`` feeds every site lines of 1 MB built to make a
+backtracking engine try every way of splitting a long run between its quantifiers (``#
+Title`` and 6,000 spaces and ``x`` made the heading pattern cubic): a prefix that leads the
+pattern into its repeating part, one unit repeated, and a tail that makes the match fail at
+the very end. All run in one child process under a timeout that only a hang exceeds: on
+1 MB a quadratic pattern needs hours, a linear one milliseconds. No time is asserted.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nb2pkg import (
+    cellcode,
+    checks,
+    clean,
+    config,
+    curated,
+    dependencies,
+    deps,
+    directives,
+    hidden_state,
+    ignores,
+    imports,
+    importscan,
+    markers,
+    nbtext,
+    notebook,
+    notebook_form,
+    own_imports,
+    plan,
+    pyproject,
+    scaffold,
+    scope,
+    tomledit,
+    tomlread,
+    vcs_checks,
+)
+from nb2pkg.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+SIZE = 1_000_000
+# Repeated units: white space of each kind, quotes with and without backslashes, comment and
+# directive starts, names, dots, brackets, line breaks of each kind.
+UNITS = (" ", "\t", "#", " #", "\\'", "'", '"', "\\", "'''", ".", "a ", "a.", "(", "%", "=")
+UNITS_WITH_BREAKS = ("\n", "\r", "\r\n", "\n ", "\n#", "\\\n", "a\n")
+TAIL = "x!"  # fails most patterns at the very end, after the run
+
+
+@dataclass(frozen=True)
+class Site:
+    """How nb2pkg applies one regular expression, and where its repeating parts begin."""
+
+    feed: Callable[[str], Any]
+    prefixes: tuple[str, ...] = ()
+    lines: bool = True  # fed one line at a time by nb2pkg: no line breaks in its input
+    skip: str = ""  # leave out units holding these characters (see the site)
+
+
+def _key_line(text: str) -> Any:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pyproject.toml"
+        path.write_text("[tool.nb2pkg]\n" + text + "\n", encoding="utf-8")
+        return config._key_line(path, "format")
+
+
+def _scanned_toml(text: str) -> Any:
+    # The scanner reads only TOML that tomllib accepted: the line's bare-key characters as
+    # a key, and as a value that runs to a delimiter (like a number or a date).
+    key = "".join(c for c in text if c.isascii() and (c.isalnum() or c in "-_")) or "k"
+    return tomledit.Scanner(f"{key} = 1\nk = 1{key.replace('-', '_')}\n").scan()
+
+
+def _parse_toml(text: str) -> Any:
+    try:
+        return tomlread.loads(text, "pyproject.toml")
+    except ConfigError as exc:
+        return exc
+
+
+_NODE = ast.parse("import x").body[0]
+_PACKAGE_PATTERNS = imports._patterns("acme")
+_STATEMENTS = Site(
+    lambda s: list(importscan._top_level_statements(s)),
+    ("x = ", "'''", "else"),
+    lines=False,
+)
+
+SITES: dict[str, Site] = {
+    "cellcode.comment_lines: STRINGS_AND_COMMENTS": Site(
+        cellcode.comment_lines, ("x = ", "# "), lines=False
+    ),
+    "cellcode._IPYTHON_LINE": Site(cellcode._IPYTHON_LINE.match, ("a", "a =", "a?", "?", "%")),
+    "checks._mentions: <dynamic>": Site(
+        checks._mentions(["name", "other_name"]).search, ("name",), lines=False
+    ),
+    "checks._LATE_DIRECTIVE": Site(checks._LATE_DIRECTIVE.match, ("#|", "# |")),
+    "clean._ADDRESS": Site(lambda s: clean._ADDRESS.sub("", s), (" at 0x", "<x at 0x0")),
+    "config._key_line: <dynamic>": Site(_key_line, ("format", "'format'")),
+    "config._line_from_message: 'line (\\\\d+)'": Site(config._line_from_message, ("line ",)),
+    "config._nbdev_clean: '[\\\\s,]+'": Site(
+        lambda s: config._nbdev_clean({"allowed_metadata_keys": s}), ("a,",)
+    ),
+    "config.normalise_package_name: '[-_.]+'": Site(config.normalise_package_name, ("a",)),
+    "curated.canonical_name: '[-_.]+'": Site(curated.canonical_name, ("a",)),
+    "dependencies._canonical: '[-_.]+'": Site(dependencies._canonical, ("a",)),
+    "dependencies._name: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(dependencies._name, ("a",)),
+    "deps.Declared.of: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(
+        lambda s: deps.Declared.of([s]), ("a",)
+    ),
+    "deps.Declared.name_of: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(
+        lambda s: deps.Declared({"a": s}).name_of("a"), ("a",)
+    ),
+    "deps._toml_key: '[A-Za-z0-9_-]+'": Site(deps._toml_key, ("a",)),
+    "directives._DIRECTIVE": Site(
+        directives._DIRECTIVE.match, ("#|", "#| export", "#| export x", "#| a:", "#| a: x")
+    ),
+    "directives._OLD_STYLE": Site(directives._OLD_STYLE.match, ("#", "# export", "# hide x")),
+    "directives._CELL_MAGIC": Site(directives._CELL_MAGIC.match),
+    "hidden_state._STAR_IMPORT": Site(
+        hidden_state._STAR_IMPORT.findall, ("from", "from .", "from a", "from a import"), False
+    ),
+    "ignores._CODE_PATTERN": Site(ignores._CODE_PATTERN.match, ("NB",)),
+    "imports._RELATIVE": Site(imports._RELATIVE.search, ("from",), lines=False),
+    "imports._NEWLINE": Site(lambda s: list(imports._NEWLINE.finditer(s)), lines=False),
+    "imports._TOKENS": Site(imports._scan_imports, ("from", "import", "x = "), lines=False),
+    "imports._EXTENT": Site(
+        imports._EXTENT.match, ("from a import", "from a import (", "import a"), lines=False
+    ),
+    "imports._PLAIN_RELATIVE": Site(
+        imports._PLAIN_RELATIVE.fullmatch, ("from .", "from .a import", "from .a import b")
+    ),
+    "imports._patterns: <dynamic>": Site(
+        lambda s: (
+            _PACKAGE_PATTERNS[0].search(s),
+            _PACKAGE_PATTERNS[1].fullmatch(s),
+            _PACKAGE_PATTERNS[2].fullmatch(s),
+        ),
+        ("from", "from acme", "acme.", "import acme.a", "from acme import a as"),
+        lines=False,
+    ),
+    "importscan._Finder.column: '\\\\r\\\\n|\\\\r|\\\\n'": Site(
+        lambda s: importscan._Finder("é = 1\n" + s).column(_NODE), lines=False
+    ),
+    "importscan._blank: _NOT_NEWLINE": _STATEMENTS,
+    "importscan._top_level_statements: _LINES": _STATEMENTS,
+    "importscan._top_level_statements: _STRINGS_AND_COMMENTS": _STATEMENTS,
+    "importscan._top_level_statements: _CLAUSE": _STATEMENTS,
+    "markers._MARKER": Site(
+        lambda s: markers.parse_marker(s, 1), ("# %%", "# %% nbs/a.ipynb", "# %% a #b")
+    ),
+    "markers._DIGEST": Site(markers._DIGEST.match, ("0",)),
+    "markers._MANIFEST_ENTRY": Site(
+        lambda s: markers.parse_manifest(markers.MANIFEST_PREFIX + s),
+        ("nbs/a.ipynb ", "a a:", "a:0"),
+    ),
+    "nbtext._ANSI": Site(lambda s: nbtext._ANSI.sub("", s), ("\x1b[", "\x1b[0;")),
+    "notebook._VALID_ID": Site(notebook._VALID_ID.match, ("a",)),
+    "notebook._SURROGATE": Site(notebook._SURROGATE.search, lines=False),
+    "notebook._CONFLICT_MARKER": Site(
+        notebook._CONFLICT_MARKER.search, ("<<<<<<<", "<<<<<<"), lines=False
+    ),
+    "notebook_form._EXPORT_LINE": Site(
+        lambda s: notebook_form.retarget_header(s + "\n", "core"), ("#|", "#| export")
+    ),
+    "own_imports._mentions: <dynamic>": Site(
+        own_imports._mentions("acme").search, ("from", "acme"), lines=False
+    ),
+    "plan._HEADING": Site(plan._heading_title, ("#", "# Title", "# Title #")),
+    "pyproject._NAME": Site(pyproject._NAME.match, ("a",)),
+    # tomllib itself takes time quadratic in the parts of a dotted key (a.a.a...): not fed.
+    "tomlread._LINE": Site(_parse_toml, ("a = ", "[a", "a = ["), skip="."),
+    "pyproject.canonical_name: '[-_.]+'": Site(pyproject.canonical_name, ("a",)),
+    "scaffold._DISTRIBUTION_NAME": Site(scaffold._DISTRIBUTION_NAME.match, ("a",)),
+    "scope._GLOBAL_STATEMENT": Site(scope._GLOBAL_STATEMENT.search, ("global",), lines=False),
+    "tomledit._BARE_KEY": Site(lambda s: (tomledit._BARE_KEY.fullmatch(s), _scanned_toml(s))),
+    "tomledit.Editor.__init__: '\\n'": Site(
+        lambda s: tomledit.Editor(s, tomledit.Scanner("").scan()), lines=False
+    ),
+    "tomledit.Scanner.value: '[^,\\\\]}#\\\\r\\\\n]*'": Site(_scanned_toml),
+    "vcs_checks._OPEN": Site(vcs_checks.conflict_line, ("<<<<<<<", "<<<<<<< a\n"), False),
+    "vcs_checks._CLOSE": Site(vcs_checks.conflict_line, ("<<<<<<<\n>>>>>>>",), False),
+}
+
+
+def regex_sites(folder: Path = REPO / "nb2pkg") -> set[str]:
+    """Return a key for every ``re.compile`` / ``re.<function>`` call in the package source.
+
+    A pattern compiled at module level is ``module.NAME``; a call inside a function is
+    ``module.function: pattern`` (the pattern as written, or ``<dynamic>`` if it is built).
+    """
+    found: set[str] = set()
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for call, where, target in _regex_calls(tree, []):
+            if not where and target is not None:
+                found.add(f"{path.stem}.{target}")
+                continue
+            pattern = call.args[0] if call.args else None
+            if isinstance(pattern, ast.Constant):
+                shown = repr(pattern.value)
+            elif isinstance(pattern, ast.Name):
+                shown = pattern.id
+            else:
+                shown = "<dynamic>"
+            found.add(f"{path.stem}.{'.'.join(where)}: {shown}")
+    return found
+
+
+_RE_FUNCTIONS = {"compile", "match", "search", "fullmatch", "sub", "subn", "findall", "finditer"}
+_RE_FUNCTIONS |= {"split"}
+
+
+def _regex_calls(
+    node: ast.AST, scope: list[str], target: str | None = None
+) -> Iterator[tuple[ast.Call, list[str], str | None]]:
+    for child in ast.iter_child_nodes(node):
+        inner = scope
+        name = target
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            inner = [*scope, child.name]
+            name = None
+        elif isinstance(child, ast.Assign) and not scope:
+            first = child.targets[0]
+            name = first.id if isinstance(first, ast.Name) else None
+        if (
+            isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Attribute)
+            and isinstance(child.func.value, ast.Name)
+            and child.func.value.id == "re"
+            and child.func.attr in _RE_FUNCTIONS
+        ):
+            yield child, inner, name
+        yield from _regex_calls(child, inner, name)
+
+
+def adversarial_lines(site: Site) -> Iterator[str]:
+    """Yield the 1 MB inputs for *site*: prefix + one unit repeated + a failing tail."""
+    units = UNITS if site.lines else UNITS + UNITS_WITH_BREAKS
+    units = tuple(unit for unit in units if not set(unit) & set(site.skip))
+    for prefix in ("", *site.prefixes):
+        for unit in units:
+            yield prefix + unit * (SIZE // len(unit)) + TAIL
+
+
+def feed_all(keys: list[str]) -> None:
+    """Feed every listed site its adversarial lines, saying which one runs (child process)."""
+    fed: set[int] = set()
+    for key in keys:
+        print(key, flush=True)
+        site = SITES[key]
+        if id(site) in fed:
+            continue  # several patterns applied by one function
+        fed.add(id(site))
+        for line in adversarial_lines(site):
+            site.feed(line)
+    print("done", flush=True)
+
+
+def test_every_regex_is_listed() -> None:
+    found = regex_sites()
+    assert found - set(SITES) == set(), "list each new regular expression in SITES"
+    assert set(SITES) - found == set(), "a listed regular expression is no longer in nb2pkg"
+
+
+def test_adversarial_lines_are_1mb_and_end_in_the_tail() -> None:
+    lines = list(adversarial_lines(SITES["plan._HEADING"]))
+    assert len(lines) == 4 * len(UNITS)
+    assert all(SIZE <= len(line) <= SIZE + 20 and line.endswith(TAIL) for line in lines)
+    assert "# Title" + " " * 6000 in "".join(lines)
+
+
+def test_regexes_finish_on_1mb_lines() -> None:
+    keys = sorted(SITES)
+    code = f"from tests.unit.test_regex_linear import feed_all; feed_all({keys!r})"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1200,  # a linear run takes seconds; a super-linear pattern, hours
+        )
+    except subprocess.TimeoutExpired as exc:
+        output = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        started = output.split()
+        hung = started[-1] if started else keys[0]
+        raise AssertionError(f"hangs on 1 MB lines: {hung}") from None
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "done"
