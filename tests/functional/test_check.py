@@ -313,10 +313,7 @@ def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.Mo
     import nb2pkg.workers as workers
 
     notebooks = {
-        f"n{i}.ipynb": [
-            f"#| default_exp m{i}",
-            f"#| export\nfrom acme.m0 import *\ndef f{i}():\n    return missing_{i % 3}",
-        ]
+        f"n{i}.ipynb": [f"#| default_exp m{i}", f"#| export\nfrom acme.m0 import *\ndef f{i}():\n    return missing_{i % 3}"]
         for i in range(6)
     }
     root = make_project(tmp_path / "p", notebooks)
@@ -324,11 +321,7 @@ def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 0)
     parallel = check_project(root).diagnostics
     assert parallel == sequential
-    assert sorted({d.message.split('"')[1] for d in parallel}) == [
-        "missing_0",
-        "missing_1",
-        "missing_2",
-    ]
+    assert sorted({d.message.split('"')[1] for d in parallel}) == ["missing_0", "missing_1", "missing_2"]
     assert {d.breaks for d in parallel} == {Breaks.WHEN_CALLED}
 
 
@@ -338,28 +331,19 @@ def test_a_no_check_export_does_not_vouch_for_a_checked_one(tmp_path: Path) -> N
     assert run_cli("export", "--path", root).returncode == 1  # not a stamp hit: checked again
 
 
-def test_parallel_rendering_reports_bad_cells_located(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parallel_rendering_reports_bad_cells_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import nb2pkg.workers as workers
     from nb2pkg.errors import CellError
 
-    root = make_project(
-        tmp_path / "p",
-        {
-            "a.ipynb": ["#| default_exp a", "#| export\ndef f(:\n    pass"],
-            "b.ipynb": ["#| default_exp b", "#| export\nX = 1"],
-        },
-    )
+    root = make_project(tmp_path / "p", {
+        "a.ipynb": ["#| default_exp a", "#| export\ndef f(:\n    pass"],
+        "b.ipynb": ["#| default_exp b", "#| export\nX = 1"],
+    })
     monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 0)
     with pytest.raises(CellError) as info:
         export_project(root)
     assert info.value.where is not None
-    assert (info.value.where.file, info.value.where.cell_index, info.value.where.line) == (
-        "nbs/a.ipynb",
-        1,
-        2,
-    )
+    assert (info.value.where.file, info.value.where.cell_index, info.value.where.line) == ("nbs/a.ipynb", 1, 2)
     assert not (root / "acme").exists()
     (root / "nbs" / "a.ipynb").unlink()
     result = export_project(root)

@@ -20,41 +20,22 @@ from tests.projects import make_project, run_cli, run_python, snapshot
 Files = dict[str, str]  # hand-written files, relative to the project root
 Expected = list[tuple[str, str, int, int | None]]  # code, notebook, cell index, line
 
-FEATURES = {
-    "01_features.ipynb": ["#| default_exp features", "#| export\ndef add_feature(x):\n    return x"]
-}
+FEATURES = {"01_features.ipynb": ["#| default_exp features", "#| export\ndef add_feature(x):\n    return x"]}
 
 # name → (notebooks, hand-written files, expected diagnostics)
 BREAKS: dict[str, tuple[dict[str, list[str]], Files, Expected]] = {
     "renamed function still imported by another notebook": (
-        {
-            **FEATURES,
-            "02_model.ipynb": [
-                "#| default_exp model",
-                "#| export\nfrom acme.features import add_features",
-            ],
-        },
+        {**FEATURES, "02_model.ipynb": ["#| default_exp model", "#| export\nfrom acme.features import add_features"]},
         {},
         [("NB103", "nbs/02_model.ipynb", 1, 2)],
     ),
     "module that no notebook exports": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nimport acme.nomod\nfrom acme.other import f",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nimport acme.nomod\nfrom acme.other import f"]},
         {},
         [("NB103", "nbs/00_core.ipynb", 1, 2), ("NB103", "nbs/00_core.ipynb", 1, 3)],
     ),
     "relative import of a missing name, inside a function": (
-        {
-            **FEATURES,
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\ndef f():\n    from .features import gone\n    return gone",
-            ],
-        },
+        {**FEATURES, "00_core.ipynb": ["#| default_exp core", "#| export\ndef f():\n    from .features import gone\n    return gone"]},
         {},
         [("NB103", "nbs/00_core.ipynb", 1, 3)],
     ),
@@ -64,48 +45,22 @@ BREAKS: dict[str, tuple[dict[str, list[str]], Files, Expected]] = {
         [("NB103", "nbs/00_core.ipynb", 1, 2)],
     ),
     "star import of a missing own module: the import, not each name": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme.gone import *\ndef f():\n    return helper()",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme.gone import *\ndef f():\n    return helper()"]},
         {},
         [("NB103", "nbs/00_core.ipynb", 1, 2)],
     ),
     "missing name in a hand-written module": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme.helpers import util, utill",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme.helpers import util, utill"]},
         {"acme/helpers.py": "def util():\n    return 1\n"},
         [("NB103", "nbs/00_core.ipynb", 1, 2)],
     ),
     "mis-cased and misspelt export directives": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| Export\ndef f():\n    pass",
-                "#| exprot\ndef g():\n    pass",
-                "# export\ndef h():\n    pass",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| Export\ndef f():\n    pass", "#| exprot\ndef g():\n    pass", "# export\ndef h():\n    pass"]},
         {},
-        [
-            ("NB402", "nbs/00_core.ipynb", 1, 1),
-            ("NB402", "nbs/00_core.ipynb", 2, 1),
-            ("NB402", "nbs/00_core.ipynb", 3, 1),
-        ],
+        [("NB402", "nbs/00_core.ipynb", 1, 1), ("NB402", "nbs/00_core.ipynb", 2, 1), ("NB402", "nbs/00_core.ipynb", 3, 1)],
     ),
     "undefined at import time and inside a function": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nLIMIT = base * 2\ndef f():\n    return later_name",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nLIMIT = base * 2\ndef f():\n    return later_name"]},
         {},
         [("NB101", "nbs/00_core.ipynb", 1, 2), ("NB101", "nbs/00_core.ipynb", 1, 4)],
     ),
@@ -115,42 +70,22 @@ BREAKS: dict[str, tuple[dict[str, list[str]], Files, Expected]] = {
         [("NB403", "nbs/00_core.ipynb", 1, 2)],
     ),
     "star import of a compiled module: one NB102 for the import": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom math import *\nROOT = sqrt(2)\ndef f():\n    return floor(pi)",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom math import *\nROOT = sqrt(2)\ndef f():\n    return floor(pi)"]},
         {},
         [("NB102", "nbs/00_core.ipynb", 1, 2)],
     ),
     "star import of a module that is not installed": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom not_installed_anywhere_xyz import *\nA = thing()\nB = other()",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom not_installed_anywhere_xyz import *\nA = thing()\nB = other()"]},
         {},
         [("NB102", "nbs/00_core.ipynb", 1, 2)],
     ),
     "hand-written helper that star-imports a blind module": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme.helpers import *\nA = sqrt(2)",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme.helpers import *\nA = sqrt(2)"]},
         {"acme/helpers.py": "from math import *\n"},
         [("NB102", "nbs/00_core.ipynb", 1, 2)],
     ),
     "a name used before the star import that would bring it": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nP = Path('.')\nfrom pathlib import *",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nP = Path('.')\nfrom pathlib import *"]},
         {},
         [("NB101", "nbs/00_core.ipynb", 1, 2)],
     ),
@@ -200,15 +135,8 @@ def test_a_name_left_in_an_unexported_cell_is_named(tmp_path: Path) -> None:
     root = _make(
         tmp_path,
         {
-            "01_features.ipynb": [
-                "#| default_exp features",
-                "#| export\nX = 1",
-                "def scale(x):\n    return x",
-            ],
-            "02_model.ipynb": [
-                "#| default_exp model",
-                "#| export\nfrom acme.features import scale",
-            ],
+            "01_features.ipynb": ["#| default_exp features", "#| export\nX = 1", "def scale(x):\n    return x"],
+            "02_model.ipynb": ["#| default_exp model", "#| export\nfrom acme.features import scale"],
         },
         {},
     )
@@ -263,120 +191,60 @@ HELPERS_NO_ALL = (
 )
 SILENT: dict[str, tuple[dict[str, list[str]], Files]] = {
     "star import of a hand-written helper without __all__": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme.helpers import *\n\ndef f(p: Optional[str]) -> Path:\n    return Path(os.sep) / str(util()) / Helper.__name__",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme.helpers import *\n\ndef f(p: Optional[str]) -> Path:\n    return Path(os.sep) / str(util()) / Helper.__name__"]},
         {"acme/helpers.py": HELPERS_NO_ALL},
     ),
     "star import of hand-written modules with __all__ (literal, +=, extend, append)": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme.api import *\nX = [a(), b(), c(), d(), e()]",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme.api import *\nX = [a(), b(), c(), d(), e()]"]},
         {
             "acme/api.py": "from ._impl import a, b, c, d, e\n__all__ = ['a'] + ['b']\n__all__ += ['c']\n__all__.extend(['d'])\n__all__.append('e')\n",
             "acme/_impl.py": "def a(): pass\ndef b(): pass\ndef c(): pass\ndef d(): pass\ndef e(): pass\n",
         },
     ),
     "hand-written re-export chain": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme.all import *\nY = util() + len(Path.__name__)",
-            ]
-        },
-        {
-            "acme/all.py": "from .helpers import *\nfrom .more import *\n",
-            "acme/helpers.py": HELPERS_NO_ALL,
-            "acme/more.py": "from .helpers import *\n",
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme.all import *\nY = util() + len(Path.__name__)"]},
+        {"acme/all.py": "from .helpers import *\nfrom .more import *\n", "acme/helpers.py": HELPERS_NO_ALL, "acme/more.py": "from .helpers import *\n"},
     ),
     "hand-written module re-exporting generated modules": (
         {
             "00_base.ipynb": ["#| default_exp base", "#| export\ndef base_fn():\n    return 1"],
-            "01_top.ipynb": [
-                "#| default_exp top",
-                "#| export\nfrom acme.reexport import *\nZ = base_fn()",
-            ],
+            "01_top.ipynb": ["#| default_exp top", "#| export\nfrom acme.reexport import *\nZ = base_fn()"],
         },
         {"acme/reexport.py": "from .base import *\n"},
     ),
     "stdlib star imports": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom typing import *\nfrom os.path import *\nfrom pathlib import *\nfrom collections import *\nfrom dataclasses import *\n\n@dataclass\nclass A:\n    x: Optional[int] = None\n\nP = join(str(Path('.')), 'x')\nC = OrderedDict()\nD = field",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom typing import *\nfrom os.path import *\nfrom pathlib import *\nfrom collections import *\nfrom dataclasses import *\n\n@dataclass\nclass A:\n    x: Optional[int] = None\n\nP = join(str(Path('.')), 'x')\nC = OrderedDict()\nD = field"]},
         {},
     ),
     "installed package star imports (fastcore)": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom fastcore.basics import *\nfrom fastcore.foundation import *\n\nclass A:\n    def __init__(self, a):\n        store_attr()\n\nITEMS = L([1, 2])",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom fastcore.basics import *\nfrom fastcore.foundation import *\n\nclass A:\n    def __init__(self, a):\n        store_attr()\n\nITEMS = L([1, 2])"]},
         {},
     ),
     "nbdev _all_ brings a private name": (
         {
-            "00_basics.ipynb": [
-                "#| default_exp basics",
-                "#| export\n_all_ = ['_secret']\n_secret = 42",
-            ],
-            "01_more.ipynb": [
-                "#| default_exp more",
-                "#| export\nfrom acme.basics import *\nS = _secret",
-            ],
+            "00_basics.ipynb": ["#| default_exp basics", "#| export\n_all_ = ['_secret']\n_secret = 42"],
+            "01_more.ipynb": ["#| default_exp more", "#| export\nfrom acme.basics import *\nS = _secret"],
         },
         {},
     ),
     "try/except ImportError fallbacks": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\ntry:\n    from acme._speedups import fast\nexcept ImportError:\n    fast = None\ntry:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\ntry:\n    from yaml import CLoader as Loader\nexcept ImportError:\n    from yaml import Loader",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\ntry:\n    from acme._speedups import fast\nexcept ImportError:\n    fast = None\ntry:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\ntry:\n    from yaml import CLoader as Loader\nexcept ImportError:\n    from yaml import Loader"]},
         {},
     ),
     "conditional imports": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nimport sys\nif sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli as tomllib\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from acme.not_yet import Thing\n\ndef load(b):\n    return tomllib.loads(b)",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nimport sys\nif sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli as tomllib\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from acme.not_yet import Thing\n\ndef load(b):\n    return tomllib.loads(b)"]},
         {},
     ),
     "own submodules, private names and re-exported imports": (
         {
-            "01_features.ipynb": [
-                "#| default_exp features",
-                "#| exporti\ndef _helper():\n    return 1",
-                "#| export\nfrom os.path import join",
-            ],
+            "01_features.ipynb": ["#| default_exp features", "#| exporti\ndef _helper():\n    return 1", "#| export\nfrom os.path import join"],
             "sub/02_deep.ipynb": ["#| default_exp sub.deep", "#| export\nDEEP = 1"],
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme import features\nimport acme.features as feat\nimport acme.sub.deep\nfrom acme.sub import deep\nfrom acme.features import _helper, join\nfrom .sub.deep import DEEP\nfrom . import features as f2",
-            ],
+            "00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme import features\nimport acme.features as feat\nimport acme.sub.deep\nfrom acme.sub import deep\nfrom acme.features import _helper, join\nfrom .sub.deep import DEEP\nfrom . import features as f2"],
         },
         {},
     ),
     "hand-written modules: __getattr__, subpackages, compiled extensions": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nfrom acme.lazy import anything\nfrom acme.io.readers import read_csv\nfrom acme._speedups import fast",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nfrom acme.lazy import anything\nfrom acme.io.readers import read_csv\nfrom acme._speedups import fast"]},
         {
             "acme/lazy.py": "def __getattr__(name):\n    return name\n",
             "acme/io/__init__.py": "",
@@ -385,26 +253,14 @@ SILENT: dict[str, tuple[dict[str, list[str]], Files]] = {
         },
     ),
     "directive-like text inside strings": (
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nTEMPLATE = '''\n#| export\ndef f():\n    pass\n'''",
-                's = """\n#| export\n"""\nt = \'#| export\'',
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nTEMPLATE = '''\n#| export\ndef f():\n    pass\n'''", "s = \"\"\"\n#| export\n\"\"\"\nt = '#| export'"]},
         {},
     ),
     "generated modules that star-import each other in a chain": (
         {
             "00_a.ipynb": ["#| default_exp a", "#| export\ndef fa():\n    return 1"],
-            "01_b.ipynb": [
-                "#| default_exp b",
-                "#| export\nfrom acme.a import *\ndef fb():\n    return fa()",
-            ],
-            "02_c.ipynb": [
-                "#| default_exp c",
-                "#| export\nfrom acme.b import *\nfrom acme.a import *\nC = fb() + fa()",
-            ],
+            "01_b.ipynb": ["#| default_exp b", "#| export\nfrom acme.a import *\ndef fb():\n    return fa()"],
+            "02_c.ipynb": ["#| default_exp c", "#| export\nfrom acme.b import *\nfrom acme.a import *\nC = fb() + fa()"],
         },
         {},
     ),

@@ -38,16 +38,7 @@ def ci_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with nb2pkg installed from its wheel, and only nb2pkg's own requirements."""
     work = tmp_path_factory.mktemp("ci")
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "build",
-            "--wheel",
-            "--no-isolation",
-            "--outdir",
-            str(work),
-            str(REPO),
-        ],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(work), str(REPO)],
         check=True,
         capture_output=True,
     )
@@ -66,17 +57,13 @@ def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_venv_has_nb2pkg_and_not_the_projects_dependencies(
-    ci_venv: Path, tmp_path: Path
-) -> None:
+def test_the_venv_has_nb2pkg_and_not_the_projects_dependencies(ci_venv: Path, tmp_path: Path) -> None:
     probe = "import importlib.util as u; print([bool(u.find_spec(m)) for m in ('nb2pkg', 'pandas', 'sklearn')])"
     result = _run(ci_venv, "python", "-c", probe, cwd=tmp_path)
     assert result.stdout.strip() == "[True, False, False]", result.stderr
 
 
-def test_data_science_project_passes_in_a_venv_with_only_nb2pkg(
-    ci_venv: Path, tmp_path: Path
-) -> None:
+def test_data_science_project_passes_in_a_venv_with_only_nb2pkg(ci_venv: Path, tmp_path: Path) -> None:
     assert _run(ci_venv, "nb2pkg", "new", "ds", cwd=tmp_path).returncode == 0
     root = tmp_path / "ds"
     pyproject = root / "pyproject.toml"
@@ -85,7 +72,7 @@ def test_data_science_project_passes_in_a_venv_with_only_nb2pkg(
         text.replace(
             "dependencies = []",
             'dependencies = [\n    "pandas>=2",\n    "scikit-learn",\n    "PyYAML",\n'
-            "    'tomli; python_version < \"3.11\"',\n]",
+            '    \'tomli; python_version < "3.11"\',\n]',
         )
     )
     write_notebook(root / "nbs" / "01_model.ipynb", make_notebook(DS_CELLS))

@@ -26,19 +26,16 @@ notebooks = "nbs"
 def test_deps_lists_unresolved_imports_as_rows(tmp_path: Path) -> None:
     root = make_project(
         tmp_path / "p",
-        {
-            "00_core.ipynb": [
-                "#| default_exp core",
-                "#| export\nimport json\nimport torchy_not_real\n",
-            ]
-        },
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nimport json\nimport torchy_not_real\n"]},
     )
     table = run_cli("deps", "--path", root)
     assert table.returncode == 1, table.stderr
     rows = {line.split()[0]: line for line in table.stdout.splitlines()[1:3]}
     assert "stdlib" in rows["json"]
     assert "UNRESOLVED" in rows["torchy_not_real"]
-    assert "error NB801: cannot tell which distribution provides 'torchy_not_real'" in table.stdout
+    assert (
+        "error NB801: cannot tell which distribution provides 'torchy_not_real'" in table.stdout
+    )
     assert table.stdout.strip().endswith("2 imports; requires: nothing; 1 unresolved")
     assert run_cli("deps", "--path", root, "--allow-unresolved").returncode == 0
 

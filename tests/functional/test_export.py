@@ -86,7 +86,6 @@ def test_same_notebooks_give_identical_modules_elsewhere(tmp_path: Path) -> None
         (two / "nbs" / nb.relative_to(one / "nbs")).write_bytes(nb.read_bytes())
     export_project(one)
     export_project(two)
-
     def files(root: Path) -> dict[Path, bytes]:
         return {p.relative_to(root): p.read_bytes() for p in (root / "acme").rglob("*.py")}
 

@@ -312,11 +312,9 @@ def test_sync_after_sync_is_a_no_op_and_export_keeps_the_code(project: Path) -> 
     edit(project, "core.py", "return 'hello ' + name", "return 'hi ' + name")
     edited = (project / "acme" / "core.py").read_text()
     sync_project(project)
-
     def strip(text: str) -> str:
         text = re.sub(r"# nb2pkg cells: .*\n", "", text)
         return re.sub(r"(# %% .* )\w{8}\n", r"\1\n", text)
-
     assert strip((project / "acme" / "core.py").read_text()) == strip(edited)
     before = snapshot(project / "nbs")
     assert sync_project(project).summary().startswith("nothing to sync")
@@ -420,34 +418,17 @@ def test_json_layout_of_other_writers_is_kept(project: Path) -> None:
 
 NOISE = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(
-        [
-            "# %%",
-            "# %% nbs/00_core.ipynb",
-            "# %% nbs/nowhere.ipynb #abc 01234567",
-            "# %% ../nbs/00_core.ipynb 99",
-            "# %% nbs/00_core.ipynb #",
-            "# %% auto 0",
-            "# nb2pkg cells: nbs/00_core.ipynb zz:00000000",
-            "def (:",
-            "\x00",
-            "\ud800",
-            "    indented = 1",
-            "from ..nowhere import x",
-            "__all__ = 5",
-            '"""',
-        ]
-    ),
+    st.sampled_from([
+        "# %%", "# %% nbs/00_core.ipynb", "# %% nbs/nowhere.ipynb #abc 01234567", "# %% ../nbs/00_core.ipynb 99",
+        "# %% nbs/00_core.ipynb #", "# %% auto 0", "# nb2pkg cells: nbs/00_core.ipynb zz:00000000", "def (:",
+        "\x00", "\ud800", "    indented = 1", "from ..nowhere import x", "__all__ = 5", '"""',
+    ]),
 )
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_mangled_modules_never_crash_sync_or_half_write(
-    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
-) -> None:
+def test_mangled_modules_never_crash_sync_or_half_write(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
     from nb2pkg.check import check_project
     from nb2pkg.errors import Nb2pkgError
 

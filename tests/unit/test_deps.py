@@ -760,12 +760,7 @@ DS_DECLARED = Declared.of(
         ("import pandas as pd\n", "pandas", None, ["'pandas>=2'", "the distribution's name"]),
         ("from sklearn.linear_model import Ridge\n", "scikit-learn", None, ["curated table"]),
         ("import yaml\n", "PyYAML", None, ["'PyYAML>=6'", "curated table says it provides 'yaml'"]),
-        (
-            "from google.cloud import storage\n",
-            "google-cloud-storage",
-            None,
-            ["distribution's name"],
-        ),
+        ("from google.cloud import storage\n", "google-cloud-storage", None, ["distribution's name"]),
         ("import fancy\n", "fancy-dist", None, ["its installed files provide 'fancy'"]),
         (
             "try:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\n",
