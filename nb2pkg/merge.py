@@ -41,6 +41,7 @@ from .plan import Chunk, ExportPlan
 from .project import Project
 from .render import ExportOptions, RenderedBlock, export_chunk
 from .report import Diagnostic, count
+from .sourcelines import source_lines
 
 
 class Prefer(str, Enum):
@@ -203,7 +204,8 @@ def _read(source: ModuleSource, project: Project) -> ModuleText:
         notebook = project.notebook(marker.notebook or "")
         cell = notebook.cell_by_id(marker.cell_id or "") if notebook else None
         body = cell.body if cell else ""
-        return Counter(line for line in body.splitlines() if line.startswith("# %%"))
+        lines = (line.rstrip("\r\n") for line in source_lines(body))
+        return Counter(line for line in lines if line.startswith("# %%"))
 
     return read_module(source.text, code_lines)
 

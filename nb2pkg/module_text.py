@@ -21,6 +21,7 @@ from .markers import (
     parse_manifest,
     split_blocks,
 )
+from .sourcelines import source_lines
 
 
 class HeadPart(str, Enum):
@@ -138,7 +139,7 @@ def read_module(text: str, code_lines: CodeLines | None = None) -> ModuleText:
 
 def read_head(text: str) -> Head:
     """Split a head into the statements export generates and the lines the user added."""
-    lines = text.splitlines()
+    lines = [line.rstrip("\r\n") for line in source_lines(text)]
     stored = parse_head_digest(text)
     try:
         tree = ast.parse(text)

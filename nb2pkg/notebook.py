@@ -18,6 +18,7 @@ from typing import Any
 
 from .directives import Directive, DirectiveProblem, parse_cell
 from .errors import Location, NotebookError
+from .sourcelines import newline_of, normalise_newlines
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
@@ -40,6 +41,7 @@ class Cell:
     magic_lines: tuple[int, ...] = ()
     problems: tuple[DirectiveProblem, ...] = ()
     execution_count: int | None = None
+    newline: str = "\n"  # the line break the stored source uses most; ``source`` has "\n"
 
 
 @dataclass(frozen=True)
@@ -236,11 +238,13 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
     kind = entry.get("cell_type")
     if not isinstance(kind, str):
         raise NotebookError('has no "cell_type"', where)
-    source = _source_text(entry.get("source", ""), where)
+    stored = _source_text(entry.get("source", ""), where)
+    # Read as Python reads a file: "\r\n" and a lone "\r" end lines like "\n" does.
+    source, newline = normalise_newlines(stored), newline_of(stored)
     count = entry.get("execution_count")
     count = count if isinstance(count, int) and not isinstance(count, bool) else None
     if kind != "code":
-        return Cell(index, cell_id, kind, source, body=source, execution_count=None)
+        return Cell(index, cell_id, kind, source, body=source, newline=newline)
     parsed = parse_cell(source)
     return Cell(
         index=index,
@@ -254,6 +258,7 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
         magic_lines=parsed.magic_lines,
         problems=parsed.problems,
         execution_count=count,
+        newline=newline,
     )
 
 

@@ -22,6 +22,7 @@ from .merge import CellChange, ChangeKind, Placement
 from .notebook import Notebook, dumps_notebook, set_source
 from .notebook_form import retarget_header
 from .project import Project
+from .sourcelines import normalise_newlines, with_newline
 
 Raw = dict[str, Any]
 
@@ -76,7 +77,7 @@ def _edit(project: Project, cells: list[dict[str, Any]], change: CellChange) -> 
         return
     source = _join(cell.header, _match_ending(change.after, cell.body))
     if source != cell.source:
-        set_source(entry, source)
+        set_source(entry, with_newline(source, cell.newline))  # the cell's own line breaks
 
 
 class _Placer:
@@ -144,20 +145,21 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
     if kind is None or kind[1] != change.target:
         header = retarget_header(cell.header, change.target)
     source = _join(header, _match_ending(change.after, cell.body))
+    stored = with_newline(source, cell.newline)  # the cell keeps its own line breaks
     place = change.place or Placement(change.notebook)
     target_cells = raw(place.notebook)
     if place.notebook == change.notebook and change.place is None:
-        set_source(entry, source)  # stays where it is, exported elsewhere
+        set_source(entry, stored)  # stays where it is, exported elsewhere
         return
     if place.notebook == change.notebook:
         source_cells.remove(entry)
-        set_source(entry, source)
+        set_source(entry, stored)
         placed.insert(target_cells, place, entry)
         return
     existing = _entry(target_cells, change.cell_id)
     if existing is None:
         moved = copy.deepcopy(entry)
-        set_source(moved, source)
+        set_source(moved, stored)
         placed.claimed.setdefault(place.notebook, set()).add(str(change.cell_id))
         placed.insert(target_cells, place, moved)
     elif _source(existing) != source:  # the id is taken there: the cell gets a new one
@@ -165,7 +167,7 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
         cell_id, present = placed.new_id(place.notebook, target_cells, basis, source)
         if not present:
             moved = copy.deepcopy(entry)
-            set_source(moved, source)
+            set_source(moved, stored)
             moved["id"] = cell_id
             placed.insert(target_cells, place, moved)
     # else: an interrupted sync moved it there already
@@ -173,8 +175,9 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
 
 
 def _source(entry: dict[str, Any]) -> str:
+    """Return a cell's source as read: line breaks made "\\n"."""
     source = entry.get("source", "")
-    return source if isinstance(source, str) else "".join(source)
+    return normalise_newlines(source if isinstance(source, str) else "".join(source))
 
 
 def _entry(cells: list[dict[str, Any]], cell_id: str | None) -> dict[str, Any] | None:

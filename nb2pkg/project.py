@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config, load_config
-from .errors import ConfigError, Location, Nb2pkgError, raise_all
+from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
 from .notebook import Notebook, find_notebooks, read_notebook
 from .report import Diagnostic
 
@@ -37,12 +37,9 @@ def load_project(path: Path | None = None, config: Config | None = None) -> Proj
     problems: list[Nb2pkgError] = []
     for path_ in find_notebooks(folder, recursive=config.recursive):
         relpath = config.relative(path_)
-        if "\n" in relpath or "\r" in relpath:
-            problems.append(
-                Nb2pkgError(
-                    "a notebook's name cannot hold a line break; rename it", Location(repr(relpath))
-                )
-            )
+        undecodable = undecodable_name(relpath)
+        if undecodable is not None:
+            problems.append(undecodable)
             continue
         try:
             notebooks.append(read_notebook(path_, relpath))
@@ -50,6 +47,24 @@ def load_project(path: Path | None = None, config: Config | None = None) -> Proj
             problems.append(exc)
     raise_all(problems)
     return Project(config, tuple(notebooks))
+
+
+def undecodable_name(relpath: str) -> NotebookError | None:
+    """Refuse a file name holding bytes that are not UTF-8 (``os.fsdecode`` made them
+    surrogates): the notebook's name goes into the modules, which are UTF-8 text."""
+    try:
+        relpath.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raw = relpath.encode("utf-8", "surrogateescape")
+        shown = raw.decode("utf-8", "backslashreplace")
+        byte = relpath[exc.start].encode("utf-8", "surrogateescape")[0]
+        return NotebookError(
+            f"the file name is not UTF-8 (it holds the byte 0x{byte:02x}): nb2pkg writes "
+            "notebook names into the modules it generates, which are UTF-8 text; rename the "
+            "notebook",
+            Location(shown),
+        )
+    return None
 
 
 def _setting_name(config: Config) -> str:

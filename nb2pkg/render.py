@@ -7,6 +7,7 @@ returns, and sync compares against it.
 from __future__ import annotations
 
 import ast
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from .markers import (
     format_manifest,
     format_marker,
     head_digest,
+    quote_path,
 )
 from .plan import Chunk, ModulePlan
 from .report import Diagnostic
@@ -170,7 +172,7 @@ def render_module(plan: ModulePlan, blocks: list[RenderedBlock]) -> RenderedModu
 
 def header_comment(notebooks: tuple[str, ...]) -> str:
     """Return the comment that marks a module as generated, naming its notebooks."""
-    sources = ", ".join(notebooks) if notebooks else "no notebook"
+    sources = ", ".join(map(quote_path, notebooks)) if notebooks else "no notebook"
     return (
         f"{GENERATED_MARK} from {sources}: edit the notebook, "
         "or edit here and run `nb2pkg sync`."
@@ -193,8 +195,33 @@ def _all_line(names: list[str]) -> str:
 
 
 def _docstring(title: str) -> str:
-    text = "".join(ch for ch in title if ch.isprintable())
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
-    if text.endswith('"'):
-        text = text[:-1] + '\\"'
-    return f'"""{text}"""'
+    """Return *title* as a docstring literal whose value is the title, whatever it holds.
+
+    Backslashes are doubled; a quote is escaped where it would close the string (before
+    another quote, or last); control characters, line and paragraph separators and lone
+    surrogates are written as escapes, so the docstring stays one line of valid UTF-8 Python.
+    """
+    text = title.strip()
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            last = index + 1 == len(text)
+            out.append('\\"' if last or text[index + 1] == '"' else char)
+        elif unicodedata.category(char) in _ESCAPED_CATEGORIES:
+            out.append(_escape(char))
+        else:
+            out.append(char)
+    return '"""' + "".join(out) + '"""'
+
+
+# Control characters (NUL, line breaks, NEL...), line and paragraph separators, surrogates.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

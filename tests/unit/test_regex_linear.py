@@ -165,6 +165,7 @@ SITES: dict[str, Site] = {
         lambda s: markers.parse_marker(s, 1), ("# %%", "# %% nbs/a.ipynb", "# %% a #b")
     ),
     "markers._DIGEST": Site(markers._DIGEST.match, ("0",)),
+    "markers._ESCAPE": Site(markers.unquote_path, ("\\", "\\x", "\\u00", "\\U0000")),
     "markers._MANIFEST_ENTRY": Site(
         lambda s: markers.parse_manifest(markers.MANIFEST_PREFIX + s),
         ("nbs/a.ipynb ", "a a:", "a:0"),
