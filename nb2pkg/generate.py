@@ -82,9 +82,10 @@ class ExportResult:
             f"{count(self.module_count, 'module')} ({counts[Action.WRITE]} written, "
             f"{counts[Action.KEEP]} unchanged, {counts[Action.REMOVE]} removed)"
         )
-        ids = len(self.paths(Action.IDS))
+        ids = [path.relative_to(self.root).as_posix() for path in self.paths(Action.IDS)]
         if ids:
-            text += f"; added cell ids to {count(ids, 'notebook')}"
+            named = ", ".join(ids) if len(ids) <= 3 else count(len(ids), "notebook")
+            text += f"; added cell ids to {named} (as nbformat 4.5: markers name cells by id)"
         return text
 
 

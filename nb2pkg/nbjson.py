@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 # MIME types that are stored as text split into lines besides text/* (nbformat's list).
 _SPLIT_MIMES = frozenset({"application/javascript", "image/svg+xml"})
 _BOM = "\ufeff"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,15 @@ def dumps_jupyter(
     if layout.newline != "\n":
         text = text.replace("\n", layout.newline)
     return _BOM + text if layout.bom else text
+
+
+def escape_surrogates(text: str) -> str:
+    """Write lone surrogates in JSON *text* as ``\\uXXXX`` escapes, which UTF-8 can hold.
+
+    JSON may escape half a surrogate pair (an output cut in the middle of an emoji, say);
+    parsed, it becomes a character that cannot be encoded. Only strings can hold one, and
+    there the escape reads back as the same character: the notebook means what it meant.
+    """
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

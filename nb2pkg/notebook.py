@@ -2,9 +2,11 @@
 
 Reading uses plain ``json`` (nbformat's validator is slow and its errors are not located);
 the structure nb2pkg relies on is checked here, and every failure becomes a
-``NotebookError`` naming the file and cell. nbformat 3 notebooks are upgraded to 4 with
-nbformat's converter. Cells without ids get deterministic ids (a notebook that needs them
-is marked ``needs_ids`` and written back by export, as nbformat 4.5).
+``NotebookError`` naming the file and cell. nbformat 3 notebooks are upgraded to 4 in
+memory with nbformat's converter (the file is left as it is; sync writes one it edits as
+4.5, keeping the name and worksheet metadata that the converter drops). Cells without ids
+get deterministic ids: a 4.0-4.4 notebook is marked ``needs_ids``, and export writes the
+ids back (as nbformat 4.5) into those that export cells.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from .directives import Directive, DirectiveProblem, parse_cell
 from .errors import Location, NotebookError
+from .nbjson import escape_surrogates
 from .sourcelines import newline_of, normalise_newlines
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -52,8 +55,9 @@ class Notebook:
     relpath: str  # relative to the project root, POSIX-style: used in markers and messages
     cells: tuple[Cell, ...]
     digest: str  # sha256 of the file's bytes
-    needs_ids: bool  # ids were assigned in memory and must be written back
+    needs_ids: bool  # a 4.0-4.4 notebook: ids were assigned in memory (see ``as_v4_5``)
     raw: dict[str, Any] = field(compare=False, repr=False)
+    upgraded: bool = False  # an nbformat 3 file, read through the converter (ids in memory)
 
     def where(self, cell: Cell | None = None, line: int | None = None) -> Location:
         """Return a location in this notebook, optionally at a cell and a line of it."""
@@ -96,13 +100,15 @@ def parse_notebook(data: bytes, path: Path, relpath: str) -> Notebook:
     """Turn a notebook file's bytes into a ``Notebook``."""
     where = Location(relpath)
     raw = _load_json(data, where)
+    upgraded = raw.get("nbformat") == 3
     raw = _upgrade(raw, where)
     cells_raw = raw.get("cells")
     if not isinstance(cells_raw, list):
         raise NotebookError('has no list of "cells"; it is not a Jupyter notebook', where)
     cells, needs_ids = _read_cells(cells_raw, relpath)
     digest = hashlib.sha256(data).hexdigest()
-    return Notebook(path, relpath, tuple(cells), digest, needs_ids, raw)
+    needs_ids = needs_ids and not upgraded
+    return Notebook(path, relpath, tuple(cells), digest, needs_ids, raw, upgraded)
 
 
 def load_notebook_json(data: bytes, relpath: str) -> dict[str, Any]:
@@ -187,6 +193,18 @@ def _upgrade_v3(raw: dict[str, Any], where: Location) -> dict[str, Any]:
         if isinstance(cell, dict):
             cell.pop("id", None)  # assigned below, deterministically
     result["nbformat_minor"] = 4
+    metadata = result.setdefault("metadata", {})
+    for key in ("orig_nbformat", "orig_nbformat_minor"):
+        metadata.pop(key, None)  # Jupyter drops them on save too
+    # Kept for a sync that writes the notebook: the converter drops them.
+    old = raw.get("metadata")
+    if isinstance(old, dict) and isinstance(old.get("name"), str) and old["name"]:
+        metadata.setdefault("name", old["name"])
+    worksheets = [
+        sheet.get("metadata") for sheet in raw.get("worksheets") or [] if isinstance(sheet, dict)
+    ]
+    if any(isinstance(m, dict) and m for m in worksheets):
+        metadata.setdefault("worksheets", [m if isinstance(m, dict) else {} for m in worksheets])
     return result
 
 
@@ -305,14 +323,19 @@ def dumps_notebook(raw: dict[str, Any], like: bytes | None = None) -> str:
         indent = spaces or 1
         sort_keys = list(raw) == sorted(raw)
         trailing = "\n" if text.endswith("\n") else ""
-    return json.dumps(raw, indent=indent, sort_keys=sort_keys, ensure_ascii=False) + trailing
+    text = json.dumps(raw, indent=indent, sort_keys=sort_keys, ensure_ascii=False)
+    return escape_surrogates(text) + trailing
 
 
 def notebook_with_ids(notebook: Notebook, original: bytes) -> str:
     """Return the notebook's text with the ids assigned on read, as nbformat 4.5."""
-    raw = notebook.raw
+    return dumps_notebook(as_v4_5(notebook.raw), like=original)
+
+
+def as_v4_5(raw: dict[str, Any]) -> dict[str, Any]:
+    """Mark *raw* (whose cells all have ids) as nbformat 4.5, the first version with ids."""
     minor = raw.get("nbformat_minor")
     if not isinstance(minor, int) or minor < 5:
         raw["nbformat_minor"] = 5
     raw["nbformat"] = 4
-    return dumps_notebook(raw, like=original)
+    return raw

@@ -19,7 +19,7 @@ from typing import Any
 
 from .directives import export_kind
 from .merge import CellChange, ChangeKind, Placement
-from .notebook import Notebook, dumps_notebook, set_source
+from .notebook import Notebook, as_v4_5, dumps_notebook, set_source
 from .notebook_form import retarget_header
 from .project import Project
 from .sourcelines import normalise_newlines, with_newline
@@ -63,9 +63,13 @@ def apply_changes(project: Project, changes: Iterable[CellChange]) -> list[tuple
         notebook = project.notebook(relpath)
         assert notebook is not None
         if raws[relpath] != notebook.raw:
-            results.append(
-                (notebook, dumps_notebook(raws[relpath], like=notebook.path.read_bytes()))
-            )
+            edited = raws[relpath]
+            if notebook.needs_ids or notebook.upgraded:
+                edited = as_v4_5(edited)  # its cells have the ids they were given on reading
+            # An upgraded notebook is laid out as Jupyter writes version 4: nothing of a v3
+            # file's layout carries over.
+            like = None if notebook.upgraded else notebook.path.read_bytes()
+            results.append((notebook, dumps_notebook(edited, like=like)))
     return results
 
 

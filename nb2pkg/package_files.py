@@ -194,10 +194,13 @@ def plan_file_changes(
 ) -> list[FileChange]:
     """Decide what to write, keep and remove; refuse to lose a hand-written file or an edit."""
     config = project.config
+    # Markers name cells by id: a 4.0-4.4 notebook gets its ids written only if it exports a
+    # cell (a notebook of prose or tests stays as its author saved it).
+    exporting = {chunk.notebook for module in plan.modules for chunk in module.chunks}
     changes: list[FileChange] = [
         FileChange(nb.path, Action.IDS, notebook_with_ids(nb, nb.path.read_bytes()), nb.digest)
         for nb in project.notebooks
-        if nb.needs_ids
+        if nb.needs_ids and nb.relpath in exporting
     ]
     problems: list[Nb2pkgError] = []
     planned: set[Path] = set()

@@ -121,12 +121,29 @@ def sync_project(
         remember_export(export, config)
     return SyncResult(
         result.changes,
-        result.notes,
+        result.notes + _format_notes(texts),
         tuple(written),
         dry_run,
         config.root,
         tuple(c.path for c in module_changes),
     )
+
+
+def _format_notes(texts: list[tuple[Notebook, str]]) -> tuple[Diagnostic, ...]:
+    """Say which notebooks sync writes in a newer nbformat than they had (NB705)."""
+    notes = []
+    for notebook, _ in texts:
+        if notebook.upgraded:
+            what = (
+                "an nbformat 3 notebook: sync writes it as nbformat 4.5, with the cell ids "
+                "its markers name; its name and worksheet metadata are kept in its metadata"
+            )
+        elif notebook.needs_ids:
+            what = "sync writes it with the cell ids its markers name, as nbformat 4.5"
+        else:
+            continue
+        notes.append(Diagnostic("NB705", "note", what, notebook.where()))
+    return tuple(notes)
 
 
 def _refreshing(changes: tuple[FileChange, ...], files: PackageFiles) -> list[FileChange]:
