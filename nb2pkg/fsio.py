@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from .errors import ConcurrentEdit, Location, Nb2pkgError
 
 #: ``expect`` value for a file that must not exist yet (it is being created).
 ABSENT = "absent"
+# The temporary file of a write is named ".{name}.XXXXXXXX.tmp" (mkstemp's 8 characters).
+_TEMP_EXTRA = len("..") + 8 + len(".tmp")
 
 
 def digest_bytes(data: bytes) -> str:
@@ -60,6 +63,49 @@ def write_text_atomic(path: Path, text: str, *, root: Path, expect: str | None =
         if os.path.exists(temp_name):
             os.unlink(temp_name)
         raise
+
+
+def name_problem(path: Path) -> str | None:
+    """Return why ``write_text_atomic`` could not create *path*: a folder name, the file name
+    (with its temporary file's) or the whole path longer than the file system holds."""
+    path = Path(os.path.abspath(path))
+    name_max, path_max = _limits(path.parent)
+    for part in path.parent.parts[1:]:
+        size = len(os.fsencode(part))
+        if size > name_max:
+            return (
+                f'the folder name "{part}" would be {size} bytes long, and the file system '
+                f"holds names of up to {name_max} bytes"
+            )
+    size = len(os.fsencode(path.name))
+    if size + _TEMP_EXTRA > name_max:
+        return (
+            f"its file name would be {size} bytes long, and the file system "
+            f"holds names of up to {name_max} bytes ({name_max - _TEMP_EXTRA} here, leaving "
+            "room for the temporary file of an atomic write)"
+        )
+    size = len(os.fsencode(str(path)))
+    if size + _TEMP_EXTRA >= path_max:
+        return (
+            f"its path would be {size} bytes long, and the file system holds paths of up to "
+            f"{path_max - 1 - _TEMP_EXTRA} bytes (with the temporary file of an atomic write)"
+        )
+    return None
+
+
+def _limits(folder: Path) -> tuple[int, int]:
+    """Return the longest name and path (bytes, the path counting its final NUL) at *folder*."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    name_max, path_max = 255, 260 if sys.platform == "win32" else 4096
+    pathconf = getattr(os, "pathconf", None)  # not on Windows
+    if pathconf is not None:
+        try:
+            name_max = pathconf(folder, "PC_NAME_MAX")
+            path_max = pathconf(folder, "PC_PATH_MAX")
+        except (OSError, ValueError):
+            pass  # the file system does not say: keep the common limits
+    return name_max, path_max
 
 
 def check_writable(path: Path, *, root: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .directives import default_module, export_kind
 from .errors import Location, Nb2pkgError, PlanError, raise_all
+from .fsio import name_problem
 from .notebook import Cell, Notebook
 
 
@@ -86,16 +87,28 @@ def check_module_name(name: str) -> str | None:
     return None
 
 
+MAX_DEPTH = 100  # package folders inside each other: far beyond use, well within recursion
+
+
+def check_module_file(lib_dir: Path, name: str) -> str | None:
+    """Return why module *name*'s file cannot be written, or None."""
+    depth = name.count(".") + 1
+    if depth > MAX_DEPTH:
+        return f'module "{name[:60]}…" is {depth} packages deep; nb2pkg nests packages up to {MAX_DEPTH} deep: use a shorter name'
+    problem = name_problem(module_path(lib_dir, name))
+    return f'module "{name}": {problem}; use a shorter name' if problem else None
+
+
 def make_plan(package: str, lib_dir: Path, notebooks: Iterable[Notebook]) -> ExportPlan:
     """Compute the export plan for *notebooks*; raise every problem found, together."""
     notebooks = list(notebooks)
     problems: list[Nb2pkgError] = []
-    declared = _declared_modules(notebooks, problems)
+    declared = _declared_modules(notebooks, lib_dir, problems)
     chunks: dict[str, list[Chunk]] = {}
     for notebook in notebooks:
         default = declared.get(notebook.relpath)
         for cell in notebook.cells:
-            target = _target(notebook, cell, default, problems)
+            target = _target(notebook, cell, default, lib_dir, problems)
             if target is not None:
                 chunks.setdefault(target[0], []).append(target[1])
     owners = {module: relpath for relpath, module in declared.items()}
@@ -114,7 +127,9 @@ def make_plan(package: str, lib_dir: Path, notebooks: Iterable[Notebook]) -> Exp
     return ExportPlan(package, lib_dir, tuple(modules))
 
 
-def _declared_modules(notebooks: list[Notebook], problems: list[Nb2pkgError]) -> dict[str, str]:
+def _declared_modules(
+    notebooks: list[Notebook], lib_dir: Path, problems: list[Nb2pkgError]
+) -> dict[str, str]:
     """Map each notebook to its ``default_exp`` module; report clashes between notebooks."""
     declared: dict[str, str] = {}
     first_owner: dict[str, tuple[Notebook, Cell]] = {}
@@ -125,7 +140,7 @@ def _declared_modules(notebooks: list[Notebook], problems: list[Nb2pkgError]) ->
                 continue
             name = directive.value.strip()
             where = notebook.where(cell, directive.line)
-            reason = check_module_name(name)
+            reason = check_module_name(name) or check_module_file(lib_dir, name)
             if reason:
                 problems.append(PlanError(f"default_exp: {reason}", where))
                 continue
@@ -156,7 +171,11 @@ def _declared_modules(notebooks: list[Notebook], problems: list[Nb2pkgError]) ->
 
 
 def _target(
-    notebook: Notebook, cell: Cell, default: str | None, problems: list[Nb2pkgError]
+    notebook: Notebook,
+    cell: Cell,
+    default: str | None,
+    lib_dir: Path,
+    problems: list[Nb2pkgError],
 ) -> tuple[str, Chunk] | None:
     if cell.kind != "code":
         return None
@@ -177,7 +196,7 @@ def _target(
             )
             return None
         module = default
-    reason = check_module_name(module)
+    reason = check_module_name(module) or check_module_file(lib_dir, module)
     if reason:
         problems.append(PlanError(f"{directive}: {reason}", where))
         return None

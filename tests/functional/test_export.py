@@ -131,7 +131,7 @@ def test_cells_without_ids_get_ids_written_back_once(tmp_path: Path) -> None:
     path = write_notebook(root / "nbs" / "core.ipynb", nb)
     result = run_cli("export", "--path", root)
     assert result.returncode == 0, result.stderr
-    assert "added cell ids to 1 notebook" in result.stdout
+    assert "added cell ids to nbs/core.ipynb (as nbformat 4.5" in result.stdout
     written = nbformat.read(path, as_version=4)
     nbformat.validate(written)
     assert written.nbformat_minor == 5 and all(cell.get("id") for cell in written.cells)
