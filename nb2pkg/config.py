@@ -15,19 +15,13 @@ from __future__ import annotations
 import configparser
 import difflib
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Location
-from .tomlread import nested_too_deeply
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from .tomlread import loads
 
 #: Keys of ``[tool.nb2pkg]`` and the type each must have.
 KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -186,21 +180,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"is not UTF-8 text ({exc.reason})", Location(path.name)) from None
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror}", Location(path.name)) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
-        raise ConfigError(
-            f"is not valid TOML: {str(exc).split(' (at ')[0]}; fix the file and run again",
-            Location(path.name, line=line),
-        ) from None
-    except RecursionError:
-        raise nested_too_deeply(text, path.name) from None
-
-
-def _line_from_message(message: str) -> int | None:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
+    return loads(text, path.name)
 
 
 def _project_table(data: Mapping[str, Any], where: str) -> dict[str, Any]:

@@ -21,12 +21,16 @@ from typing import Any
 from .directives import Directive, DirectiveProblem, parse_cell
 from .errors import Location, NotebookError
 from .nbjson import escape_surrogates
+from .nesting import deepest_nesting, depth_of
 from .sourcelines import newline_of, normalise_newlines
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONFLICT_MARKER = re.compile(r"^<{7}(?: |$)", re.MULTILINE)
+# Deeper JSON is refused on reading: every later step (copies, the indenting writer, clean,
+# the merge driver) then stays far from Python's recursion limit.
+MAX_DEPTH = 300
 
 
 @dataclass(frozen=True)
@@ -156,12 +160,25 @@ def _load_json(data: bytes, where: Location) -> dict[str, Any]:
             where,
         ) from None
     except RecursionError:
-        raise NotebookError("is nested too deeply to be a notebook", where) from None
+        raise _too_deep(text, where, None) from None
+    depth = depth_of(raw)
+    if depth > MAX_DEPTH:
+        raise _too_deep(text, where, depth)
     if not isinstance(raw, dict):
         raise NotebookError(
             f"is not a Jupyter notebook: its JSON is a {type(raw).__name__}, not an object", where
         )
     return raw
+
+
+def _too_deep(text: str, where: Location, depth: int | None) -> NotebookError:
+    line, depth_in_text = deepest_nesting(text)
+    return NotebookError(
+        f"nests arrays and objects {depth or depth_in_text} levels deep; nb2pkg reads "
+        f"notebooks nested up to {MAX_DEPTH} levels (a notebook needs a handful): remove the "
+        "value that starts on this line",
+        Location(where.file, line=line),
+    )
 
 
 def _upgrade(raw: dict[str, Any], where: Location) -> dict[str, Any]:

@@ -12,13 +12,13 @@ already where a change would put it (same id, same source) is not added twice.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from .directives import export_kind
 from .merge import CellChange, ChangeKind, Placement
+from .nbjson import copy_json
 from .notebook import Notebook, as_v4_5, dumps_notebook, set_source
 from .notebook_form import retarget_header
 from .project import Project
@@ -36,7 +36,7 @@ def apply_changes(project: Project, changes: Iterable[CellChange]) -> list[tuple
         if relpath not in raws:
             notebook = project.notebook(relpath)
             assert notebook is not None, relpath
-            raws[relpath] = copy.deepcopy(notebook.raw)
+            raws[relpath] = copy_json(notebook.raw)
         cells: list[dict[str, Any]] = raws[relpath]["cells"]
         return cells
 
@@ -162,7 +162,7 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
         return
     existing = _entry(target_cells, change.cell_id)
     if existing is None:
-        moved = copy.deepcopy(entry)
+        moved = copy_json(entry)
         set_source(moved, stored)
         placed.claimed.setdefault(place.notebook, set()).add(str(change.cell_id))
         placed.insert(target_cells, place, moved)
@@ -170,7 +170,7 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
         basis = f"{change.notebook}\0{change.cell_id}\0moved"
         cell_id, present = placed.new_id(place.notebook, target_cells, basis, source)
         if not present:
-            moved = copy.deepcopy(entry)
+            moved = copy_json(entry)
             set_source(moved, stored)
             moved["id"] = cell_id
             placed.insert(target_cells, place, moved)

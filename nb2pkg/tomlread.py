@@ -2,7 +2,8 @@
 
 tomllib raises ``TOMLDecodeError`` for text that is not TOML, and ``RecursionError`` for
 arrays or inline tables nested deeper than Python's recursion limit lets it follow (a few
-hundred levels). Both are the user's input, not a bug: each is reported with its line.
+hundred levels); what it reads is refused beyond ``MAX_DEPTH`` levels. All of it is the
+user's input, not a bug: each is reported with its line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from typing import Any
 
 from .errors import ConfigError, Location
+from .nesting import deepest_nesting, depth_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,12 +21,15 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 _LINE = re.compile(r"line (\d+)")
+# Deeper TOML is refused on reading, so that nothing later (copies, the layout scanner)
+# comes near Python's recursion limit; configuration needs a few levels.
+MAX_DEPTH = 100
 
 
 def loads(text: str, file: str) -> dict[str, Any]:
     """Return the TOML document *text* (read from *file*), or raise a located ConfigError."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _LINE.search(message)
@@ -35,68 +40,17 @@ def loads(text: str, file: str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise nested_too_deeply(text, file) from None
+    depth = depth_of(data)
+    if depth > MAX_DEPTH:
+        raise nested_too_deeply(text, file, depth)
+    return data
 
 
-def nested_too_deeply(text: str, file: str) -> ConfigError:
-    """Return the error for TOML whose arrays or inline tables nest too deeply to be read."""
-    line, depth = deepest_nesting(text)
+def nested_too_deeply(text: str, file: str, depth: int | None = None) -> ConfigError:
+    """Return the error for TOML whose values nest too deeply to be read (*depth* if known)."""
+    line, depth_in_text = deepest_nesting(text)
     return ConfigError(
-        f"is not readable TOML: arrays or inline tables are nested {depth} deep, more than "
-        "can be read; flatten the value",
+        f"nests tables, arrays and inline tables {depth or depth_in_text} levels deep; nb2pkg "
+        f"reads TOML nested up to {MAX_DEPTH} levels: flatten the value that starts on this line",
         Location(file, line=line),
     )
-
-
-def deepest_nesting(text: str) -> tuple[int, int]:
-    """Return (line, depth) of the most deeply nested value: the line its outermost bracket opens.
-
-    Brackets inside strings and comments do not count. One pass over the text.
-    """
-    depth = deepest = 0
-    line = opened = deepest_line = 1
-    index = 0
-    length = len(text)
-    while index < length:
-        char = text[index]
-        if char == "\n":
-            line += 1
-        elif char == "#":
-            end = text.find("\n", index)
-            index = length if end < 0 else end
-            continue
-        elif char in "\"'":
-            index, line = _string_end(text, index, line)
-            continue
-        elif char in "[{":
-            if depth == 0:
-                opened = line
-            depth += 1
-            if depth > deepest:
-                deepest, deepest_line = depth, opened
-        elif char in "]}" and depth:
-            depth -= 1
-        index += 1
-    return deepest_line, deepest
-
-
-def _string_end(text: str, start: int, line: int) -> tuple[int, int]:
-    """Return the index after the string opening at *start*, and the line it ends on."""
-    quote = text[start]
-    if text.startswith(quote * 3, start):
-        end = text.find(quote * 3, start + 3)
-        while end > 0 and quote == '"' and _escaped(text, end):
-            end = text.find(quote * 3, end + 1)
-        stop = len(text) if end < 0 else end + 3
-    else:
-        stop = start + 1
-        while stop < len(text) and text[stop] not in (quote, "\n"):
-            stop += 2 if quote == '"' and text[stop] == "\\" else 1
-        stop = min(stop + 1, len(text)) if stop < len(text) and text[stop] == quote else stop
-    return stop, line + text.count("\n", start, stop)
-
-
-def _escaped(text: str, index: int) -> bool:
-    backslashes = 0
-    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
-        backslashes += 1
-    return backslashes % 2 == 1

@@ -113,7 +113,6 @@ SITES: dict[str, Site] = {
     "checks._LATE_DIRECTIVE": Site(checks._LATE_DIRECTIVE.match, ("#|", "# |")),
     "clean._ADDRESS": Site(lambda s: clean._ADDRESS.sub("", s), (" at 0x", "<x at 0x0")),
     "config._key_line: <dynamic>": Site(_key_line, ("format", "'format'")),
-    "config._line_from_message: 'line (\\\\d+)'": Site(config._line_from_message, ("line ",)),
     "config._nbdev_clean: '[\\\\s,]+'": Site(
         lambda s: config._nbdev_clean({"allowed_metadata_keys": s}), ("a,",)
     ),
