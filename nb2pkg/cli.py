@@ -347,6 +347,120 @@ def new(
         typer.echo(f"created {target} with {len(files)} files; next: nb2pkg export --path {target}")
 
 
+@app.command(name="test")
+def test_(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATHS]...",
+            help="Notebooks or folders to test (default: every notebook of the project). "
+            "A notebook named here runs even if its name or a skip pattern would skip it.",
+            show_default=False,
+        ),
+    ] = None,
+    path: PathOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-n",
+            min=1,
+            help="Notebooks run at once, each in its own process (default: the number of CPUs).",
+            show_default=False,
+        ),
+    ] = None,
+    flags: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flags",
+            help="Also run cells carrying this test flag, e.g. `#| slow` "
+            "(repeat the option, or separate flags with spaces).",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0,
+            help="Seconds a cell may run before its notebook is stopped; 0 for no limit "
+            "(default: [tool.nb2pkg.test] timeout, else 600).",
+            show_default=False,
+        ),
+    ] = None,
+    exitfirst: Annotated[
+        bool, typer.Option("--exitfirst", "-x", help="Stop at the first failing notebook.")
+    ] = False,
+    against_package: Annotated[
+        bool,
+        typer.Option(
+            "--against-package",
+            help="Do not run exported cells: import their names from the package's modules, "
+            "so the notebooks test the code that ships.",
+        ),
+    ] = False,
+    check_outputs: Annotated[
+        bool,
+        typer.Option(
+            "--check-outputs",
+            help="Also fail when a cell's text output differs from the one stored in the "
+            "notebook (after sanitizing addresses, timestamps, temporary paths, durations).",
+        ),
+    ] = False,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="Output: text, or github (adds Actions annotations)."),
+    ] = "text",
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print failures and the summary only.")
+    ] = False,
+) -> None:
+    """Run notebooks top to bottom as tests, each in a fresh process, several at once.
+
+    Every notebook runs in its own process, in an IPython shell (magics, !cmd, top-level
+    await), with its folder as the working folder, the project importable and NB2PKG_TEST=1
+    set. Cells with `#| eval: false` or a test flag are skipped; so are notebooks named `_*`
+    or matching [tool.nb2pkg.test] skip. Exit 1 if any notebook fails.
+    """
+    if fmt not in ("text", "github"):
+        raise typer.BadParameter("choose one of text, github", param_hint="--format")
+    testing = _library("testing.runner")
+    report = _library("testing.report")
+    options = testing.TestOptions(
+        flags=testing.split_flags(flags or ()),
+        timeout=timeout,
+        against_package=against_package,
+        check_outputs=check_outputs,
+    )
+
+    def show(outcome: Any) -> None:
+        if not quiet or outcome.status.value == "failed":
+            typer.echo(report.outcome_line(outcome))
+
+    run = _run(
+        lambda: testing.test_project(
+            path,
+            paths=paths or (),
+            workers=workers,
+            options=options,
+            exitfirst=exitfirst,
+            on_outcome=show,
+        )
+    )
+    failed = [o for o in run.outcomes if o.status.value == "failed"]
+    for outcome in sorted(failed, key=lambda o: o.notebook):
+        typer.echo("")
+        typer.echo(report.failure_text(outcome, run.jobs.get(outcome.notebook)))
+    if fmt == "github":
+        for outcome in failed:
+            for line in report.github_annotations(outcome):
+                typer.echo(line)
+    for note in run.notes:
+        typer.echo(note, err=True)
+    typer.echo(("\n" if failed else "") + run.summary())
+    raise typer.Exit(run.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the ``nb2pkg`` console script)."""
     # A command is one short run that builds large, acyclic structures (notebook JSON, syntax

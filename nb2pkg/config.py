@@ -16,7 +16,7 @@ import configparser
 import difflib
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,32 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "dependency-map": dict,
     "optional-extra": str,
     "check": dict,
+    "test": dict,
 }
 
+#: Keys of ``[tool.nb2pkg.test]`` and the type each must have (see ``TestSettings``).
+TEST_KEYS: dict[str, type | tuple[type, ...]] = {
+    "flags": list,
+    "skip": list,
+    "timeout": (int, float),
+    "sanitize": dict,
+}
+_FLAG_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+
 MARKER_FILES = ("pyproject.toml", "settings.ini")
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    """How ``nb2pkg test`` runs a project's notebooks (``[tool.nb2pkg.test]``, nbdev's keys)."""
+
+    __test__ = False  # a value, not a test class, for pytest's collector
+
+    flags: tuple[str, ...] = ()  # cells with one of these directives run only with --flags
+    skip: tuple[str, ...] = ()  # globs of notebooks not to run
+    skip_re: str | None = None  # nbdev's skip_file_re: a regex on the notebook's file name
+    timeout: float | None = 600.0  # seconds per cell; None: no limit
+    sanitize: tuple[tuple[str, str], ...] = ()  # (regex, replacement) for --check-outputs
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,7 @@ class Config:
     dependency_map: Mapping[str, str] = field(default_factory=dict)
     optional_extra: str = "optional"
     check: Mapping[str, Any] = field(default_factory=dict)
+    test: TestSettings = field(default_factory=TestSettings)
     raw: Mapping[str, Any] = field(default_factory=dict)  # the whole parsed pyproject, if any
 
     @property
@@ -140,6 +164,7 @@ def _with_overrides(config: Config, own: Any, root: Path) -> Config:
         dependency_map=_dependency_map(own),
         optional_extra=own.get("optional-extra", config.optional_extra),
         check=dict(own.get("check", {})),
+        test=_test_settings(own, root / "pyproject.toml", config.test),
     )
 
 
@@ -218,51 +243,127 @@ def _from_nb2pkg(root: Path, data: Mapping[str, Any], tool: Any, source: str = "
         dependency_map=dependency_map,
         optional_extra=tool.get("optional-extra", "optional"),
         check=dict(tool.get("check", {})),
+        test=_test_settings(tool, root / where, TestSettings()),
         raw=data,
     )
 
 
-def _reject_unknown_keys(tool: Mapping[str, Any], path: Path) -> None:
+def _reject_unknown_keys(
+    tool: Mapping[str, Any],
+    path: Path,
+    known: Mapping[str, type | tuple[type, ...]] = KNOWN_KEYS,
+    table: str = "tool.nb2pkg",
+) -> None:
     where = path.name
     for key, value in tool.items():
-        if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.5)
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
             hint = f'; did you mean "{close[0]}"?' if close else ""
-            known = ", ".join(sorted(KNOWN_KEYS))
+            names = ", ".join(sorted(known))
             raise ConfigError(
-                f'unknown key "{key}" in [tool.nb2pkg]{hint} (known keys: {known})',
-                Location(where, line=_key_line(path, key)),
+                f'unknown key "{key}" in [{table}]{hint} (known keys: {names})',
+                Location(where, line=_key_line(path, key, table)),
             )
-        expected = KNOWN_KEYS[key]
-        if not isinstance(value, expected):
+        expected = known[key]
+        # TOML's true/false are Python bools, which are ints too: no `timeout = true`.
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             names = (
                 expected.__name__
                 if isinstance(expected, type)
                 else "/".join(t.__name__ for t in expected)
             )
             raise ConfigError(
-                f"[tool.nb2pkg] {key} must be a {_toml_type(names)}, not {type(value).__name__}",
-                Location(where),
+                f"[{table}] {key} must be a {_toml_type(names)}, not {type(value).__name__}",
+                Location(where, line=_key_line(path, key, table)),
             )
 
 
 def _toml_type(python_name: str) -> str:
-    return {"str": "string", "bool": "boolean (true/false)", "dict": "table"}.get(
-        python_name, python_name
-    )
+    return {
+        "str": "string",
+        "bool": "boolean (true/false)",
+        "dict": "table",
+        "list": "list",
+        "int/float": "number",
+    }.get(python_name, python_name)
 
 
-def _key_line(path: Path, key: str) -> int | None:
-    """Find the line of *key* inside [tool.nb2pkg], for the error message (best effort)."""
+def _key_line(path: Path, key: str, table: str = "tool.nb2pkg") -> int | None:
+    """Find the line of *key* inside [*table*], for the error message (best effort)."""
     in_table = False
     pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         stripped = line.strip()
         if stripped.startswith("["):
-            in_table = stripped.strip("[] ") == "tool.nb2pkg"
+            in_table = stripped.strip("[] ") == table
         elif in_table and pattern.match(line):
             return number
     return None
+
+
+def _test_settings(tool: Mapping[str, Any], path: Path, base: TestSettings) -> TestSettings:
+    """Validate ``[tool.nb2pkg.test]`` and apply it on top of *base* (nbdev's settings)."""
+    table = tool.get("test")
+    if table is None:
+        return base
+    name = "tool.nb2pkg.test"
+    _reject_unknown_keys(table, path, TEST_KEYS, name)
+    settings = base
+    if "flags" in table:
+        flags = _strings(table["flags"], path, name, "flags")
+        for flag in flags:
+            if not _FLAG_NAME.match(flag):
+                raise ConfigError(
+                    f'[{name}] flags: "{flag}" is not a directive name; a flag is the name a '
+                    'cell carries as `#| NAME`, e.g. flags = ["slow"]',
+                    Location(path.name, line=_key_line(path, "flags", name)),
+                )
+        settings = replace(settings, flags=tuple(flags))
+    if "skip" in table:
+        settings = replace(settings, skip=tuple(_strings(table["skip"], path, name, "skip")))
+    if "timeout" in table:
+        timeout = float(table["timeout"])
+        if timeout < 0:
+            raise ConfigError(
+                f"[{name}] timeout must be a number of seconds, 0 for none, not {timeout:g}",
+                Location(path.name, line=_key_line(path, "timeout", name)),
+            )
+        settings = replace(settings, timeout=timeout or None)
+    if "sanitize" in table:
+        settings = replace(settings, sanitize=_sanitizers(table["sanitize"], path))
+    return settings
+
+
+def _strings(value: Sequence[Any], path: Path, table: str, key: str) -> list[str]:
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(
+            f"[{table}] {key} must be a list of non-empty strings",
+            Location(path.name, line=_key_line(path, key, table)),
+        )
+    return [item.strip() for item in value]
+
+
+def _sanitizers(table: Mapping[str, Any], path: Path) -> tuple[tuple[str, str], ...]:
+    name = "tool.nb2pkg.test.sanitize"
+    found = []
+    for pattern, replacement in table.items():
+        where = Location(path.name, line=_key_line(path, pattern, name))
+        if not isinstance(replacement, str):
+            raise ConfigError(
+                f"[{name}] the replacement for {pattern!r} must be a string, "
+                f"not {type(replacement).__name__}",
+                where,
+            )
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"[{name}] {pattern!r} is not a valid regular expression ({exc}); "
+                "write patterns as TOML literal strings ('...') so backslashes stay as typed",
+                where,
+            ) from None
+        found.append((pattern, replacement))
+    return tuple(found)
 
 
 def _check_package_name(package: Any, where: str, what: str) -> None:
@@ -309,6 +410,7 @@ def _from_nbdev3(root: Path, data: Mapping[str, Any], tool: Any) -> Config:
         notebooks_dir=_inside(root, str(tool.get("nbs_path", "nbs")), where, "nbs_path"),
         recursive=_truthy(tool.get("recursive", True)),
         requires_python=requires if isinstance(requires, str) else None,
+        test=_nbdev_test_settings(tool.get("tst_flags"), tool.get("skip_file_re"), where),
         raw=data,
     )
 
@@ -342,8 +444,26 @@ def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
         notebooks_dir=_inside(root, section.get("nbs_path", "nbs"), where, "nbs_path"),
         recursive=_truthy(section.get("recursive", "True")),
         requires_python=f">={min_python}" if min_python else None,
+        test=_nbdev_test_settings(section.get("tst_flags"), section.get("skip_file_re"), where),
         raw={"settings": section},
     )
+
+
+def _nbdev_test_settings(flags: Any, skip_re: Any, where: str) -> TestSettings:
+    """Read nbdev's ``tst_flags`` (space- or |-separated) and ``skip_file_re``."""
+    names = re.split(r"[\s|,]+", flags) if isinstance(flags, str) else flags
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        names = []
+    pattern = skip_re.strip() if isinstance(skip_re, str) and skip_re.strip() else None
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"skip_file_re {pattern!r} is not a valid regular expression ({exc})",
+                Location(where),
+            ) from None
+    return TestSettings(flags=tuple(n for n in names if n), skip_re=pattern)
 
 
 def _truthy(value: Any) -> bool:

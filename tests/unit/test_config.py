@@ -133,7 +133,7 @@ ERROR_CASES = [
         6,
     ),
     (PROJECT + "[tool.nb2pkg]\ndrop_magics = true\n", ['did you mean "drop-magics"'], 6),
-    (PROJECT + "[tool.nb2pkg]\nformat = 'yes'\n", ["format must be a boolean"], None),
+    (PROJECT + "[tool.nb2pkg]\nformat = 'yes'\n", ["format must be a boolean"], 6),
     (PROJECT + "[tool.nb2pkg]\npackage = 'not-valid'\n", ["import name"], None),
     (PROJECT + "[tool.nb2pkg]\nnotebooks = '../elsewhere'\n", ["outside the project"], None),
     (PROJECT + "[tool.nb2pkg\n", ["not valid TOML"], 5),
