@@ -21,9 +21,9 @@ from typing import Any
 from ..cellcode import ipython_lines
 from ..config import Config
 from ..errors import Location, Nb2pkgError
-from ..notebook import Cell, Notebook
+from ..notebook import Cell, Notebook, read_notebook
 from ..plan import make_plan
-from ..project import Project
+from ..project import Project, load_project
 from .outputs import stored_outputs
 from .protocol import Action, Job, Step
 
@@ -33,6 +33,18 @@ RAISES_TAG = "raises-exception"  # nbclient's and nbval's cell tag for an expect
 _FALSE = frozenset({"false", "no", "0", "off"})
 _PATCH = frozenset({"patch", "patch_to", "patch_property"})
 _SKIP_EXEC = re.compile(r"^\s*-?\s*skip_exec\s*:\s*true\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class TestOptions:
+    """How to run the notebooks; None means "as configured"."""
+
+    __test__ = False  # a value, not a test class, for pytest's collector
+
+    flags: tuple[str, ...] = ()  # run cells with these test flags too
+    timeout: float | None = None  # seconds per cell; 0 for no limit
+    against_package: bool = False
+    check_outputs: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,8 +92,17 @@ def select_notebooks(config: Config, paths: Iterable[Path] = ()) -> list[Selecte
             continue
         for found in _walk(target, config.recursive):
             if found not in chosen:
-                chosen[found] = Selected(found, config.relative(found), _skip_reason(config, found))
+                chosen[found] = Selected(found, config.relative(found), skip_reason(config, found))
     return sorted(chosen.values(), key=lambda s: s.relpath)
+
+
+def is_hidden(config: Config, path: Path) -> bool:
+    """Tell whether *path* lies in a folder that is never searched (``_*``, ``.*``)."""
+    try:
+        folders = path.resolve().relative_to(config.root).parts[:-1]
+    except ValueError:
+        return False
+    return any(part.startswith(("_", ".")) for part in folders)
 
 
 def _walk(folder: Path, recursive: bool) -> list[Path]:
@@ -95,7 +116,8 @@ def _walk(folder: Path, recursive: bool) -> list[Path]:
     return found
 
 
-def _skip_reason(config: Config, path: Path) -> str:
+def skip_reason(config: Config, path: Path) -> str:
+    """Return why the notebook at *path* is skipped when found in a folder, or ""."""
     settings = config.test
     if path.name.startswith("_"):
         return "name starts with _"
@@ -128,6 +150,43 @@ def exported_cells(project: Project) -> dict[tuple[str, str], str]:
         for chunk in module.chunks:
             found[(chunk.notebook, chunk.cell_id)] = dotted
     return found
+
+
+class Planner:
+    """Plan jobs for one project with one set of options (the export plan is made once)."""
+
+    def __init__(self, config: Config, options: TestOptions) -> None:
+        self.config = config
+        self.options = options
+        self.skip_flags = frozenset((*BUILTIN_FLAGS, *config.test.flags)) - set(options.flags)
+        given = options.timeout
+        self.timeout = config.test.timeout if given is None else (given or None)
+        self._project: Project | None = None
+        self._exported: dict[tuple[str, str], str] | None = None
+
+    def prepare(self) -> None:
+        """--against-package: read every notebook and plan the export (raises its problems)."""
+        if self.options.against_package and self._project is None:
+            self._project = load_project(config=self.config)
+            self._exported = exported_cells(self._project)
+
+    def plan(self, path: Path) -> Planned:
+        """Read the notebook at *path* and plan its job (or say why it cannot run)."""
+        self.prepare()
+        relpath = self.config.relative(path)
+        notebook = self._project.notebook(relpath) if self._project is not None else None
+        try:
+            notebook = notebook or read_notebook(path, relpath)
+        except Nb2pkgError as exc:
+            return Planned(relpath, None, problem=exc)
+        return plan_notebook(
+            notebook,
+            self.config,
+            skip_flags=self.skip_flags,
+            exported=self._exported,
+            check_outputs=self.options.check_outputs,
+            timeout=self.timeout,
+        )
 
 
 def plan_notebook(

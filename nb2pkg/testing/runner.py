@@ -18,27 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Config, load_config
-from ..errors import Nb2pkgError
-from ..notebook import read_notebook
-from ..project import Project, load_project
 from ..report import count
 from .client import ServerProcess, default_workers
-from .jobs import BUILTIN_FLAGS, Planned, exported_cells, plan_notebook, select_notebooks
+from .jobs import BUILTIN_FLAGS, Planned, Planner, TestOptions, select_notebooks
 from .protocol import Failure, FailureKind, Job, Outcome, Status
 
 OnOutcome = Callable[[Outcome], None]
-
-
-@dataclass(frozen=True)
-class TestOptions:
-    """How to run the notebooks; None means "as configured"."""
-
-    __test__ = False  # a value, not a test class, for pytest's collector
-
-    flags: tuple[str, ...] = ()  # run cells with these test flags too
-    timeout: float | None = None  # seconds per cell; 0 for no limit
-    against_package: bool = False
-    check_outputs: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +86,8 @@ def test_project(
         return TestRun(tuple(outcomes), {}, time.perf_counter() - started, notes=notes)
     size = min(workers or default_workers(), len(selected) - len(outcomes))
     with ServerProcess(size, cwd=config.root) as server:
-        planned = plan_tests(config, [s.path for s in selected if not s.skip], options)
+        planner = Planner(config, options)
+        planned = [planner.plan(s.path) for s in selected if not s.skip]
         jobs = {p.relpath: p.job for p in planned if p.job is not None}
         for plan in planned:
             if plan.job is None:
@@ -127,40 +113,6 @@ def test_project(
         not_run=len(by_id),
         notes=notes,
     )
-
-
-def plan_tests(config: Config, paths: Sequence[Path], options: TestOptions) -> list[Planned]:
-    """Read the notebooks at *paths* and plan a job for each (or the reason it cannot run)."""
-    project: Project | None = None
-    exported = None
-    if options.against_package:
-        project = load_project(config=config)
-        exported = exported_cells(project)
-    skip_flags = frozenset((*BUILTIN_FLAGS, *config.test.flags)) - set(options.flags)
-    if options.timeout is None:
-        timeout = config.test.timeout
-    else:
-        timeout = options.timeout or None
-    planned = []
-    for path in paths:
-        relpath = config.relative(path)
-        notebook = project.notebook(relpath) if project is not None else None
-        try:
-            notebook = notebook or read_notebook(path, relpath)
-        except Nb2pkgError as exc:
-            planned.append(Planned(relpath, None, problem=exc))
-            continue
-        planned.append(
-            plan_notebook(
-                notebook,
-                config,
-                skip_flags=skip_flags,
-                exported=exported,
-                check_outputs=options.check_outputs,
-                timeout=timeout,
-            )
-        )
-    return planned
 
 
 def _unplanned(plan: Planned) -> Outcome:
