@@ -59,9 +59,7 @@ def prepare_process(job: Job) -> None:
     os.environ["IN_TEST"] = "1"  # what nbdev's own test runner sets; nbdev projects check it
     if "MPLBACKEND" not in os.environ:
         inline = find_spec("matplotlib_inline") is not None
-        os.environ["MPLBACKEND"] = (
-            "module://matplotlib_inline.backend_inline" if inline else "agg"
-        )
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline" if inline else "agg"
 
 
 @dataclass
@@ -108,7 +106,9 @@ def run_job(job: Job, shell: TestShell, send: Send) -> Outcome:
 
 def _run_cell(run: _Run, step: Step, sanitizers: Any) -> Failure | None:
     shell = run.shell
-    result = shell.run_cell(step.source, store_history=True, cell_id=step.cell_id)
+    result = shell.run_cell(  # type: ignore[no-untyped-call]
+        step.source, store_history=True, cell_id=step.cell_id
+    )
     fresh = shell.cell_outputs.take()
     error = result.error_before_exec or result.error_in_exec
     if error is not None:

@@ -231,7 +231,11 @@ def _notebook_skip(notebook: Notebook) -> str:
     metadata = metadata if isinstance(metadata, dict) else {}
     for key in ("kernelspec", "language_info"):
         info = metadata.get(key)
-        language = info.get("language" if key == "kernelspec" else "name") if isinstance(info, dict) else None
+        language = (
+            info.get("language" if key == "kernelspec" else "name")
+            if isinstance(info, dict)
+            else None
+        )
         if isinstance(language, str) and language.lower() not in ("python", "python3", ""):
             return f"a {language} notebook"
     first = next((c for c in notebook.cells if c.source.strip()), None)
@@ -277,9 +281,7 @@ def _step(cell: Cell, raw: Any, module: str | None, check_outputs: bool) -> Step
 
 
 def _ignores_output(cell: Cell) -> bool:
-    return any(
-        d.name == "nb2pkg" and "ignore-output" in d.value.split() for d in cell.directives
-    )
+    return any(d.name == "nb2pkg" and "ignore-output" in d.value.split() for d in cell.directives)
 
 
 def cell_bindings(code: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:

@@ -146,9 +146,11 @@ def job_from_json(data: dict[str, Any]) -> Job:
             optional=tuple(s["optional"]),
             star_imports=tuple(s["star_imports"]),
             may_raise=s["may_raise"],
-            expected=None
-            if s["expected"] is None
-            else tuple(TextOutput(o["kind"], o["text"]) for o in s["expected"]),
+            expected=(
+                None
+                if s["expected"] is None
+                else tuple(TextOutput(o["kind"], o["text"]) for o in s["expected"])
+            ),
         )
         for s in data["steps"]
     )

@@ -53,10 +53,10 @@ def failure_text(outcome: Outcome, job: Job | None) -> str:
             lines.append("  Traceback (notebook and project code only):")
             for frame in failure.frames:
                 if frame.cell_index is not None:
-                    place = str(Location(outcome.notebook, frame.cell_index, frame.cell_id, frame.line))
+                    cell = Location(outcome.notebook, frame.cell_index, frame.cell_id, frame.line)
+                    lines.append(f"    {cell}, in {frame.name}")
                 else:
-                    place = f"{frame.file}, line {frame.line}"
-                lines.append(f"    {place}, in {frame.name}")
+                    lines.append(f"    {frame.file}, line {frame.line}, in {frame.name}")
                 if frame.text:
                     lines.append(f"      {frame.text}")
         if failure.output:
@@ -105,10 +105,14 @@ def github_annotations(outcome: Outcome) -> list[str]:
     """Return GitHub Actions ``::error`` lines for a failed notebook (one per problem)."""
     found = []
     if outcome.failure is not None:
-        found.append(_annotation(outcome, where(outcome, outcome.failure), _headline(outcome.failure)))
+        found.append(
+            _annotation(outcome, where(outcome, outcome.failure), _headline(outcome.failure))
+        )
     for mismatch in outcome.mismatches:
         place = Location(outcome.notebook, mismatch.cell_index, mismatch.cell_id)
-        found.append(_annotation(outcome, place, "outputs differ from the stored ones\n" + mismatch.diff))
+        found.append(
+            _annotation(outcome, place, "outputs differ from the stored ones\n" + mismatch.diff)
+        )
     return found
 
 

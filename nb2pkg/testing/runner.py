@@ -68,12 +68,13 @@ def test_project(
     *,
     paths: Sequence[Path] = (),
     workers: int | None = None,
-    options: TestOptions = TestOptions(),
+    options: TestOptions | None = None,
     exitfirst: bool = False,
     on_outcome: OnOutcome | None = None,
 ) -> TestRun:
     """Run the project's notebooks (or those under *paths*) and return every outcome."""
     started = time.perf_counter()
+    options = options or TestOptions()
     config = load_config(path or (paths[0] if paths else None))
     selected = select_notebooks(config, paths)
     notes = _flag_notes(config, options.flags)

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .protocol import (
     Failure,
@@ -73,11 +73,11 @@ class _Child:
         if self.process is not None and not _POSIX:
             self.process.kill()
             return
-        for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                kill()
-            except (ProcessLookupError, PermissionError):
-                pass
+        self._kill_leftovers()  # the whole session: the child and what it started
+        try:
+            os.kill(self.pid, signal.SIGKILL)  # in case it has not made its session yet
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def exit_code(self) -> int | None:
         """Return the child's exit code once it has ended (then reap it), else None."""
@@ -283,7 +283,7 @@ class Server:
                 stdout=subprocess.PIPE,
                 stderr=out,
                 start_new_session=_POSIX,
-                creationflags=0 if _POSIX else subprocess.CREATE_NEW_PROCESS_GROUP,
+                creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
             )
         assert process.stdin is not None and process.stdout is not None
         try:
@@ -343,7 +343,10 @@ class Server:
     def _report(self, child: _Child, outcome: Outcome) -> None:
         child.outcome = outcome
         seconds = round(time.monotonic() - child.started, 3)
-        message = {"id": child.job_id, "outcome": outcome_to_json(replace(outcome, seconds=seconds))}
+        message = {
+            "id": child.job_id,
+            "outcome": outcome_to_json(replace(outcome, seconds=seconds)),
+        }
         write_all(self.out, dumps(message))
 
     def _timeout(self, child: _Child) -> Outcome:
@@ -363,7 +366,11 @@ class Server:
         return Outcome(child.job.notebook, Status.FAILED, failure=failure)
 
     def _crash(self, child: _Child, code: int) -> Outcome:
-        how = f"was killed by signal {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        how = (
+            f"was killed by signal {signal.Signals(-code).name}"
+            if code < 0
+            else f"exited with code {code}"
+        )
         step = next((s for s in child.job.steps if s.index == child.cell), None)
         where = " while this cell ran" if step is not None else " before running any cell"
         failure = Failure(

@@ -67,18 +67,16 @@ class CellOutputs:
 class _Stream(io.TextIOBase):
     """``sys.stdout`` / ``sys.stderr`` while a notebook runs: text goes to the cell's outputs."""
 
+    encoding = "utf-8"
+
     def __init__(self, name: str, outputs: CellOutputs) -> None:
         super().__init__()
         self._name = name
         self._outputs = outputs
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return f"<{self._name}>"
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return "utf-8"
 
     def writable(self) -> bool:
         return True
@@ -86,7 +84,7 @@ class _Stream(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if text:
@@ -97,7 +95,7 @@ class _Stream(io.TextIOBase):
 class _Publisher(DisplayPublisher):
     """``display()``: record the ``text/plain`` form in the cell's outputs."""
 
-    def publish(  # type: ignore[override]
+    def publish(
         self,
         data: dict[str, Any],
         metadata: Any = None,
@@ -107,7 +105,8 @@ class _Publisher(DisplayPublisher):
         update: bool = False,
         **kwargs: Any,
     ) -> None:
-        outputs: CellOutputs = self.shell.cell_outputs
+        shell: Any = self.shell
+        outputs: CellOutputs = shell.cell_outputs
         text = data.get("text/plain")
         display_id = (transient or {}).get("display_id")
         if update and isinstance(display_id, str):
@@ -116,7 +115,8 @@ class _Publisher(DisplayPublisher):
             outputs.add("display", str(text), display_id if isinstance(display_id, str) else None)
 
     def clear_output(self, wait: bool = False) -> None:
-        self.shell.cell_outputs.clear(wait)
+        shell: Any = self.shell
+        shell.cell_outputs.clear(wait)
 
 
 class _DisplayHook(DisplayHook):
@@ -126,8 +126,9 @@ class _DisplayHook(DisplayHook):
         pass
 
     def write_format_data(self, format_dict: dict[str, Any], md_dict: Any = None) -> None:
+        shell: Any = self.shell
         if "text/plain" in format_dict:
-            self.shell.cell_outputs.add("result", str(format_dict["text/plain"]))
+            shell.cell_outputs.add("result", str(format_dict["text/plain"]))
 
     def finish_displayhook(self) -> None:
         self._is_active = False
@@ -143,14 +144,15 @@ class TestShell(InteractiveShell):
 
     def __init__(self, **kwargs: Any) -> None:
         self.cell_outputs = CellOutputs()
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
 
     def _showtraceback(self, etype: Any, evalue: Any, stb: Any) -> None:
         """The child reports the exception itself, trimmed to the notebook's code."""
 
-    def _tee(self, channel: str) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def _tee(self, channel: Any) -> Iterator[None]:
         """Outputs are captured by the cell's streams already; IPython 9's copy is not needed."""
-        return contextlib.nullcontext()
+        yield
 
 
 def make_shell() -> TestShell:
@@ -158,16 +160,17 @@ def make_shell() -> TestShell:
     config = Config()
     config.HistoryManager.enabled = False
     shell = TestShell.instance(config=config)
-    shell.display_formatter.active_types = ["text/plain"]
+    formatter: Any = shell.display_formatter
+    formatter.active_types = ["text/plain"]
     return shell
 
 
 def warm_up(shell: TestShell) -> None:
     """Run a trivial cell (to import what the first cell would), then forget it."""
     with capture(shell):
-        shell.run_cell("_ = 1\n_", store_history=True)
+        shell.run_cell("_ = 1\n_", store_history=True)  # type: ignore[no-untyped-call]
     shell.cell_outputs.take()
-    shell.reset(new_session=True)
+    shell.reset(new_session=True)  # type: ignore[no-untyped-call]
 
 
 @contextlib.contextmanager
