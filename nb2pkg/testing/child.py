@@ -6,7 +6,7 @@ working folder, the environment — can reach another notebook. The child report
 server over its channel, one JSON line per message: ``{"cell": N}`` as each cell starts
 (so a timeout can name it), then ``{"outcome": ...}``.
 
-    python -m nb2pkg.testing.child      the spawned form: the job on stdin, the channel on stdout
+    main()      the spawned form: the job arrives on stdin, and stdout becomes the channel
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def prepare_process(job: Job) -> None:
     folder = str(Path(job.path).parent)
     os.chdir(folder)
     # As in Jupyter, '' (the working folder) comes first; the project root makes its package
-    # importable whether or not it is installed.
+    # importable whether or not it is installed. sys.path[0] is where the server found nb2pkg.
     rest = [p for p in sys.path[1:] if p not in ("", job.root, folder)]
     sys.path[:] = ["", job.root, *rest]
     sys.argv = [""]
@@ -247,6 +247,3 @@ def main() -> None:
     shell = make_shell()
     finish(run_job(job, shell, send), send)
 
-
-if __name__ == "__main__":
-    main()

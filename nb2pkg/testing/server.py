@@ -5,7 +5,7 @@ Started by the runner as ``python -c "…server.main()"`` in the project root. I
 
 Where ``fork`` exists, the server imports IPython and creates a warmed-up shell once, then
 forks a child per notebook: a pristine copy that never ran notebook code, made in a few
-milliseconds. Elsewhere each child is a new interpreter (``python -m nb2pkg.testing.child``).
+milliseconds. Elsewhere each child is a new interpreter (``child.main``).
 Either way a child runs exactly one notebook in its own session and is killed, with every
 process it started, when a cell runs over the timeout.
 """
@@ -41,8 +41,14 @@ from .protocol import (
 )
 
 CLEANUP_GRACE = 5.0  # seconds a child may take to exit after reporting its outcome
+STARTUP_GRACE = 60.0  # seconds a child may take to start, on top of the cell timeout
 LOG_TAIL = 2000  # characters of a crashed child's own output shown in the report
 _POSIX = os.name == "posix"
+_NB2PKG_PARENT = str(Path(__file__).resolve().parents[2])
+_CHILD = (
+    f"import sys; sys.path.insert(0, {_NB2PKG_PARENT!r}); "
+    "from nb2pkg.testing.child import main; main()"
+)
 
 
 def can_fork() -> bool:
@@ -232,6 +238,8 @@ class Server:
     def _launch(self, job_id: str, job: Job) -> None:
         log = self.logs / f"{job_id}.log"
         child = self._fork(job_id, job, log) if self.fork else self._spawn(job_id, job, log)
+        if job.timeout:
+            child.deadline = child.started + job.timeout + STARTUP_GRACE
         self.running[job_id] = child
         self.events.add(child.channel, job_id)
 
@@ -278,7 +286,7 @@ class Server:
     def _spawn(self, job_id: str, job: Job, log: Path) -> _Child:
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "nb2pkg.testing.child"],
+                [sys.executable, "-c", _CHILD],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=out,
@@ -356,6 +364,8 @@ class Server:
             "started) was killed. Raise the limit with --timeout or [tool.nb2pkg.test] "
             "timeout, or give a slow cell a test flag"
         )
+        if step is None:
+            message = "the notebook's process did not start in time; it was killed"
         failure = Failure(
             FailureKind.TIMEOUT,
             message,
