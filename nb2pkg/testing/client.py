@@ -74,7 +74,7 @@ class ServerProcess:
         self._jobs.put(None)
 
     def stop(self) -> None:
-        """Kill the running notebooks and drop the queued ones."""
+        """Kill the running notebooks and drop the queued ones (before ``done``)."""
         self._jobs.put(dumps({"stop": True}))
         self._jobs.put(None)
 

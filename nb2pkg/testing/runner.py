@@ -95,23 +95,28 @@ def test_project(
                 outcomes.append(_unplanned(plan))
                 emit(outcomes[-1])
         by_id = {str(n): p for n, p in enumerate(planned) if p.job is not None}
+        if exitfirst and any(o.status is Status.FAILED for o in outcomes):
+            by_id = {}  # an unreadable notebook is the first failure
         for job_id, plan in by_id.items():
             assert plan.job is not None
             server.submit(job_id, plan.job)
-        server.done()
+        if not by_id:
+            server.done()
         stopped = False
         for job_id, outcome in server.outcomes():
             plan = by_id.pop(job_id)
             outcomes.append(replace(outcome, skipped_cells=plan.skipped_cells))
             emit(outcomes[-1])
-            if exitfirst and outcome.status is Status.FAILED and not stopped:
+            if not by_id:
+                server.done()  # the server ends after the last outcome
+            elif exitfirst and outcome.status is Status.FAILED and not stopped:
                 stopped = True
-                server.stop()
+                server.stop()  # kills what still runs: those notebooks count as not run
     return TestRun(
         tuple(outcomes),
         jobs,
         time.perf_counter() - started,
-        not_run=len(by_id),
+        not_run=len(selected) - len(outcomes),
         notes=notes,
     )
 
