@@ -12,6 +12,7 @@ process it started, when a cell runs over the timeout.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import queue
@@ -191,13 +192,17 @@ class Server:
 
             self.shell = make_shell()
             warm_up(self.shell)
+            # What exists now is shared by every child until written to; a collection in a
+            # child would touch (and so copy) all of it. Frozen objects are never collected.
+            gc.collect()
+            gc.freeze()
 
     def serve(self, jobs_fd: int) -> None:
         """Read jobs from *jobs_fd* until it closes; return when every job has ended."""
         self.events.add(jobs_fd, "")
         try:
             while self.accepting or self.pending or self.running:
-                while self.pending and len(self.running) < self.workers:
+                while self.pending and self._busy() < self.workers:
                     self._launch(*self.pending.popleft())
                 for key, data in self.events.wait(self._wait_time()):
                     if key == "":
@@ -210,11 +215,15 @@ class Server:
                 child.kill()
             _remove_tree(self.logs)
 
+    def _busy(self) -> int:
+        """Count the children still running a notebook (not those only cleaning up)."""
+        return sum(child.outcome is None for child in self.running.values())
+
     def _wait_time(self) -> float | None:
         now = time.monotonic()
         waits = [c.deadline - now for c in self.running.values() if c.deadline is not None]
         if any(c.closed for c in self.running.values()):
-            waits.append(0.02)  # ended its channel: poll until it has exited
+            waits.append(0.005)  # ended its channel: poll until it has exited
         return max(0.0, min(waits)) if waits else None
 
     def _read_jobs(self, fd: int, data: bytes) -> None:
