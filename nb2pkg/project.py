@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +65,16 @@ def directive_warnings(project: Project, export_severity: str = "warning") -> li
     """Return a diagnostic for every directive-like line nb2pkg will not act on.
 
     A mis-typed export directive (NB402) is a warning for export, which goes on, and an error
-    for check (*export_severity*): the cell is silently not exported.
+    for check (*export_severity*): the cell is silently not exported. A test flag declared
+    in ``[tool.nb2pkg.test] flags`` (or nbdev's ``tst_flags``) is a known directive.
     """
     found: list[Diagnostic] = []
+    flags = set(project.config.test.flags)
     for notebook in project.notebooks:
         for cell in notebook.cells:
             for problem in cell.problems:
+                if flags and _directive_name(problem.text) in flags:
+                    continue
                 fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
                 code = "NB402" if problem.affects_export else "NB401"
                 severity = export_severity if problem.affects_export else "warning"
@@ -79,3 +84,8 @@ def directive_warnings(project: Project, export_severity: str = "warning") -> li
                     )
                 )
     return found
+
+
+def _directive_name(line: str) -> str | None:
+    match = re.match(r"#\s*\|\s*([A-Za-z_][\w-]*)", line)
+    return match.group(1) if match else None

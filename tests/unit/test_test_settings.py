@@ -110,3 +110,13 @@ def test_nbdev_bad_skip_file_re(tmp_path: Path) -> None:
     (tmp_path / "settings.ini").write_text("[DEFAULT]\nlib_name = acme\nskip_file_re = (\n")
     with pytest.raises(ConfigError, match="settings.ini: skip_file_re '\\(' is not a valid"):
         load_config(tmp_path)
+
+
+def test_declared_flags_are_known_directives(tmp_path: Path) -> None:
+    from nb2pkg.project import directive_warnings, load_project
+    from tests.projects import make_project
+
+    tool = '\n[tool.nb2pkg.test]\nflags = ["gpu"]\n'
+    root = make_project(tmp_path / "p", {"a.ipynb": ["#| gpu\nx = 1", "#| gpux\ny = 2"]}, tool=tool)
+    found = [d.message for d in directive_warnings(load_project(root))]
+    assert found == ['unknown directive "gpux"; nb2pkg passes it through unchanged']
