@@ -152,6 +152,7 @@ class _Notebooks:
         self.explicit = {Path(arg.split("::")[0]).resolve() for arg in config.args}
         self._planners: dict[Path, Planner] = {}
         self._server: ServerProcess | None = None
+        self._runs = 0
 
     def add_notebooks_folder(self, config: pytest.Config) -> None:
         """Add the rootdir project's notebooks folder to what pytest collects."""
@@ -212,8 +213,12 @@ class _Notebooks:
         assert planned.job is not None
         if self._server is None:
             self._server = ServerProcess(1, cwd=Path(planned.job.root))
-        self._server.submit("item", planned.job)
-        return self._server.next_outcome()[1]
+        self._runs += 1
+        job_id = str(self._runs)
+        self._server.submit(job_id, planned.job)
+        received, outcome = self._server.next_outcome()
+        assert received == job_id, (received, job_id)
+        return outcome
 
     def close(self) -> None:
         if self._server is not None:

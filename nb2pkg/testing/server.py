@@ -61,6 +61,7 @@ def can_fork() -> bool:
 class _Child:
     """A running child and what it has said so far."""
 
+    key: str  # unique for the server's life: a job id may come again after its outcome
     job_id: str
     job: Job
     pid: int
@@ -183,6 +184,7 @@ class Server:
         self.shell: Any = None
         self.accepting = True
         self.stopping = False
+        self.launched = 0
         self._input = b""
 
     def prepare(self) -> None:
@@ -245,12 +247,13 @@ class Server:
                 self.pending.append((str(message["id"]), job_from_json(message["job"])))
 
     def _launch(self, job_id: str, job: Job) -> None:
-        log = self.logs / f"{job_id}.log"
+        self.launched += 1
+        log = self.logs / f"{self.launched}.log"
         child = self._fork(job_id, job, log) if self.fork else self._spawn(job_id, job, log)
         if job.timeout:
             child.deadline = child.started + job.timeout + STARTUP_GRACE
-        self.running[job_id] = child
-        self.events.add(child.channel, job_id)
+        self.running[child.key] = child
+        self.events.add(child.channel, child.key)
 
     def _fork(self, job_id: str, job: Job, log: Path) -> _Child:
         read, write = os.pipe()
@@ -260,7 +263,7 @@ class Server:
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
             self._become_child(job, read, write, log)
         os.close(write)
-        return _Child(job_id, job, pid, read, log)
+        return _Child(str(self.launched), job_id, job, pid, read, log)
 
     def _become_child(self, job: Job, read: int, write: int, log: Path) -> None:
         code = 70
@@ -308,7 +311,9 @@ class Server:
             process.stdin.close()
         except BrokenPipeError:
             pass  # it died at once: reported as a crash with its log
-        return _Child(job_id, job, process.pid, process.stdout.fileno(), log, process)
+        return _Child(
+            str(self.launched), job_id, job, process.pid, process.stdout.fileno(), log, process
+        )
 
     def _read_child(self, child: _Child, data: bytes) -> None:
         if not data:
@@ -355,7 +360,7 @@ class Server:
         else:
             os.close(child.channel)
         child.log.unlink(missing_ok=True)
-        del self.running[child.job_id]
+        del self.running[child.key]
 
     def _report(self, child: _Child, outcome: Outcome) -> None:
         child.outcome = outcome

@@ -50,13 +50,13 @@ def counts(result: subprocess.CompletedProcess[str]) -> str:
 def test_without_the_option_notebooks_are_not_collected(project: Path) -> None:
     result = pytest_in(project)
     assert result.returncode == 0, result.stdout
-    assert counts(result) == "1 passed"
+    assert counts(result) == "1 passed", result.stdout
 
 
 def test_notebooks_become_test_items(project: Path) -> None:
     result = pytest_in(project, "--nb2pkg", "-v")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert counts(result) == "1 failed, 3 passed, 1 skipped"
+    assert counts(result) == "1 failed, 3 passed, 1 skipped", result.stdout
     assert re.search(r"nbs/good\.ipynb::good\.ipynb PASSED", result.stdout)
     assert re.search(r"nbs/bad\.ipynb::bad\.ipynb FAILED", result.stdout)
     assert re.search(r"SKIPPED \[1\] .*name starts with _", result.stdout)
@@ -71,7 +71,7 @@ def test_notebooks_become_test_items(project: Path) -> None:
 def test_options_mirror_the_command(project: Path) -> None:
     result = pytest_in(project, "--nb2pkg", "--nb2pkg-flags", "slow", "nbs/flagged.ipynb", "nbs/_draft.ipynb")
     assert result.returncode == 1
-    assert counts(result) == "2 failed"  # a notebook named on the command line runs whatever its name
+    assert counts(result) == "2 failed", result.stdout  # a notebook named on the command line runs whatever its name
     assert "RuntimeError: slow ran" in result.stdout and "RuntimeError: draft ran" in result.stdout
 
 
@@ -79,5 +79,5 @@ def test_with_xdist(project: Path) -> None:
     pytest.importorskip("xdist")
     result = pytest_in(project, "--nb2pkg", "-n", "2")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert counts(result) == "1 failed, 3 passed, 1 skipped"
+    assert counts(result) == "1 failed, 3 passed, 1 skipped", result.stdout
     assert "AssertionError: no items were loaded" in result.stdout

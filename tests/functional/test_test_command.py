@@ -478,3 +478,26 @@ def test_nbdev_project_flags_and_skip_file_re(tmp_path: Path) -> None:
     assert found["nbs/index.ipynb"] == 'SKIP (matches skip_file_re "^index")'
     assert found["nbs/04_flags.ipynb"].endswith("(2 cells skipped: eval: false, flag notest)")
     assert found["nbs/00_basics.ipynb"].endswith("(1 cell skipped: calls nbdev_export())")
+
+
+def test_server_takes_a_job_id_again_after_its_outcome(suite: Path) -> None:
+    from nb2pkg.config import load_config
+    from nb2pkg.testing.client import ServerProcess
+    from nb2pkg.testing.jobs import Planner, TestOptions
+    from nb2pkg.testing.protocol import Status
+
+    planner = Planner(load_config(suite), TestOptions())
+    jobs = [planner.plan(suite / "nbs" / name).job for name in ("fail.ipynb", "pass.ipynb", "fail.ipynb")]
+    seen = []
+    with ServerProcess(1, cwd=suite) as server:
+        for job in jobs:  # one after another, as the pytest plugin runs them
+            assert job is not None
+            server.submit("same", job)
+            job_id, outcome = server.next_outcome()
+            seen.append((job_id, outcome.notebook, outcome.status))
+        server.done()
+    assert seen == [
+        ("same", "nbs/fail.ipynb", Status.FAILED),
+        ("same", "nbs/pass.ipynb", Status.PASSED),
+        ("same", "nbs/fail.ipynb", Status.FAILED),
+    ]
