@@ -164,7 +164,9 @@ def _execnb_in_process(root: Path, repeat: int) -> float:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from execnb.nbio import read_nb\n"
+        "try:\n    from execnb.nbio import read_nb\n"
+        "except ImportError:  # execnb 0.2+: read_nb moved to fastcore\n"
+        "    from fastcore.nbio import read_nb\n"
         "from execnb.shell import CaptureShell\n"
         "paths = sorted(Path(sys.argv[1]).glob('*.ipynb'))\n"
         "CaptureShell().run_all(read_nb(paths[0]))\n"
