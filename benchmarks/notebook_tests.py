@@ -60,7 +60,7 @@ def small_project(root: Path, count: int, *, trivial: bool = False) -> Path:
                 new_markdown_cell(f"# Notebook {number}\n\n> A small notebook."),
                 new_code_cell(f"def step(x: int) -> int:\n    return x + {number}"),
                 new_code_cell(f"assert step(1) == {number + 1}"),
-                new_code_cell(f"values = [step(i) for i in range(10)]\nprint(sum(values))"),
+                new_code_cell("values = [step(i) for i in range(10)]\nprint(sum(values))"),
                 new_code_cell("step(2)"),
             ]
         notebook = new_notebook(cells=cells)
@@ -117,29 +117,43 @@ def available() -> dict[str, Command]:
     return runners
 
 
-def time_runs(command: list[str], root: Path, repeat: int) -> tuple[list[float], int]:
-    """Return the wall times of *repeat* runs of *command* in *root*, and the last exit code."""
+SLOW = 60.0  # seconds: a runner this slow is timed once, not --repeat times
+
+
+def time_once(command: list[str], root: Path) -> tuple[float, int]:
+    """Return the wall time of one run of *command* in *root*, and its exit code."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(REPO)]))
-    times = []
-    code = 0
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr)[-600:]
+        print(f"    {' '.join(command[:4])} … exited {result.returncode}; last output:\n{tail}")
+    return elapsed, result.returncode
+
+
+def time_all(commands: dict[str, list[str]], root: Path, repeat: int) -> dict[str, tuple[list[float], int]]:
+    """Time every command *repeat* times, taking turns, so that load on the machine is shared."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    codes: dict[str, int] = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        code = result.returncode
-        if code != 0:
-            print(f"    {' '.join(command[:3])}... exited {code}:\n{(result.stdout + result.stderr)[-1500:]}")
-    return times, code
+        for name, command in commands.items():
+            if times[name] and times[name][0] > SLOW:
+                continue
+            elapsed, codes[name] = time_once(command, root)
+            times[name].append(elapsed)
+    return {name: (times[name], codes[name]) for name in commands}
 
 
 def compare(label: str, root: Path, workers: int, repeat: int, rows: list[str]) -> None:
     count = len(list((root / "nbs").rglob("*.ipynb")))
     print(f"\n{label}: {count} notebooks, {workers} workers")
-    for name, command in available().items():
-        times, code = time_runs(command(root, workers), root, repeat)
+    commands = {name: command(root, workers) for name, command in available().items()}
+    for name, (times, code) in time_all(commands, root, repeat).items():
         status = "" if code == 0 else f" (exit {code})"
         median, best = statistics.median(times), min(times)
-        print(f"  {name:<18} median {median:7.2f} s   best {best:7.2f} s{status}")
+        runs = f"{len(times)} runs" if len(times) > 1 else "1 run"
+        print(f"  {name:<18} median {median:7.2f} s   best {best:7.2f} s   {runs}{status}")
         rows.append(f"| {label} ({count} notebooks) | `{name}` | {median:.2f} s | {best:.2f} s |")
 
 
@@ -147,9 +161,12 @@ def overhead(folder: Path, repeat: int, rows: list[str]) -> None:
     one = small_project(folder / "one", 1, trivial=True)
     many = small_project(folder / "many", 50, trivial=True)
     print("\nper-notebook cost: 50 one-cell notebooks minus one, one worker")
-    for name, command in available().items():
-        single = statistics.median(time_runs(command(one, 1), one, repeat)[0])
-        fifty = statistics.median(time_runs(command(many, 1), many, repeat)[0])
+    runners = available()
+    singles = time_all({name: command(one, 1) for name, command in runners.items()}, one, repeat)
+    fifties = time_all({name: command(many, 1) for name, command in runners.items()}, many, repeat)
+    for name in runners:
+        single = statistics.median(singles[name][0])
+        fifty = statistics.median(fifties[name][0])
         each = (fifty - single) / 49 * 1000
         print(f"  {name:<18} {each:7.1f} ms per notebook (1 notebook: {single:.2f} s, 50: {fifty:.2f} s)")
         rows.append(f"| one more notebook, one worker | `{name}` | {each:.1f} ms | |")

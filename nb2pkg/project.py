@@ -65,11 +65,10 @@ def directive_warnings(project: Project, export_severity: str = "warning") -> li
     """Return a diagnostic for every directive-like line nb2pkg will not act on.
 
     A mis-typed export directive (NB402) is a warning for export, which goes on, and an error
-    for check (*export_severity*): the cell is silently not exported. A test flag declared
-    in ``[tool.nb2pkg.test] flags`` (or nbdev's ``tst_flags``) is a known directive.
+    for check (*export_severity*): the cell is silently not exported.
     """
     found: list[Diagnostic] = []
-    flags = set(project.config.test.flags)
+    flags = set(project.config.test.flags)  # test flags (nb2pkg test) are known directives
     for notebook in project.notebooks:
         for cell in notebook.cells:
             for problem in cell.problems:
