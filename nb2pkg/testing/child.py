@@ -54,10 +54,22 @@ def prepare_process(job: Job) -> None:
     folder = str(Path(job.path).parent)
     os.chdir(folder)
     # As in Jupyter, '' (the working folder) comes first; the project root makes its package
-    # importable whether or not it is installed. sys.path[0] is where the server found nb2pkg.
-    rest = [p for p in sys.path[1:] if p not in ("", job.root, folder)]
+    # importable whether or not it is installed.
+    rest = [p for p in sys.path if p not in ("", job.root, folder)]
     sys.path[:] = ["", job.root, *rest]
     sys.argv = [""]
+    test_environment()
+
+
+def forget_bootstrap() -> None:
+    """Take out the sys.path entry that found nb2pkg for this process: it is not the notebook's."""
+    parent = str(Path(__file__).resolve().parents[2])
+    if sys.path and sys.path[0] == parent:
+        del sys.path[0]
+
+
+def test_environment() -> None:
+    """Set the variables a notebook under test sees."""
     os.environ["NB2PKG_TEST"] = "1"
     os.environ["IN_TEST"] = "1"  # what nbdev's own test runner sets; nbdev projects check it
     if "MPLBACKEND" not in os.environ:
@@ -240,6 +252,7 @@ def main() -> None:
     """The spawned child: the job arrives on stdin; stdout becomes the channel."""
     from .shell import make_shell
 
+    forget_bootstrap()
     job = job_from_json(json.loads(sys.stdin.readline()))
     channel = os.dup(1)
     os.dup2(2, 1)  # anything written to fd 1 from now on goes to the log, not the channel

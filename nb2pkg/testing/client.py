@@ -11,11 +11,9 @@ import os
 import queue
 import subprocess
 import sys
-import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 from ..errors import Nb2pkgError
 from .protocol import Job, Outcome, dumps, job_to_json, outcome_from_json
@@ -43,7 +41,6 @@ class ServerProcess:
                 "nb2pkg test runs notebooks in IPython, which is not installed in this "
                 f"environment ({sys.executable}); run `pip install ipython`"
             )
-        self._errors: IO[bytes] = tempfile.TemporaryFile()
         code = (
             f"import sys; sys.path.insert(0, {_NB2PKG_PARENT!r}); "
             f"from nb2pkg.testing.server import main; main({workers}, {can_fork()})"
@@ -52,18 +49,27 @@ class ServerProcess:
             [sys.executable, "-c", code],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=self._errors,
+            stderr=subprocess.PIPE,
             cwd=cwd,
         )
+        self._errors = bytearray()  # the end of the server's own stderr, to explain a crash
+        self.preloaded = ""  # "ok", or why the package could not be imported ahead
         self._jobs: queue.Queue[bytes | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write, daemon=True)
         self._writer.start()
+        threading.Thread(target=self._read_errors, daemon=True).start()
 
     def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def preload(self, modules: Sequence[str], root: Path, cwd: Path) -> None:
+        """Name the project's modules to import once, ahead of the notebooks (before any job)."""
+        if modules:
+            message = {"preload": list(modules), "root": str(root), "cwd": str(cwd)}
+            self._jobs.put(dumps(message))
 
     def submit(self, job_id: str, job: Job) -> None:
         """Queue *job*; its outcome will come from ``outcomes()`` under *job_id*."""
@@ -85,6 +91,7 @@ class ServerProcess:
             message = json.loads(line)
             if "outcome" in message:
                 yield str(message["id"]), outcome_from_json(message["outcome"])
+            self.preloaded = message.get("preloaded", self.preloaded)
         if self.process.wait() != 0:
             raise RuntimeError(f"the test server stopped unexpectedly:\n{self._stderr()}")
 
@@ -98,6 +105,7 @@ class ServerProcess:
             message = json.loads(line)
             if "outcome" in message:
                 return str(message["id"]), outcome_from_json(message["outcome"])
+            self.preloaded = message.get("preloaded", self.preloaded)
 
     def close(self) -> None:
         """End the server (and with it every notebook still running)."""
@@ -110,7 +118,6 @@ class ServerProcess:
                 self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
-        self._errors.close()
 
     def _write(self) -> None:
         stdin = self.process.stdin
@@ -126,6 +133,12 @@ class ServerProcess:
         except (BrokenPipeError, OSError):
             pass
 
+    def _read_errors(self) -> None:
+        stderr = self.process.stderr
+        assert stderr is not None
+        for line in stderr:
+            self._errors += line
+            del self._errors[:-4000]
+
     def _stderr(self) -> str:
-        self._errors.seek(0)
-        return self._errors.read()[-4000:].decode("utf-8", "replace")
+        return self._errors.decode("utf-8", "replace")

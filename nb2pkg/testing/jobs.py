@@ -9,7 +9,6 @@ Everything here is static: notebooks are read, never run.
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import re
 from collections import Counter
@@ -18,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cellcode import ipython_lines
 from ..config import Config
 from ..errors import Location, Nb2pkgError
 from ..notebook import Cell, Notebook, read_notebook
 from ..plan import make_plan
 from ..project import Project, load_project
+from .bindings import cell_bindings
 from .outputs import stored_outputs
 from .protocol import Action, Job, Step
 
@@ -31,7 +30,6 @@ from .protocol import Action, Job, Step
 BUILTIN_FLAGS = ("notest",)
 RAISES_TAG = "raises-exception"  # nbclient's and nbval's cell tag for an expected error
 _FALSE = frozenset({"false", "no", "0", "off"})
-_PATCH = frozenset({"patch", "patch_to", "patch_property"})
 _SKIP_EXEC = re.compile(r"^\s*-?\s*skip_exec\s*:\s*true\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -282,108 +280,3 @@ def _step(cell: Cell, raw: Any, module: str | None, check_outputs: bool) -> Step
 
 def _ignores_output(cell: Cell) -> bool:
     return any(d.name == "nb2pkg" and "ignore-output" in d.value.split() for d in cell.directives)
-
-
-def cell_bindings(code: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Return the names an exported cell binds at top level: (always, conditionally, star imports).
-
-    ``always`` are bound by the cell's own top-level statements (a module without one of
-    them is out of step with its cell); ``conditionally`` only inside ``if``, ``try``,
-    loops or ``with``, or by fastcore's ``@patch``; star imports are kept as written.
-    """
-    tree = _parse(code)
-    if tree is None:
-        return (), (), ()
-    required: list[str] = []
-    optional: list[str] = []
-    stars: list[str] = []
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            stars.append(ast.get_source_segment(code, node) or "")
-        elif isinstance(node, ast.Delete):
-            gone = {n for target in node.targets for n in _targets(target)}
-            required = [n for n in required if n not in gone]
-        elif _is_patch(node):
-            optional.extend(_direct(node))
-        else:
-            required.extend(_direct(node))
-            optional.extend(_nested(node))
-    unique_required = tuple(dict.fromkeys(required))
-    unique_optional = tuple(n for n in dict.fromkeys(optional) if n not in unique_required)
-    return unique_required, unique_optional, tuple(s for s in stars if s)
-
-
-def _parse(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        pass
-    skip = set(ipython_lines(code))  # exported with drop-magics: those lines are not in the module
-    kept = "".join(
-        "\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1)
-    )
-    try:
-        return ast.parse(kept)
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _direct(node: ast.stmt) -> list[str]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    if isinstance(node, ast.Assign):
-        return [name for target in node.targets for name in _targets(target)]
-    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        has_value = not isinstance(node, ast.AnnAssign) or node.value is not None
-        return _targets(node.target) if has_value else []
-    if isinstance(node, ast.Import):
-        return [(a.asname or a.name).split(".")[0] for a in node.names]
-    if isinstance(node, ast.ImportFrom):
-        return [a.asname or a.name for a in node.names if a.name != "*"]
-    return []
-
-
-def _nested(node: ast.stmt) -> list[str]:
-    """Names bound inside a top-level compound statement (not inside defs or classes)."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return []
-    names: list[str] = []
-    if isinstance(node, (ast.For, ast.AsyncFor)):
-        names.extend(_targets(node.target))
-    if isinstance(node, (ast.With, ast.AsyncWith)):
-        for item in node.items:
-            if item.optional_vars is not None:
-                names.extend(_targets(item.optional_vars))
-    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-        for handler in node.handlers:  # type: ignore[attr-defined]
-            if handler.name:
-                names.append(handler.name)
-    for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
-        for child in getattr(node, field_name, []) or []:
-            inner = getattr(child, "body", None) if not isinstance(child, ast.stmt) else None
-            for statement in inner if inner is not None else [child]:
-                if isinstance(statement, ast.stmt):
-                    names.extend(_direct(statement))
-                    names.extend(_nested(statement))
-    return names
-
-
-def _targets(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for element in target.elts for name in _targets(element)]
-    if isinstance(target, ast.Starred):
-        return _targets(target.value)
-    return []
-
-
-def _is_patch(node: ast.stmt) -> bool:
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    for decorator in node.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-        if name in _PATCH:
-            return True
-    return False

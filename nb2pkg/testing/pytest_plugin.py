@@ -208,17 +208,29 @@ class _Notebooks:
 
     def run(self, planned: Planned) -> Outcome:
         """Run one planned notebook and return its outcome."""
-        from .client import ServerProcess
-
         assert planned.job is not None
         if self._server is None:
-            self._server = ServerProcess(1, cwd=Path(planned.job.root))
+            self._server = self._start(planned.job)
         self._runs += 1
         job_id = str(self._runs)
         self._server.submit(job_id, planned.job)
         received, outcome = self._server.next_outcome()
         assert received == job_id, (received, job_id)
         return outcome
+
+    def _start(self, job: Job) -> ServerProcess:
+        """Start this process's server; import ahead what the project's notebooks import."""
+        from .bindings import package_modules
+        from .client import ServerProcess
+        from .jobs import select_notebooks
+
+        server = ServerProcess(1, cwd=Path(job.root))
+        planner = self.planner(Path(job.path))
+        config = planner.config
+        jobs = [planner.plan(s.path).job for s in select_notebooks(config) if not s.skip]
+        found = package_modules([j for j in jobs if j is not None], config)
+        server.preload(found, config.root, config.notebooks_dir)
+        return server
 
     def close(self) -> None:
         if self._server is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..config import Config, load_config
 from ..report import count
+from .bindings import package_modules
 from .client import ServerProcess, default_workers
 from .jobs import BUILTIN_FLAGS, Planned, Planner, TestOptions, select_notebooks
 from .protocol import Failure, FailureKind, Job, Outcome, Status
@@ -90,6 +91,7 @@ def test_project(
         planner = Planner(config, options)
         planned = [planner.plan(s.path) for s in selected if not s.skip]
         jobs = {p.relpath: p.job for p in planned if p.job is not None}
+        server.preload(package_modules(jobs.values(), config), config.root, config.notebooks_dir)
         for plan in planned:
             if plan.job is None:
                 outcomes.append(_unplanned(plan))
@@ -112,6 +114,11 @@ def test_project(
             elif exitfirst and outcome.status is Status.FAILED and not stopped:
                 stopped = True
                 server.stop()  # kills what still runs: those notebooks count as not run
+        if server.preloaded not in ("", "ok"):
+            notes += (
+                f"note: {server.preloaded}, so the package was not imported once ahead of the "
+                "notebooks: each imports it itself (slower; see docs/test.md)",
+            )
     return TestRun(
         tuple(outcomes),
         jobs,

@@ -7,7 +7,9 @@ Where ``fork`` exists, the server imports IPython and creates a warmed-up shell 
 forks a child per notebook: a pristine copy that never ran notebook code, made in a few
 milliseconds. Elsewhere each child is a new interpreter (``child.main``).
 Either way a child runs exactly one notebook in its own session and is killed, with every
-process it started, when a cell runs over the timeout.
+process it started, when a cell runs over the timeout. Before the first job the runner may
+name the project's modules the notebooks import: the server then imports them once, in a
+copy of itself that takes over if that is safe (see ``preload``).
 """
 
 from __future__ import annotations
@@ -15,25 +17,28 @@ from __future__ import annotations
 import gc
 import json
 import os
-import queue
-import selectors
+import select
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .processes import (
+    ChildProcess,
+    Events,
+    ThreadEvents,
+    crash_outcome,
+    drain,
+    timeout_outcome,
+    write_all,
+)
 from .protocol import (
-    Failure,
-    FailureKind,
     Job,
     Outcome,
-    Status,
     dumps,
     job_from_json,
     job_to_json,
@@ -43,7 +48,7 @@ from .protocol import (
 
 CLEANUP_GRACE = 5.0  # seconds a child may take to exit after reporting its outcome
 STARTUP_GRACE = 60.0  # seconds a child may take to start, on top of the cell timeout
-LOG_TAIL = 2000  # characters of a crashed child's own output shown in the report
+PRELOAD_LIMIT = 300.0  # seconds the package may take to import ahead
 _POSIX = os.name == "posix"
 _NB2PKG_PARENT = str(Path(__file__).resolve().parents[2])
 _CHILD = (
@@ -57,118 +62,6 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and os.environ.get("NB2PKG_TEST_START", "fork") != "spawn"
 
 
-@dataclass
-class _Child:
-    """A running child and what it has said so far."""
-
-    key: str  # unique for the server's life: a job id may come again after its outcome
-    job_id: str
-    job: Job
-    pid: int
-    channel: int  # fd the child's messages arrive on
-    log: Path
-    process: subprocess.Popen[bytes] | None = None  # spawned children only
-    started: float = field(default_factory=time.monotonic)
-    deadline: float | None = None
-    cell: int | None = None
-    outcome: Outcome | None = None
-    timed_out: bool = False
-    closed: bool = False
-    buffer: bytes = b""
-
-    def kill(self) -> None:
-        """Kill the child and every process in its session."""
-        if self.process is not None and not _POSIX:
-            self.process.kill()
-            return
-        self._kill_leftovers()  # the whole session: the child and what it started
-        try:
-            os.kill(self.pid, signal.SIGKILL)  # in case it has not made its session yet
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    def exit_code(self) -> int | None:
-        """Return the child's exit code once it has ended (then reap it), else None."""
-        if self.process is not None:
-            code = self.process.poll()
-            if code is not None and _POSIX:
-                self._kill_leftovers()
-            return code
-        if hasattr(os, "waitid"):
-            # Look without reaping: while the child is a zombie its session id stays taken.
-            if os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-                return None
-            self._kill_leftovers()
-            _, status = os.waitpid(self.pid, 0)
-        else:  # pragma: no cover - macOS without waitid
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid == 0:
-                return None
-            self._kill_leftovers()
-        return os.waitstatus_to_exitcode(status)
-
-    def _kill_leftovers(self) -> None:
-        """Processes the notebook started and left running die with it."""
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-class _Events:
-    """Readable data from the server's stdin and the children's channels."""
-
-    def __init__(self) -> None:
-        self._selector = selectors.DefaultSelector()
-
-    def add(self, fd: int, key: str) -> None:
-        self._selector.register(fd, selectors.EVENT_READ, key)
-
-    def remove(self, fd: int) -> None:
-        self._selector.unregister(fd)
-
-    def wait(self, timeout: float | None) -> list[tuple[str, bytes]]:
-        found = []
-        for selected, _ in self._selector.select(timeout):
-            found.append((selected.data, os.read(selected.fd, 65536)))
-        return found
-
-    def close_in_child(self) -> None:
-        self._selector.close()
-
-
-class _ThreadEvents(_Events):
-    """The same, for platforms whose ``select`` cannot wait on pipes: a reader per fd."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[tuple[str, bytes]] = queue.Queue()
-
-    def add(self, fd: int, key: str) -> None:
-        def pump() -> None:
-            while True:
-                try:
-                    data = os.read(fd, 65536)
-                except OSError:
-                    data = b""
-                self._queue.put((key, data))
-                if not data:
-                    return
-
-        threading.Thread(target=pump, daemon=True).start()
-
-    def remove(self, fd: int) -> None:
-        pass
-
-    def wait(self, timeout: float | None) -> list[tuple[str, bytes]]:
-        try:
-            found = [self._queue.get(timeout=timeout)]
-        except queue.Empty:
-            return []
-        while not self._queue.empty():
-            found.append(self._queue.get_nowait())
-        return found
-
-
 class Server:
     """Run queued jobs in children, at most *workers* at once; report outcomes as they end."""
 
@@ -177,15 +70,16 @@ class Server:
         self.fork = fork
         self.out = out  # where outcomes go
         # Spawned children are read by threads, which a forking server must not have.
-        self.events: _Events = _Events() if fork else _ThreadEvents()
+        self.events: Events = Events() if fork else ThreadEvents()
         self.pending: deque[tuple[str, Job]] = deque()
-        self.running: dict[str, _Child] = {}
-        self.logs = Path(tempfile.mkdtemp(prefix="nb2pkg-test-"))
+        self.running: dict[str, ChildProcess] = {}
         self.shell: Any = None
         self.accepting = True
         self.stopping = False
         self.launched = 0
+        self.preloaded = ""  # why the package was not imported ahead, or "ok"
         self._input = b""
+        self._lingering: list[subprocess.Popen[bytes]] = []
 
     def prepare(self) -> None:
         """In fork mode: import IPython and make a warm shell that every child will copy."""
@@ -207,15 +101,24 @@ class Server:
                 while self.pending and self._busy() < self.workers:
                     self._launch(*self.pending.popleft())
                 for key, data in self.events.wait(self._wait_time()):
-                    if key == "":
-                        self._read_jobs(jobs_fd, data)
-                    elif key in self.running:
-                        self._read_child(self.running[key], data)
+                    self._read(key, data, jobs_fd)
                 self._check_children()
         finally:
             for child in self.running.values():
                 child.kill()
-            _remove_tree(self.logs)
+
+    def _read(self, key: str, data: bytes, jobs_fd: int) -> None:
+        if key == "":
+            self._read_jobs(jobs_fd, data)
+            return
+        child_key, _, stream = key.partition(":")
+        child = self.running.get(child_key)
+        if child is None:
+            return
+        if stream:
+            self._read_output(child, data)
+        else:
+            self._read_child(child, data)
 
     def _busy(self) -> int:
         """Count the children still running a notebook (not those only cleaning up)."""
@@ -243,29 +146,69 @@ class Server:
                 self.pending.clear()
                 for child in self.running.values():
                     child.kill()
+            elif "preload" in message:
+                self.preload(list(message["preload"]), message["root"], message["cwd"])
             else:
                 self.pending.append((str(message["id"]), job_from_json(message["job"])))
 
+    def preload(self, modules: list[str], root: str, cwd: str) -> None:
+        """Import *modules* once, in a copy of this server that takes over if that is safe."""
+        if not self.fork or not modules or self.launched:
+            return
+        verdict_read, verdict_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(verdict_read)
+            from .preload import SAFE, import_ahead
+
+            verdict = import_ahead(modules, root, cwd)
+            write_all(verdict_write, verdict.encode())
+            os.close(verdict_write)
+            if verdict != SAFE:
+                os._exit(0)
+            self.preloaded = SAFE
+            write_all(self.out, dumps({"preloaded": SAFE}))
+            return  # this copy, with the package imported, is the server from now on
+        os.close(verdict_write)
+        answer = b""
+        if select.select([verdict_read], [], [], PRELOAD_LIMIT)[0]:
+            answer = os.read(verdict_read, 4096)
+        os.close(verdict_read)
+        if answer == b"ok":
+            _stand_in_for(pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        self.preloaded = answer.decode("utf-8", "replace") or "importing it took too long"
+        write_all(self.out, dumps({"preloaded": self.preloaded}))
+
     def _launch(self, job_id: str, job: Job) -> None:
         self.launched += 1
-        log = self.logs / f"{self.launched}.log"
-        child = self._fork(job_id, job, log) if self.fork else self._spawn(job_id, job, log)
+        key = str(self.launched)
+        child = self._fork(key, job_id, job) if self.fork else self._spawn(key, job_id, job)
         if job.timeout:
             child.deadline = child.started + job.timeout + STARTUP_GRACE
-        self.running[child.key] = child
-        self.events.add(child.channel, child.key)
+        self.running[key] = child
+        self.events.add(child.channel, key)
+        self.events.add(child.output, child.output_key)
 
-    def _fork(self, job_id: str, job: Job, log: Path) -> _Child:
+    def _fork(self, key: str, job_id: str, job: Job) -> ChildProcess:
         read, write = os.pipe()
+        output_read, output_write = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            self._become_child(job, read, write, log)
+            os.close(output_read)
+            self._become_child(job, read, write, output_write)
         os.close(write)
-        return _Child(str(self.launched), job_id, job, pid, read, log)
+        os.close(output_write)
+        os.set_blocking(output_read, False)
+        return ChildProcess(key, job_id, job, pid, read, output_read)
 
-    def _become_child(self, job: Job, read: int, write: int, log: Path) -> None:
+    def _become_child(self, job: Job, read: int, write: int, output: int) -> None:
         code = 70
         try:
             os.setsid()
@@ -273,15 +216,16 @@ class Server:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             os.close(read)
             os.close(self.out)
-            for other in self.running.values():
+            for other in self.running.values():  # only this child's pipes stay open in it
                 os.close(other.channel)
+                if other.output_open:
+                    os.close(other.output)
             self.events.close_in_child()
-            out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
-            os.dup2(out, 1)
-            os.dup2(out, 2)
-            os.close(out)
+            os.dup2(output, 1)
+            os.dup2(output, 2)
+            os.close(output)
             os.close(null)
             from .child import channel_writer, finish, prepare_process, run_job
 
@@ -295,27 +239,35 @@ class Server:
         finally:
             os._exit(code)
 
-    def _spawn(self, job_id: str, job: Job, log: Path) -> _Child:
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=out,
-                start_new_session=_POSIX,
-                creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-            )
+    def _spawn(self, key: str, job_id: str, job: Job) -> ChildProcess:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=_POSIX,
+            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+        )
         assert process.stdin is not None and process.stdout is not None
+        assert process.stderr is not None
         try:
             process.stdin.write(dumps(job_to_json(job)))
             process.stdin.close()
         except BrokenPipeError:
-            pass  # it died at once: reported as a crash with its log
-        return _Child(
-            str(self.launched), job_id, job, process.pid, process.stdout.fileno(), log, process
-        )
+            pass  # it died at once: reported as a crash with its output
+        channel, output = process.stdout.fileno(), process.stderr.fileno()
+        return ChildProcess(key, job_id, job, process.pid, channel, output, process)
 
-    def _read_child(self, child: _Child, data: bytes) -> None:
+    def _read_output(self, child: ChildProcess, data: bytes) -> None:
+        if data:
+            child.keep(data)
+            return
+        child.output_open = False
+        self.events.remove(child.output)
+        if child.process is None:
+            os.close(child.output)
+
+    def _read_child(self, child: ChildProcess, data: bytes) -> None:
         if not data:
             child.closed = True
             self.events.remove(child.channel)
@@ -340,29 +292,42 @@ class Server:
                 child.timed_out = True
                 child.kill()
                 if child.outcome is None:
-                    self._report(child, self._timeout(child))
+                    self._take_output(child)
+                    self._report(child, timeout_outcome(child))
             if not child.closed and not child.timed_out:
                 continue
             code = child.exit_code()
             if code is None or (child.process is not None and not child.closed):
                 continue  # a reader thread still owns the channel until it sees its end
             if child.outcome is None and not child.timed_out and not self.stopping:
-                self._report(child, self._crash(child, code))
+                self._take_output(child)
+                self._report(child, crash_outcome(child, code))
             self._close(child)
 
-    def _close(self, child: _Child) -> None:
+    def _take_output(self, child: ChildProcess) -> None:
+        """Read what the child wrote and the server has not read yet (fork mode)."""
+        if child.process is None and child.output_open:
+            child.keep(drain(child.output))
+
+    def _close(self, child: ChildProcess) -> None:
         if not child.closed:
             self.events.remove(child.channel)
-        if child.process is not None:
+        if child.process is None:
+            os.close(child.channel)
+            if child.output_open:
+                self.events.remove(child.output)
+                os.close(child.output)
+        else:
             child.process.wait()
             if child.process.stdout is not None:
                 child.process.stdout.close()
-        else:
-            os.close(child.channel)
-        child.log.unlink(missing_ok=True)
+            if child.output_open:
+                self._lingering.append(child.process)  # its reader thread still reads
+            elif child.process.stderr is not None:
+                child.process.stderr.close()
         del self.running[child.key]
 
-    def _report(self, child: _Child, outcome: Outcome) -> None:
+    def _report(self, child: ChildProcess, outcome: Outcome) -> None:
         child.outcome = outcome
         seconds = round(time.monotonic() - child.started, 3)
         message = {
@@ -371,68 +336,27 @@ class Server:
         }
         write_all(self.out, dumps(message))
 
-    def _timeout(self, child: _Child) -> Outcome:
-        step = next((s for s in child.job.steps if s.index == child.cell), None)
-        message = (
-            f"the cell did not finish within {child.job.timeout:g} s; its process (and any it "
-            "started) was killed. Raise the limit with --timeout or [tool.nb2pkg.test] "
-            "timeout, or give a slow cell a test flag"
-        )
-        if step is None:
-            message = "the notebook's process did not start in time; it was killed"
-        failure = Failure(
-            FailureKind.TIMEOUT,
-            message,
-            child.cell,
-            step.cell_id if step else None,
-            output=_tail(child.log),
-        )
-        return Outcome(child.job.notebook, Status.FAILED, failure=failure)
 
-    def _crash(self, child: _Child, code: int) -> Outcome:
-        how = (
-            f"was killed by signal {signal.Signals(-code).name}"
-            if code < 0
-            else f"exited with code {code}"
-        )
-        step = next((s for s in child.job.steps if s.index == child.cell), None)
-        where = " while this cell ran" if step is not None else " before running any cell"
-        failure = Failure(
-            FailureKind.CRASH,
-            f"the notebook's process {how}{where}, without reporting an outcome",
-            child.cell,
-            step.cell_id if step else None,
-            output=_tail(child.log),
-        )
-        return Outcome(child.job.notebook, Status.FAILED, failure=failure)
+def _stand_in_for(pid: int) -> None:
+    """Wait for the copy that took over, pass on a request to stop, and end as it ends."""
 
+    def forward(signum: int, frame: Any) -> None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
 
-def _tail(log: Path) -> str:
-    try:
-        text = log.read_bytes()[-LOG_TAIL:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return text.strip("\n")
-
-
-def _remove_tree(folder: Path) -> None:
-    for path in folder.glob("*"):
-        path.unlink(missing_ok=True)
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """Write all of *data* to *fd*."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the copy gets the terminal's Ctrl-C itself
+    _, status = os.waitpid(pid, 0)
+    os._exit(max(0, os.waitstatus_to_exitcode(status)))
 
 
 def main(workers: int, fork: bool) -> None:
     """Serve the jobs arriving on stdin until it closes; outcomes go to stdout."""
+    from .child import forget_bootstrap
+
+    forget_bootstrap()
     out = os.dup(1)
     os.dup2(2, 1)  # stray prints (a library's warning at import) must not corrupt the stream
     server = Server(workers, fork, out)

@@ -62,6 +62,7 @@ SUITE = {
     "crash.ipynb": ["import os", "os._exit(3)"],
     "syntax.ipynb": ["x = (1,\ny = 2"],
     "iso/a.ipynb": [
+        "import acme.util\nacme.util.VALUE = 99",
         "import colorsys, json, os, sys, types\n"
         "LEAK = 1\n"
         "os.environ['NB2PKG_LEAK'] = '1'\n"
@@ -77,7 +78,8 @@ SUITE = {
         "assert '/leak' not in sys.path\n"
         "assert 'leaky' not in sys.modules and 'colorsys' not in sys.modules\n"
         "assert json.dumps is not None\n"
-        "assert os.getcwd().endswith('iso'), os.getcwd()"
+        "assert os.getcwd().endswith('iso'), os.getcwd()",
+        "import acme.util\nassert acme.util.VALUE == 7, acme.util.VALUE",
     ],
 }
 TOOL = '\n[tool.nb2pkg.test]\nflags = ["slow"]\nskip = ["drafts/*", "manual/*"]\n'
@@ -501,3 +503,31 @@ def test_server_takes_a_job_id_again_after_its_outcome(suite: Path) -> None:
         ("same", "nbs/pass.ipynb", Status.PASSED),
         ("same", "nbs/fail.ipynb", Status.FAILED),
     ]
+
+
+# a module of the package, the note expected (None: imported ahead), seen by the notebook
+PRELOADS = [
+    ("VALUE = 7\n", None, True),
+    ("import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\nVALUE = 7\n", "importing the package started a thread", False),
+    ("LOG = open(__file__)\nVALUE = 7\n", "importing the package left a file or socket open", False),
+    ("raise ImportError('not today')\n", None, False),
+]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="only a forking server imports ahead")
+@pytest.mark.parametrize(("module", "note", "ahead"), PRELOADS)
+def test_package_imported_ahead_only_when_safe(tmp_path: Path, module: str, note: str | None, ahead: bool) -> None:
+    notebook = [
+        f"import sys\nassert ('acme.util' in sys.modules) is {ahead}",
+        "try:\n    import acme.util\nexcept ImportError:\n    pass",
+    ]
+    root = make_project(tmp_path / "p", {"a.ipynb": notebook, "b.ipynb": notebook})
+    (root / "acme").mkdir()
+    (root / "acme" / "__init__.py").write_text("")
+    (root / "acme" / "util.py").write_text(module)
+    result = run("test", "--path", root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    if note is None:
+        assert "note:" not in result.stderr
+    else:
+        assert f"note: {note}, so the package was not imported once ahead" in result.stderr

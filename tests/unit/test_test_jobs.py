@@ -13,10 +13,10 @@ from nb2pkg.config import load_config
 from nb2pkg.errors import Nb2pkgError
 from nb2pkg.notebook import read_notebook
 from nb2pkg.project import load_project
+from nb2pkg.testing.bindings import cell_bindings
 from nb2pkg.testing.jobs import (
     Planner,
     TestOptions,
-    cell_bindings,
     cell_skip_reason,
     exported_cells,
     select_notebooks,
