@@ -10,6 +10,7 @@ durations — is replaced by placeholders on both sides before comparing.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,7 @@ DEFAULT_SANITIZERS: tuple[tuple[str, str], ...] = (
         "TIMESTAMP",
     ),
     (r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b", "TIME"),
-    (r"(?:/private)?/(?:tmp|var/folders)/[^\s'\"]*", "TMPPATH"),
+    (r"(?<![\w./-])(?:/private)?/(?:tmp|var/folders)/[^\s'\"]*", "TMPPATH"),
     (r"[A-Za-z]:\\Users\\[^\\\s]+\\AppData\\Local\\Temp\\[^\s'\"]*", "TMPPATH"),
     (
         r"\b\d+(?:[.,]\d+)?\s?(?:ns|µs|μs|us|ms|s|secs?|seconds?|min|minutes?|h|hours?)\b",
@@ -82,9 +83,21 @@ def coalesce(outputs: Iterable[TextOutput]) -> list[TextOutput]:
 
 def compile_sanitizers(own: Sequence[tuple[str, str]]) -> list[tuple[re.Pattern[str], str]]:
     """Compile the project's sanitizers, then the defaults (with this machine's temp folder)."""
-    temp = re.escape(tempfile.gettempdir()) + r"[^\s'\"]*"
-    pairs = [*own, (temp, "TMPPATH"), *DEFAULT_SANITIZERS]
+    temp = [
+        (r"(?<![\w./-])" + re.escape(folder) + r"(?=[/\\])[^\s'\"]*", "TMPPATH")
+        for folder in _temp_folders()
+    ]
+    pairs = [*own, *temp, *DEFAULT_SANITIZERS]
     return [(re.compile(pattern), replacement) for pattern, replacement in pairs]
+
+
+def _temp_folders() -> list[str]:
+    """The temporary folders configured here (read, not probed: nothing is written)."""
+    found = [tempfile.tempdir] if tempfile.tempdir else []
+    found += [os.environ[name] for name in ("TMPDIR", "TEMP", "TMP") if os.environ.get(name)]
+    return sorted(
+        {folder.rstrip("/\\") for folder in found if len(folder) > 1}, key=len, reverse=True
+    )
 
 
 def render(outputs: Iterable[TextOutput], sanitizers: Sequence[tuple[re.Pattern[str], str]]) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -54,6 +52,7 @@ REAL_CHANGES = [
     ("2021-03-04", "2021-03-05"),  # a date alone is data, not a timestamp
     ("3 apples", "4 apples"),
     ("0x1", "0x2"),  # too short for an address
+    ("/home/ada/tmp/a.txt", "/home/ada/tmp/b.txt"),  # a folder named tmp is not the temp folder
 ]
 
 
@@ -64,9 +63,12 @@ def test_real_changes_fail_with_a_diff(stored: str, fresh: str) -> None:
     assert f"-{stored}" in diff.splitlines() and f"+{fresh}" in diff.splitlines()
 
 
-def test_this_machines_temp_folder_is_sanitised() -> None:
-    own = tempfile.gettempdir()
-    assert difference([out("stdout", own + "/a1")], [out("stdout", own + "/b2")], DEFAULTS) is None
+def test_this_machines_temp_folder_is_sanitised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", "/scratch/me/work/")
+    sanitizers = compile_sanitizers(())
+    stored, fresh = [out("stdout", "/scratch/me/work/a1")], [out("stdout", "/scratch/me/work/b2")]
+    assert difference(stored, fresh, sanitizers) is None
+    assert difference(stored, fresh, DEFAULTS) is not None
 
 
 def test_streams_coalesce_whatever_the_split() -> None:
