@@ -45,6 +45,11 @@ class TestOptions:
     check_outputs: bool = False
 
 
+def split_flags(values: Iterable[str]) -> tuple[str, ...]:
+    """Accept `--flags slow --flags cuda` as well as nbdev's `--flags "slow cuda"`."""
+    return tuple(f for value in values for f in re.split(r"[\s,|]+", value) if f)
+
+
 @dataclass(frozen=True)
 class Selected:
     """A notebook chosen for the run; ``skip`` says why it will not run, if it will not."""

@@ -140,8 +140,7 @@ class _Notebooks:
     """This pytest process's view of the projects its notebooks belong to, and its server."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from .jobs import TestOptions
-        from .runner import split_flags
+        from .jobs import TestOptions, split_flags
 
         self.options = TestOptions(
             flags=split_flags(config.getoption("nb2pkg_flags")),

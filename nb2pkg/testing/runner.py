@@ -11,9 +11,8 @@ The command's own process never imports IPython and never runs notebook code.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -57,11 +56,6 @@ class TestRun:
         if self.not_run:
             text += f"; {count(self.not_run, 'notebook')} not run (stopped at the first failure)"
         return text
-
-
-def split_flags(values: Iterable[str]) -> tuple[str, ...]:
-    """Accept `--flags slow --flags cuda` as well as nbdev's `--flags "slow cuda"`."""
-    return tuple(f for value in values for f in re.split(r"[\s,|]+", value) if f)
 
 
 def test_project(
