@@ -424,10 +424,10 @@ def test_(
     """
     if fmt not in ("text", "github"):
         raise typer.BadParameter("choose one of text, github", param_hint="--format")
-    testing = _library("testing.runner")
+    jobs = _library("testing.jobs")
     report = _library("testing.report")
-    options = testing.TestOptions(
-        flags=testing.split_flags(flags or ()),
+    options = jobs.TestOptions(
+        flags=jobs.split_flags(flags or ()),
         timeout=timeout,
         against_package=against_package,
         check_outputs=check_outputs,
@@ -438,7 +438,7 @@ def test_(
             typer.echo(report.outcome_line(outcome))
 
     run = _run(
-        lambda: testing.test_project(
+        lambda: _library("testing.runner").test_project(
             path,
             paths=paths or (),
             workers=workers,
