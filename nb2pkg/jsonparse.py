@@ -46,10 +46,12 @@ _ESCAPED_NON_ASCII = re.compile(r"(?<!\\)(?:\\\\)*\\u(?!00[0-7])[0-9a-fA-F]{4}")
 class JsonLayoutError(ValueError):
     """The text is not JSON, or is nested too deeply to be rewritten in its layout."""
 
-    def __init__(self, message: str, text: str = "", position: int = 0) -> None:
-        line = text.count("\n", 0, position) + 1
-        column = position - (text.rfind("\n", 0, position) + 1) + 1
-        super().__init__(f"{message} (line {line}, column {column})" if text else message)
+    def __init__(self, message: str, text: str | None = None, position: int = 0) -> None:
+        if text is not None:
+            line = text.count("\n", 0, position) + 1
+            column = position - (text.rfind("\n", 0, position) + 1) + 1
+            message = f"{message} (line {line}, column {column})"
+        super().__init__(message)
 
 
 class Kind(Enum):
