@@ -1,28 +1,50 @@
 """``nb2pkg build``: export, detected dependencies into pyproject.toml, then a wheel.
 
-    export = export_project(...)                      # modules written (refused if broken)
-    dependencies = collect_dependencies(...)          # every import, classified, with reasons
-    changes = pyproject_changes(...)                  # insert-only edit of the user's file
-    write pyproject.toml                              # atomic; nbdev 2: generated in memory
-    build_wheel(...)                                  # flit_core in-process, reproducible
+Everything is decided before anything is written, so a refused build leaves every byte of
+the project as it was:
+
+    export = export_project(..., dry_run=True)         # modules planned in memory (or refused)
+    dependencies = collect_dependencies(...)          # every import resolved (or refused)
+    changes = pyproject_changes_for(...)              # insert-only edit of the user's file
+    plan = plan_build(...)                            # output folder, backend, metadata, the
+                                                      # version read statically (or refused)
+    check_all_writable(...)                           # no read-only target
+    --- nothing can refuse any more; write ---
+    apply_changes(export.changes)                     # atomic, only files whose text changed
+    run_build(plan)                                   # flit in-process, or the PEP 517 backend
+    write pyproject.toml                              # flit builds from the text in memory
+
+A backend other than flit reads the modules and the pyproject from disk, so they are
+written before it runs; if it fails anyway, the files are put back as they were
+(``nb2pkg.rollback``). No stage imports or runs the project's code: the version and the
+description come from the source, read with ``ast`` (``nb2pkg.staticmeta``), and backend
+settings that would import the package are refused (``nb2pkg.backendguard``).
 
 ``--check`` stops after computing the pyproject changes and writes nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
 from .dependencies import DependencySet, collect_dependencies
-from .export import ExportResult, export_project
-from .fsio import write_text_atomic
+from .errors import Nb2pkgError
+from .export import ExportResult, apply_changes, export_project, remove_leftovers
+from .fsio import check_all_writable, read_text_exact, write_text_atomic
 from .project import Project, load_project
 from .pyproject import DependencyChanges, generated_pyproject, update_pyproject
 from .render import RenderedModule
 from .report import Diagnostic
-from .wheel import DEFAULT_BUILD_SYSTEM, BuiltDistribution, build_wheel
+from .rollback import Snapshot
+from .staticmeta import SourceTree
+from .wheel import DEFAULT_BUILD_SYSTEM, BuildPlan, BuiltDistribution, plan_build, run_build
+
+_WRITES = ("write", "create", "ids")
+_REMOVES = ("remove", "remove-init")
 
 
 @dataclass(frozen=True)
@@ -67,9 +89,10 @@ def build_project(
     check: bool = True,
 ) -> BuildResult:
     """Build the project at *path*; with *check_only*, only say what would change."""
+    started = time.time()
     project = load_project(path)
     config = project.config
-    export = export_project(project=project, dry_run=check_only, check=check)
+    export = export_project(project=project, dry_run=True, check=check)
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
     changes = pyproject_changes_for(project, dependencies)
     notes = list(dependencies.unresolved) + _unused_notes(changes)
@@ -77,26 +100,62 @@ def build_project(
         return BuildResult(export, dependencies, changes, False, (), tuple(notes))
     text = changes.text if changes is not None else _nbdev2_pyproject(config, dependencies)
     pending = changes is not None and changes.changed
-    in_memory = changes is None or _flit_builds(changes.text)
-    if pending and not in_memory:
-        _write_pyproject(config, text)  # another backend reads the file from disk
-    built = build_wheel(
+    planned = _planned_files(export)
+    plan = plan_build(
         config.root,
         outdir=outdir or config.root / "dist",
-        pyproject_text=text if in_memory else None,
+        pyproject_text=text,
         sdist=sdist,
         package=config.package,
+        tree=SourceTree(config.root, planned),
     )
-    if pending and in_memory:
-        _write_pyproject(config, text)  # only once the wheel built from it
+    if pending:
+        planned[config.root / "pyproject.toml"] = text
+    check_all_writable(planned, root=config.root)
+    # Nothing can refuse the build any more: from here on, files are written.
+    built = _write_and_build(config, export, plan, planned, text if pending else None, started)
+    if export.cache is not None:
+        export.cache.save()
+    export = dataclasses.replace(export, written=True)
     return BuildResult(export, dependencies, changes, pending, tuple(built), tuple(notes))
 
 
-def _flit_builds(text: str) -> bool:
-    """Tell whether *text* builds with flit_core, which nb2pkg can drive from memory."""
-    from .wheel import FLIT_BACKEND, backend_of
+def _planned_files(export: ExportResult) -> dict[Path, str | None]:
+    """Return the files the export will write (their text) or remove (None)."""
+    planned: dict[Path, str | None] = {}
+    for change in export.changes:
+        if change.action in _WRITES and change.text is not None:
+            planned[change.path] = change.text
+        elif change.action in _REMOVES:
+            planned[change.path] = None
+    return planned
 
-    return backend_of(text) == FLIT_BACKEND
+
+def _write_and_build(
+    config: Config,
+    export: ExportResult,
+    plan: BuildPlan,
+    planned: dict[Path, str | None],
+    pyproject: str | None,
+    started: float,
+) -> list[BuiltDistribution]:
+    """Write the export (and the pyproject), build; on failure put every file back."""
+    snapshot = Snapshot(config.root, planned)
+    remove_leftovers(config, started)
+    try:
+        apply_changes(export.changes, config.root)
+        if pyproject is not None and not plan.in_memory:
+            _write_pyproject(config, pyproject)  # another backend reads the file from disk
+        built = run_build(plan)
+        if pyproject is not None and plan.in_memory:
+            _write_pyproject(config, pyproject)  # only once the wheel built from it
+    except BaseException as exc:
+        changed_again = snapshot.restore()
+        if changed_again and isinstance(exc, Nb2pkgError):
+            names = ", ".join(config.relative(p) for p in changed_again)
+            exc.message += f" (changed again while building, so left as they are: {names})"
+        raise
+    return built
 
 
 def _write_pyproject(config: Config, text: str) -> None:
@@ -117,7 +176,7 @@ def pyproject_changes_for(
         return None  # settings.ini stays the source; the build uses a generated pyproject
     path = config.root / "pyproject.toml"
     return update_pyproject(
-        path.read_text(encoding="utf-8"),
+        read_text_exact(path),  # line endings and a byte order mark kept
         required=dependencies.required,
         optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
         default_build_system=DEFAULT_BUILD_SYSTEM,

@@ -11,16 +11,17 @@ Any error before ``apply_changes`` means nothing is written.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BlockCache, ExportStamp
+from .cache import CACHE_DIR, BlockCache, ExportStamp
 from .config import Config, load_config
 from .errors import CellError, CheckFailed, Location, Nb2pkgError, PlanError, raise_all
-from .fsio import remove_file, write_text_atomic
+from .fsio import check_all_writable, remove_file, remove_stale_temp_files, write_text_atomic
 from .notebook import find_notebooks, notebook_with_ids
 from .plan import ExportPlan, make_plan
 from .project import Project, directive_warnings, load_project
@@ -76,6 +77,7 @@ class ExportResult:
     project: Project | None = None
     plan: ExportPlan | None = None
     modules: tuple[RenderedModule, ...] = ()
+    cache: BlockCache | None = field(default=None, compare=False, repr=False)  # to save later
 
     def paths(self, *actions: str) -> list[Path]:
         """Return the paths of the changes with one of *actions*."""
@@ -130,6 +132,7 @@ def export_project(
     one left them is recognised from its stamp and returns at once. With *check*, modules
     whose code would raise NameError (check NB101) are refused before anything is written.
     """
+    started = time.time()
     stamp = None
     if project is None:
         config = load_config(path)
@@ -137,6 +140,7 @@ def export_project(
         fingerprint = _fingerprint(stamp, config, drop_magics, check)
         previous = None if fingerprint is None else stamp.load(fingerprint)
         if previous is not None and not dry_run:
+            remove_leftovers(config, started)
             return _up_to_date(config.root, previous)
         project = load_project(config=config)
     config = project.config
@@ -161,8 +165,11 @@ def export_project(
         project,
         plan,
         tuple(modules),
+        cache,
     )
     if not dry_run:
+        check_all_writable((c.path for c in changes if c.action != "keep"), root=config.root)
+        remove_leftovers(config, started)
         apply_changes(changes, config.root)
         cache.save()
         if stamp is not None:
@@ -179,6 +186,14 @@ def remember_export(
     fingerprint = _fingerprint(stamp, config, drop_magics, check)
     if fingerprint is not None:
         stamp.save(fingerprint, _record(result))
+
+
+def remove_leftovers(config: Config, before: float) -> list[Path]:
+    """Remove the temporary files that runs killed before *before* left where nb2pkg writes."""
+    root = config.root
+    removed = remove_stale_temp_files([root], root=root, before=before, recursive=False)
+    folders = [config.lib_dir, config.notebooks_dir, root / CACHE_DIR]
+    return removed + remove_stale_temp_files(folders, root=root, before=before)
 
 
 def _render_checked(

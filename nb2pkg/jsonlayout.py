@@ -28,14 +28,14 @@ import json
 import math
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any, Union
+from typing import Any
 
 from .jsonparse import Document, JsonLayoutError, Kind, Node, Style, line_indent, parse
 
 __all__ = ["JsonLayoutError", "dumps_like", "parse", "same"]
 
 # A piece of output: text to copy, or (new value, its old node if any, indent of its line).
-_Task = Union[str, tuple[Any, Union[Node, None], str]]
+_Task = str | tuple[Any, Node | None, str]
 
 
 def dumps_like(value: Any, original: str | Document) -> str:
@@ -176,9 +176,8 @@ class _Writer:
         while head < min(old_count, new_count) and same(new[head], items[head].value):
             head += 1
         tail = 0
-        while (
-            tail < min(old_count, new_count) - head
-            and same(new[new_count - 1 - tail], items[old_count - 1 - tail].value)
+        while tail < min(old_count, new_count) - head and same(
+            new[new_count - 1 - tail], items[old_count - 1 - tail].value
         ):
             tail += 1
         pairs: list[tuple[int | None, Any]] = [(i, new[i]) for i in range(head)]

@@ -19,10 +19,11 @@ mark, which stays part of the text before the value. Bad input and nesting deepe
 from __future__ import annotations
 
 import json
+import json.decoder
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from json.decoder import scanstring
 from typing import Any
 
 #: Deeper than ``json.loads`` itself reads with the default recursion limit.
@@ -38,6 +39,8 @@ _CONSTANTS: dict[str, Any] = {
     "Infinity": float("inf"),
     "-Infinity": float("-inf"),
 }
+# json's own string scanner (C code): validates escapes and returns the value and the end.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _RAW_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # An escape of a character beyond ASCII, not itself preceded by an escaped backslash.
 _ESCAPED_NON_ASCII = re.compile(r"(?<!\\)(?:\\\\)*\\u(?!00[0-7])[0-9a-fA-F]{4}")
@@ -217,7 +220,7 @@ class _Parser:
 
     def string(self, position: int) -> tuple[str, int]:
         try:
-            value, end = scanstring(self.text, position + 1, True)
+            value, end = _scanstring(self.text, position + 1, True)
         except json.JSONDecodeError as exc:
             raise self.error(exc.msg, exc.pos) from None
         return value, end

@@ -266,9 +266,7 @@ def dumps_notebook(raw: dict[str, Any], like: bytes | None = None) -> str:
     a one-cell change is a one-cell diff in every layout.
     """
     if not like:
-        text = json.dumps(
-            raw, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": ")
-        )
+        text = json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": "))
         return text + "\n"
     from .jsonlayout import JsonLayoutError, dumps_like
 

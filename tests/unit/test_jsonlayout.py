@@ -220,7 +220,9 @@ def test_mutated_text_is_accepted_exactly_when_json_accepts_it(
     for _ in range(data.draw(st.integers(1, 3))):
         at = data.draw(st.integers(0, len(text)))
         cut = data.draw(st.integers(0, 3))
-        noise = data.draw(st.text(st.sampled_from('{}[],:"\\ -.0123456789eEtrufalsn\n'), max_size=3))
+        noise = data.draw(
+            st.text(st.sampled_from('{}[],:"\\ -.0123456789eEtrufalsn\n'), max_size=3)
+        )
         text = text[:at] + noise + text[at + cut :]
     try:
         expected = json.loads(text)
@@ -277,7 +279,9 @@ def test_a_new_key_goes_where_sorting_puts_it_only_in_a_sorted_object() -> None:
     sorted_text = '{\n "a": 1,\n "c": 3\n}'
     assert dumps_like({"a": 1, "c": 3, "b": 2}, sorted_text) == '{\n "a": 1,\n "b": 2,\n "c": 3\n}'
     unsorted_text = '{\n "c": 3,\n "a": 1\n}'
-    assert dumps_like({"c": 3, "a": 1, "b": 2}, unsorted_text) == '{\n "c": 3,\n "a": 1,\n "b": 2\n}'
+    assert (
+        dumps_like({"c": 3, "a": 1, "b": 2}, unsorted_text) == '{\n "c": 3,\n "a": 1,\n "b": 2\n}'
+    )
 
 
 @pytest.mark.parametrize(

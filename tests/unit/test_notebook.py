@@ -11,7 +11,6 @@ import nbformat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from nbformat.v4 import new_code_cell
 
 from nb2pkg.notebook import dumps_notebook, notebook_with_ids, parse_notebook
