@@ -24,26 +24,32 @@ the depth of the arrays that hold changes, which is small for notebooks.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
+import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from .jsonparse import Document, JsonLayoutError, Kind, Node, Style, line_indent, parse
+from .jsonparse import Document, JsonLayoutError, Kind, Node, Style, parse
 
 __all__ = ["JsonLayoutError", "dumps_like", "parse", "same"]
 
-# A piece of output: text to copy, or (new value, its old node if any, indent of its line).
-_Task = str | tuple[Any, Node | None, str]
+_SAME = object()  # in an alignment: the old item, unchanged
+
+# A piece of output: text to copy, or (new value, its old node if any, and the indent of
+# its line - or a position on that line, measured only if something new is written there).
+_Task = str | tuple[Any, Node | None, str | int]
 
 
 def dumps_like(value: Any, original: str | Document) -> str:
     """Return *value* as JSON text laid out like *original* (a text, or one parsed already)."""
     document = original if isinstance(original, Document) else parse(original)
     text, root = document.text, document.root
+    writer = _Writer(document)
     try:
-        body = _Writer(document).write(value, root, line_indent(text, root.start))
+        body = writer.write(value, root, writer.indent_at(root.start))
     except RecursionError:  # json.dumps of a new value nested deeper than it can write
         raise JsonLayoutError("the value is nested too deeply to be written as JSON") from None
     return text[: root.start] + body + text[root.end :]
@@ -91,8 +97,18 @@ class _Writer:
     def __init__(self, document: Document) -> None:
         self.text = document.text
         self.style: Style = document.style
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def indent_at(self, position: int) -> str:
+        """Return the spaces and tabs that begin the line holding *position*."""
+        start = self.line_starts[bisect.bisect_right(self.line_starts, position) - 1]
+        end = start
+        while end < position and self.text[end] in " \t":
+            end += 1
+        return self.text[start:end]
 
     def write(self, value: Any, root: Node, indent: str) -> str:
+        """Return *value* written over the text of *root*, whose line begins with *indent*."""
         out: list[str] = []
         tasks: list[_Task] = [(value, root, indent)]
         while tasks:
@@ -100,9 +116,9 @@ class _Writer:
             if isinstance(task, str):
                 out.append(task)
                 continue
-            new, old, indent = task
+            new, old, where = task
             if old is None:
-                out.append(self.dump(new, indent))
+                out.append(self.dump(new, where))
             elif old.kind is Kind.OBJECT and isinstance(new, dict) and not old.duplicates:
                 tasks.extend(reversed(self.object(new, old)))
             elif old.kind is Kind.ARRAY and isinstance(new, list):
@@ -110,7 +126,7 @@ class _Writer:
             elif same(new, old.value):
                 out.append(self.text[old.start : old.end])
             else:
-                out.append(self.dump(new, indent))
+                out.append(self.dump(new, where))
         return "".join(out)
 
     # -- containers --
@@ -131,7 +147,7 @@ class _Writer:
             if isinstance(entry, int):
                 child, (key_start, _) = old.items[entry], old.key_spans[entry]
                 pieces.append(self.text[key_start : child.start])
-                pieces.append((new[keys[entry]], child, line_indent(self.text, key_start)))
+                pieces.append((new[keys[entry]], child, key_start))
             else:
                 pieces.append(self.key(entry) + frame.key_separator)
                 pieces.append((new[entry], None, frame.indent))
@@ -163,15 +179,24 @@ class _Writer:
                 pieces.append(self.separator(old, previous, entry, frame))
             if index is None:
                 pieces.append((item, None, frame.indent))
+            elif item is _SAME:
+                child = old.items[index]
+                pieces.append(self.text[child.start : child.end])
             else:
                 child = old.items[index]
-                pieces.append((item, child, line_indent(self.text, child.start)))
+                pieces.append((item, child, child.start))
             previous = entry
         return [*pieces, frame.closing, "]"]
 
     def align(self, new: list[Any], items: list[Node]) -> list[tuple[int | None, Any]]:
-        """Pair each new item with the old item it replaces (None: inserted), in order."""
+        """Pair each new item with the old item it replaces, in order.
+
+        An inserted item has no old index (None); an old item known to be unchanged is paired
+        with ``_SAME`` (its bytes are copied without looking into it again).
+        """
         old_count, new_count = len(items), len(new)
+        if old_count == new_count == 1:
+            return [(0, new[0])]  # nothing to align: comparing first would only cost time
         head = 0
         while head < min(old_count, new_count) and same(new[head], items[head].value):
             head += 1
@@ -180,7 +205,7 @@ class _Writer:
             new[new_count - 1 - tail], items[old_count - 1 - tail].value
         ):
             tail += 1
-        pairs: list[tuple[int | None, Any]] = [(i, new[i]) for i in range(head)]
+        pairs: list[tuple[int | None, Any]] = [(i, _SAME) for i in range(head)]
         old_middle = range(head, old_count - tail)
         new_middle = range(head, new_count - tail)
         if len(old_middle) == len(new_middle) or not old_middle or not new_middle:
@@ -188,9 +213,7 @@ class _Writer:
             pairs += [(None, new[j]) for j in new_middle[len(old_middle) :]]
         else:
             pairs += self.match(new, items, old_middle, new_middle)
-        shift = new_count - old_count
-        pairs += [(i, new[i + shift]) for i in range(old_count - tail, old_count)]
-        return pairs
+        return pairs + [(i, _SAME) for i in range(old_count - tail, old_count)]
 
     def match(
         self, new: list[Any], items: list[Node], old_middle: range, new_middle: range
@@ -200,16 +223,19 @@ class _Writer:
         after = [_fingerprint(new[j]) for j in new_middle]
         pairs: list[tuple[int | None, Any]] = []
         matcher = SequenceMatcher(None, before, after, autojunk=False)
-        for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             olds = [old_middle[i] for i in range(i1, i2)]
             news = [new_middle[j] for j in range(j1, j2)]
+            if tag == "equal":
+                pairs += [(i, _SAME) for i in olds]
+                continue
             pairs += [(i, new[j]) for i, j in zip(olds, news)]
             pairs += [(None, new[j]) for j in news[len(olds) :]]
         return pairs
 
     def frame(self, old: Node) -> _Frame:
         text, style = self.text, self.style
-        base = line_indent(text, old.start)
+        base = self.indent_at(old.start)
         key_separator = style.key_separator
         if old.items:
             opening = text[old.start + 1 : old.first_start()]
@@ -236,7 +262,9 @@ class _Writer:
 
     # -- new values --
 
-    def dump(self, value: Any, indent: str) -> str:
+    def dump(self, value: Any, where: str | int) -> str:
+        """Write a new value in the text's style, its lines indented like *where*'s line."""
+        indent = self.indent_at(where) if isinstance(where, int) else where
         style = self.style
         if style.indent is None:
             return json.dumps(

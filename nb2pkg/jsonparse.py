@@ -125,7 +125,7 @@ class Document:
         return self.root.value
 
 
-def line_indent(text: str, position: int) -> str:
+def _line_indent(text: str, position: int) -> str:
     """Return the spaces and tabs that begin the line holding *position*."""
     start = text.rfind("\n", 0, position) + 1
     end = start
@@ -256,7 +256,7 @@ class _Parser:
         if self.indent is not None or "\n" not in gap:
             return
         child = gap[gap.rfind("\n") + 1 :]
-        parent = line_indent(self.text, bracket)
+        parent = _line_indent(self.text, bracket)
         unit = child[len(parent) :] if child.startswith(parent) else child
         self.indent = unit or None
 
