@@ -241,6 +241,8 @@ class _Parser:
         return start
 
     def space(self, position: int) -> int:
+        if self.text[position : position + 1] > " ":
+            return position  # no JSON whitespace sorts above the space: nothing to skip
         match = _SPACE.match(self.text, position)
         assert match is not None  # the pattern matches the empty string
         return match.end()
