@@ -108,6 +108,7 @@ def build_project(
         sdist=sdist,
         package=config.package,
         tree=SourceTree(config.root, planned),
+        metadata_from="settings.ini" if changes is None else "pyproject.toml",
     )
     if pending:
         planned[config.root / "pyproject.toml"] = text

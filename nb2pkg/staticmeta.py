@@ -116,11 +116,18 @@ def flit_dynamic(tree: SourceTree, name: str, dynamic: set[str], where: Location
     if "version" in dynamic:
         version = _flit_version(tree, main, is_package)
         if version is None:
+            if where.file == "settings.ini":
+                asked, declare = (
+                    "settings.ini has no `version`",
+                    "`version = 0.1.0` in settings.ini",
+                )
+            else:
+                asked = '[project] lists "version" in `dynamic`'
+                declare = '`version = "0.1.0"` in [project] (and remove "version" from `dynamic`)'
             raise BuildError(
-                f'[project] lists "version" in `dynamic`, and {shown} has no plain '
-                '`__version__ = "..."` string to read it from. nb2pkg never runs your code to '
-                'find it; declare it statically: `version = "0.1.0"` in [project] (and remove '
-                f'"version" from `dynamic`), or `__version__ = "0.1.0"` as a literal in {shown}',
+                f'{asked}, and {shown} has no plain `__version__ = "..."` string to read it '
+                f"from. nb2pkg never runs your code to find it; declare it statically: "
+                f'{declare}, or `__version__ = "0.1.0"` as a literal in {shown}',
                 where,
             )
         values["version"] = version

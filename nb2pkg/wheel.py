@@ -121,11 +121,13 @@ def plan_build(
     sdist: bool = False,
     package: str | None = None,
     tree: SourceTree | None = None,
+    metadata_from: str = "pyproject.toml",
 ) -> BuildPlan:
     """Decide the build and refuse now whatever would make it fail; write and run nothing.
 
     *tree* shows the project as it will be once planned files are written (``nb2pkg
-    build`` plans its export in memory); by default the files on disk.
+    build`` plans its export in memory); by default the files on disk. *metadata_from*
+    names the file the metadata comes from, for messages (``settings.ini`` for nbdev 2).
     """
     started = time.time()
     root = root.resolve()
@@ -138,7 +140,7 @@ def plan_build(
     _refuse_output_in_package(tree, name, target)
     if backend == FLIT_BACKEND:
         _check_package_folder(tree, name)
-        flit_data = _flit_plan(tree, data, name)
+        flit_data = _flit_plan(tree, data, name, Location(metadata_from))
         return BuildPlan(root, target, text, data, backend, sdist, name, flit_data, started)
     if pyproject_text is not None:
         _refuse_other_build_system(root, data, backend)
@@ -302,7 +304,9 @@ def _publish(path: Path, target: Path) -> BuiltDistribution:
 # -- flit, in-process ---------------------------------------------------------------------
 
 
-def _flit_plan(tree: SourceTree, data: Mapping[str, Any], name: str) -> dict[str, Any]:
+def _flit_plan(
+    tree: SourceTree, data: Mapping[str, Any], name: str, where: Location
+) -> dict[str, Any]:
     """Return flit's configuration with dynamic fields read statically; refuse what flit would.
 
     flit imports the package when ``__version__`` or the docstring is not a literal it can
@@ -317,7 +321,7 @@ def _flit_plan(tree: SourceTree, data: Mapping[str, Any], name: str) -> dict[str
             'summary); add one, e.g. description = "What the package does, in one line"',
             Location("pyproject.toml"),
         )
-    static = flit_dynamic(tree, name, dynamic, Location("pyproject.toml"))
+    static = flit_dynamic(tree, name, dynamic, where)
     configured = copy.deepcopy(completed)
     table = configured["project"]
     table.update(static)

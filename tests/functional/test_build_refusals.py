@@ -7,13 +7,16 @@ anything before refusing would change a file.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.projects import make_notebook, make_project, run_cli, snapshot, write_notebook
+from tests.projects import REPO, make_notebook, make_project, run_cli, snapshot, write_notebook
+
+PROJECTS = REPO / "tests" / "data" / "projects"
 
 NAME_MAP = '[tool.nb2pkg.dependency-map]\nyaml = "PyYAML"\n'
 PYPROJECT = (
@@ -130,6 +133,15 @@ def hand_written_module_in_the_way(root: Path) -> list[str]:
     return []
 
 
+def nbdev2_without_version(root: Path) -> list[str]:
+    """An nbdev 2 project: settings.ini without `version`, a computed `__version__`."""
+    shutil.copytree(PROJECTS / "nbdev2_lib", root, ignore=shutil.ignore_patterns("expected_nbdev"))
+    settings = root / "settings.ini"
+    settings.write_text(settings.read_text().replace("version = 0.1.0\n", ""))
+    write(root, "nbdev2_lib/__init__.py", side_effect(root) + "__version__ = str(1)\n")
+    return []
+
+
 @dataclass(frozen=True)
 class Refusal:
     name: str
@@ -241,6 +253,12 @@ REFUSALS = [
         "would replace the hand-written file acme/core.py",
     ),
     Refusal("read-only notebook", read_only_notebook, 2, "nbs/00_core.ipynb is read-only"),
+    Refusal(
+        "nbdev 2 version computed at import",
+        nbdev2_without_version,
+        2,
+        "settings.ini: settings.ini has no `version`",
+    ),
     Refusal("invalid pyproject", plain(PYPROJECT + "[broken\n"), 2, "is not valid TOML"),
 ]
 
