@@ -158,6 +158,7 @@ def run_build(plan: BuildPlan) -> list[BuiltDistribution]:
         _refuse_replaced_pyproject(plan)
         build = partial(_pep517_build, plan.root, plan.data, plan.backend)
     created = _make_folder(plan.target)
+    artefacts = _backend_artefacts(plan.root)
     try:
         _remove_stale_staging(plan.target, plan.started)
         with (
@@ -170,6 +171,8 @@ def run_build(plan: BuildPlan) -> list[BuiltDistribution]:
             return [_publish(path, plan.target) for path in built]
     except BaseException:
         _remove_empty_folders(created, plan.target)
+        for path in _backend_artefacts(plan.root) - artefacts:
+            shutil.rmtree(path, ignore_errors=True)  # made by the failed backend, just now
         raise
 
 
@@ -224,6 +227,15 @@ def _remove_empty_folders(created: Path | None, target: Path) -> None:
         if folder == created:
             return
         folder = folder.parent
+
+
+def _backend_artefacts(root: Path) -> set[Path]:
+    """Return the build folders backends leave in a project (setuptools, pdm-backend)."""
+    found = {root / "build", root / ".pdm-build"}
+    found = {path for path in found if path.is_dir() and not path.is_symlink()}
+    for base in (root, root / "src"):
+        found |= {p for p in base.glob("*.egg-info") if p.is_dir() and not p.is_symlink()}
+    return found
 
 
 def _remove_stale_staging(target: Path, before: float) -> None:
@@ -558,16 +570,11 @@ def _check_pep517_backend(root: Path, data: Mapping[str, Any], backend: str) -> 
             Location("pyproject.toml"),
         )
     build, _ = _build_package(module)
-    builder = _project_builder(root)
-    try:
-        missing = builder.check_dependencies("wheel")
-    except (build.BuildException, build.BuildBackendException) as exc:
-        raise BuildError(
-            f"the {module} backend failed: {exc}{_output_tail(exc)}",
-            Location("pyproject.toml"),
-        ) from None
+    # Only the static requirements: asking the backend for more would run it now, and
+    # setuptools writes an .egg-info folder into the project when asked.
+    missing = [chain for r in requires for chain in build.check_dependency(r)]
     if missing:
-        needed = sorted({group[0] for group in missing})
+        needed = sorted({chain[-1] for chain in missing})
         raise BuildError(
             f"the {module} backend also needs {', '.join(needed)}; install "
             f"{'it' if len(needed) == 1 else 'them'} with `pip install {' '.join(needed)}`",

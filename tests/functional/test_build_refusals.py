@@ -108,6 +108,17 @@ def failing_backend(root: Path) -> list[str]:
     return []
 
 
+def setuptools_fails(root: Path) -> list[str]:
+    """setuptools fails half-way, after writing its .egg-info and build/ folders."""
+    text = (
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        + PYPROJECT
+        + '\n[tool.setuptools]\npackages = ["acme", "acme.missing"]\n'
+    )
+    project(root, text)
+    return []
+
+
 def read_only_notebook(root: Path) -> list[str]:
     project(root)
     (root / "nbs" / "00_core.ipynb").chmod(0o444)
@@ -161,6 +172,9 @@ def plain(
 
 
 REFUSALS = [
+    Refusal(
+        "setuptools fails half-way", setuptools_fails, 2, "the setuptools.build_meta backend failed"
+    ),
     Refusal(
         "unresolved import",
         plain(
