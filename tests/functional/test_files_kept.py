@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tarfile
@@ -92,6 +93,10 @@ def test_a_synced_edit_changes_only_its_line_in_every_layout(tmp_path: Path, lay
     assert result.returncode == 0, result.stderr
     written = notebook.read_bytes()
     assert written == original.replace(b"return 1", b"return 2")  # one line, nothing else
+    before, after = original.decode("utf-8"), written.decode("utf-8")
+    diff = difflib.ndiff(before.splitlines(keepends=True), after.splitlines(keepends=True))
+    changed = [line for line in diff if line[:2] in ("- ", "+ ")]
+    assert len(changed) == 2 and all("return" in line for line in changed)
     read = nbformat.reads(written.decode("utf-8-sig"), as_version=4)
     nbformat.validate(read)
     assert read.cells[2].source == "#| export\ndef f():\n    return 2"
