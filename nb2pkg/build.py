@@ -10,7 +10,7 @@ the project as it was:
                                                       # version read statically (or refused)
     check_all_writable(...)                           # no read-only target
     --- nothing can refuse any more; write ---
-    apply_changes(export.changes)                     # atomic, only files whose text changed
+    apply_file_changes(export.changes)                # atomic, guarded, only changed files
     run_build(plan)                                   # flit in-process, or the PEP 517 backend
     write pyproject.toml                              # flit builds from the text in memory
 
@@ -33,8 +33,9 @@ from pathlib import Path
 from .config import Config
 from .dependencies import DependencySet, collect_dependencies
 from .errors import Nb2pkgError
-from .export import ExportResult, apply_changes, export_project, remove_leftovers
+from .export import ExportResult, export_project, remove_leftovers
 from .fsio import check_all_writable, read_text_exact, write_text_atomic
+from .package_files import Action, apply_file_changes
 from .project import Project, load_project
 from .pyproject import DependencyChanges, generated_pyproject, update_pyproject
 from .render import RenderedModule
@@ -43,8 +44,8 @@ from .rollback import Snapshot
 from .staticmeta import SourceTree
 from .wheel import DEFAULT_BUILD_SYSTEM, BuildPlan, BuiltDistribution, plan_build, run_build
 
-_WRITES = ("write", "create", "ids")
-_REMOVES = ("remove", "remove-init")
+_WRITES = (Action.WRITE, Action.CREATE, Action.IDS)
+_REMOVES = (Action.REMOVE, Action.REMOVE_INIT)
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,13 @@ def build_project(
     check_only: bool = False,
     allow_unresolved: bool = False,
     check: bool = True,
+    discard_edits: bool = False,
 ) -> BuildResult:
     """Build the project at *path*; with *check_only*, only say what would change."""
     started = time.time()
     project = load_project(path)
     config = project.config
-    export = export_project(project=project, dry_run=True, check=check)
+    export = export_project(project=project, dry_run=True, check=check, discard_edits=discard_edits)
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
     changes = pyproject_changes_for(project, dependencies)
     notes = list(dependencies.unresolved) + _unused_notes(changes)
@@ -144,7 +146,7 @@ def _write_and_build(
     snapshot = Snapshot(config.root, planned)
     remove_leftovers(config, started)
     try:
-        apply_changes(export.changes, config.root)
+        apply_file_changes(export.changes, config.root)
         if pyproject is not None and not plan.in_memory:
             _write_pyproject(config, pyproject)  # another backend reads the file from disk
         built = run_build(plan)

@@ -23,7 +23,8 @@ from .cache import BlockCache
 from .errors import ConfigError, Location, Nb2pkgError
 from .export import duplicate_name_warnings, export_project, options_for
 from .hidden_state import undefined_names
-from .markers import block_digest, parse_manifest, split_blocks
+from .module_text import read_module
+from .package_files import PackageFiles
 from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
@@ -161,16 +162,20 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
 
 def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB901–NB903: files that ``export``, ``sync`` or ``build`` would still change."""
-    found: list[Diagnostic] = []
     config = project.config
+    files = PackageFiles.read(config.lib_dir)
+    found = unsynced_edits(project, files)
+    edited = {d.where.file for d in found if d.where is not None}
     try:
-        result = export_project(project=project, dry_run=True, check=False)
+        result = export_project(
+            project=project, dry_run=True, check=False, discard_edits=True, files=files
+        )
     except Nb2pkgError as exc:
-        return [Diagnostic("NB900", "error", f"export would fail: {exc}", None)]
+        return [*found, Diagnostic("NB900", "error", f"export would fail: {exc}", None)]
     for change in result.changes:
-        if change.action == "keep":
-            continue
         relpath = config.relative(change.path)
+        if change.action == "keep" or relpath in edited:
+            continue
         what = {
             "ids": "export would add cell ids to this notebook",
             "remove": "export would remove this stale module",
@@ -180,46 +185,26 @@ def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnosti
             "export would change this file: run `nb2pkg export` and commit the result",
         )
         found.append(Diagnostic("NB901", "error", what, Location(relpath)))
-    found += unsynced_edits(project)
     found += dependency_drift(project, modules)
     return found
 
 
-def unsynced_edits(project: Project) -> list[Diagnostic]:
+def unsynced_edits(project: Project, files: PackageFiles) -> list[Diagnostic]:
     """NB902: modules holding edits that ``nb2pkg sync`` has not carried back yet."""
-    from .sync import generated_modules
-
     found = []
-    config = project.config
-    for path in generated_modules(config.lib_dir):
-        head, blocks = split_blocks(path.read_text(encoding="utf-8"))
-        named = set()
-        for block in blocks:
-            marker = block.marker
-            named.add((marker.notebook, marker.cell_id))
-            if marker.kind == "new" or (
-                marker.digest and block_digest(block.code) != marker.digest
-            ):
-                found.append(
-                    Diagnostic(
-                        "NB902",
-                        "error",
-                        "the module holds edits not yet synced into the notebook: run `nb2pkg sync`",
-                        Location(config.relative(path), line=marker.line),
-                    )
+    for file in files.modules():
+        edits = read_module(file.text or "").edits()
+        if edits:
+            listing = "; ".join(str(e) for e in edits[:3]) + ("; …" if len(edits) > 3 else "")
+            found.append(
+                Diagnostic(
+                    "NB902",
+                    "error",
+                    f"the module holds edits not yet synced into its notebooks ({listing}): run "
+                    "`nb2pkg sync` (export would overwrite them)",
+                    Location(project.config.relative(file.path), line=edits[0].line),
                 )
-                break
-        else:
-            if any(key not in named for key in parse_manifest(head)):
-                found.append(
-                    Diagnostic(
-                        "NB902",
-                        "error",
-                        "a block was deleted from the module but its cell is still in the notebook: "
-                        "run `nb2pkg sync`",
-                        Location(config.relative(path)),
-                    )
-                )
+            )
     return found
 
 

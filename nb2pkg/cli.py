@@ -53,6 +53,15 @@ VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also list every file written or removed.")
 ]
 
+DiscardOption = Annotated[
+    bool,
+    typer.Option(
+        "--discard-edits",
+        help="Overwrite edits made in generated modules that are not synced into a notebook "
+        "(without it, such a module stops the command: run `nb2pkg sync` first).",
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -144,6 +153,7 @@ def export(
             "--no-check", help="Write modules even if their code would raise NameError (NB101)."
         ),
     ] = False,
+    discard_edits: DiscardOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -151,11 +161,17 @@ def export(
 
     Reads every notebook under the notebooks folder, plans all modules first, and writes
     only the files whose text changed. Modules generated earlier whose cells are gone are
-    removed; hand-written files are never touched. Nothing is written if anything is wrong.
+    removed; hand-written files are never touched. A module holding edits not yet synced
+    into its notebooks stops the export (exit 1): run `nb2pkg sync` first. Nothing is
+    written if anything is wrong.
     """
     result = _run(
         lambda: _library("export").export_project(
-            path, drop_magics=drop_magics, dry_run=dry_run, check=not no_check
+            path,
+            drop_magics=drop_magics,
+            dry_run=dry_run,
+            check=not no_check,
+            discard_edits=discard_edits,
         )
     )
     _show_warnings(result.warnings, quiet)
@@ -163,7 +179,7 @@ def export(
         root = result.root
         for change in result.changes:
             if change.action != "keep":
-                typer.echo(f"  {change.action:7} {change.path.relative_to(root).as_posix()}")
+                typer.echo(f"  {change.action.value:7} {change.path.relative_to(root).as_posix()}")
     if not quiet:
         typer.echo(result.summary())
 
@@ -190,15 +206,17 @@ def sync(
 
     A three-way merge per block, with the hash in each marker as the base: an edit made only
     in the module goes into the cell (directives, id, outputs kept); a new block marked with a
-    bare `# %%` becomes a new cell; a deleted block deletes its cell. A cell changed on both
-    sides is a conflict: nothing is written, exit 1, until --prefer says who wins. Run
-    `nb2pkg export` afterwards to refresh the modules' markers.
+    bare `# %%` becomes a new cell; a block moved to another module moves its cell; a copied
+    block becomes a new cell; code added above the first block goes into the module's first
+    cell; a deleted block deletes its cell. A cell changed on both sides is a conflict:
+    nothing is written, exit 1, until --prefer says who wins. The modules are re-exported
+    from the merged notebooks, so their markers are up to date afterwards.
     """
     result = _run(lambda: _library("sync").sync_project(path, prefer=prefer, dry_run=dry_run))
     _show_warnings(result.notes, quiet)
     if (dry_run or verbose) and not quiet:
         for change in result.changes:
-            typer.echo(f"{change.kind} {change.where()}")
+            typer.echo(f"{change.kind.value} {change.where()}")
             if dry_run:
                 typer.echo(change.diff(), nl=False)
     if not quiet:
@@ -271,6 +289,7 @@ def build(
         bool,
         typer.Option("--no-check", help="Write modules even if their code would raise NameError."),
     ] = False,
+    discard_edits: DiscardOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Export, put the detected dependencies into pyproject.toml, and build a wheel in dist/.
@@ -290,6 +309,7 @@ def build(
             check_only=check_only,
             allow_unresolved=allow_unresolved,
             check=not no_check,
+            discard_edits=discard_edits,
         )
     )
     _show_warnings(result.export.warnings + result.notes, quiet)

@@ -20,43 +20,27 @@ from typing import Any
 
 from .cache import CACHE_DIR, BlockCache, ExportStamp
 from .config import Config, load_config
-from .errors import CellError, CheckFailed, Location, Nb2pkgError, PlanError, raise_all
-from .fsio import check_all_writable, remove_file, remove_stale_temp_files, write_text_atomic
-from .notebook import find_notebooks, notebook_with_ids
+from .errors import CellError, CheckFailed, Location, Nb2pkgError, raise_all
+from .fsio import remove_stale_temp_files
+from .notebook import find_notebooks
+from .package_files import (
+    Action,
+    FileChange,
+    PackageFiles,
+    apply_file_changes,
+    plan_file_changes,
+)
 from .plan import ExportPlan, make_plan
 from .project import Project, directive_warnings, load_project
 from .render import (
-    GENERATED_MARK,
     ExportOptions,
     RenderedBlock,
     RenderedModule,
     export_chunks,
-    is_generated,
     render_module,
 )
 from .report import Diagnostic, count, diagnostic_from_json, diagnostic_to_json
 from .workers import worker_pool
-
-INIT_TEXT = (
-    f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
-    "nb2pkg never changes a file without this line.\n"
-)
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One file export would touch.
-
-    ``action``: write, create, keep, remove (a stale module), remove-init (the generated
-    ``__init__.py`` of a package folder left without modules) or ids (a notebook that got
-    cell ids).
-    """
-
-    path: Path
-    action: str
-    text: str | None = None
-    expect: str | None = None  # digest of the file as read (for notebooks)
-    module: bool = False  # a module of the plan (not a notebook or package __init__)
 
 
 @dataclass(frozen=True)
@@ -71,7 +55,7 @@ class ExportResult:
     notebooks: int
     cells: int
     module_count: int
-    changes: tuple[FileChange, ...]
+    changes: tuple[FileChange, ...]  # what was (or, on a dry run, would be) done
     warnings: tuple[Diagnostic, ...]
     written: bool  # False for a dry run
     project: Project | None = None
@@ -79,28 +63,28 @@ class ExportResult:
     modules: tuple[RenderedModule, ...] = ()
     cache: BlockCache | None = field(default=None, compare=False, repr=False)  # to save later
 
-    def paths(self, *actions: str) -> list[Path]:
+    def paths(self, *actions: Action) -> list[Path]:
         """Return the paths of the changes with one of *actions*."""
         return [c.path for c in self.changes if c.action in actions]
 
     @property
     def changed(self) -> bool:
         """Tell whether the export wrote (or would write) or removed any file."""
-        return any(c.action != "keep" for c in self.changes)
+        return any(c.action is not Action.KEEP for c in self.changes)
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
-        counts = {"write": 0, "keep": 0, "remove": 0}
+        counts = {Action.WRITE: 0, Action.KEEP: 0, Action.REMOVE: 0}
         for change in self.changes:
-            if change.module or change.action == "remove":
-                counts["write" if change.action == "create" else change.action] += 1
+            if change.module or change.action is Action.REMOVE:
+                counts[Action.WRITE if change.action is Action.CREATE else change.action] += 1
         verb = "exported" if self.written else "would export"
         text = (
             f"{verb} {count(self.cells, 'cell')} from {count(self.notebooks, 'notebook')} into "
-            f"{count(self.module_count, 'module')} ({counts['write']} written, "
-            f"{counts['keep']} unchanged, {counts['remove']} removed)"
+            f"{count(self.module_count, 'module')} ({counts[Action.WRITE]} written, "
+            f"{counts[Action.KEEP]} unchanged, {counts[Action.REMOVE]} removed)"
         )
-        ids = len(self.paths("ids"))
+        ids = len(self.paths(Action.IDS))
         if ids:
             text += f"; added cell ids to {count(ids, 'notebook')}"
         return text
@@ -125,12 +109,17 @@ def export_project(
     drop_magics: bool | None = None,
     dry_run: bool = False,
     check: bool = True,
+    discard_edits: bool = False,
+    files: PackageFiles | None = None,
 ) -> ExportResult:
     """Export the project at *path*; write nothing if anything is wrong, or on a dry run.
 
     Without a ready *project*, an export whose inputs and outputs are exactly as the last
     one left them is recognised from its stamp and returns at once. With *check*, modules
     whose code would raise NameError (check NB101) are refused before anything is written.
+    A generated module holding edits not yet synced is refused (``UnsyncedEdits``) unless
+    *discard_edits*. *files* is the package folder as already read (sync passes the state
+    it merged from, so that a module saved since is not overwritten).
     """
     started = time.time()
     stamp = None
@@ -152,7 +141,8 @@ def export_project(
     else:
         with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
             modules, warnings = render_modules(plan, options, cache, pool=pool)
-    changes = plan_changes(project, plan, modules)
+    files = files if files is not None else PackageFiles.read(config.lib_dir)
+    changes = plan_file_changes(project, plan, modules, files, discard_edits=discard_edits)
     warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
     result = ExportResult(
         config.root,
@@ -168,9 +158,8 @@ def export_project(
         cache,
     )
     if not dry_run:
-        check_all_writable((c.path for c in changes if c.action != "keep"), root=config.root)
         remove_leftovers(config, started)
-        apply_changes(changes, config.root)
+        apply_file_changes(changes, config.root)
         cache.save()
         if stamp is not None:
             remember_export(result, config, drop_magics, check)
@@ -245,7 +234,7 @@ def _record(result: ExportResult) -> dict[str, Any]:
 
 
 def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:
-    modules = [FileChange(root / path, "keep", module=True) for path in record["modules"]]
+    modules = [FileChange(root / path, Action.KEEP, module=True) for path in record["modules"]]
     return ExportResult(
         root,
         int(record["notebooks"]),
@@ -329,102 +318,3 @@ def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnosti
                     )
                 first.setdefault(name, block)
     return found
-
-
-def plan_changes(
-    project: Project, plan: ExportPlan, modules: list[RenderedModule]
-) -> list[FileChange]:
-    """Decide what to write, keep and remove; refuse to replace a hand-written file."""
-    changes: list[FileChange] = [
-        FileChange(nb.path, "ids", notebook_with_ids(nb, nb.path.read_bytes()), nb.digest)
-        for nb in project.notebooks
-        if nb.needs_ids
-    ]
-    problems: list[Nb2pkgError] = []
-    planned: set[Path] = set()
-    for module in modules:
-        path = module.plan.path
-        planned.add(path)
-        current = _read_text(path)
-        if current is not None and not is_generated(current) and current != INIT_TEXT:
-            problems.append(
-                PlanError(
-                    f"module {plan.package}.{module.plan.name} would replace the hand-written "
-                    f"file {project.config.relative(path)}; rename the module or move the file",
-                    _module_location(module),
-                )
-            )
-        action = "keep" if current == module.text else ("write" if current else "create")
-        changes.append(FileChange(path, action, module.text, module=True))
-    raise_all(problems)
-    changes.extend(_package_inits(plan, planned))
-    changes.extend(_stale_files(plan, planned | {c.path for c in changes}))
-    return changes
-
-
-def _module_location(module: RenderedModule) -> Location | None:
-    chunks = module.plan.chunks
-    if chunks:
-        return Location(chunks[0].notebook, chunks[0].cell_index, chunks[0].cell_id)
-    return Location(module.plan.notebooks[0]) if module.plan.notebooks else None
-
-
-def _package_inits(plan: ExportPlan, planned: set[Path]) -> list[FileChange]:
-    """Create an ``__init__.py`` in every package folder that lacks one."""
-    folders = {plan.lib_dir}
-    for module in plan.modules:
-        folder = module.path.parent
-        while folder != plan.lib_dir and plan.lib_dir in folder.parents:
-            folders.add(folder)
-            folder = folder.parent
-    changes = []
-    for folder in sorted(folders):
-        init = folder / "__init__.py"
-        if init not in planned and not init.exists():
-            changes.append(FileChange(init, "create", INIT_TEXT))
-    return changes
-
-
-def _stale_files(plan: ExportPlan, keep: set[Path]) -> list[FileChange]:
-    """Find files nb2pkg generated earlier that no notebook produces any more."""
-    if not plan.lib_dir.is_dir():
-        return []
-    stale = []
-    for path in sorted(plan.lib_dir.rglob("*.py")):
-        if path in keep or "__pycache__" in path.parts:
-            continue
-        text = _read_text(path)
-        if text is None or not _is_ours(text):
-            continue
-        if text != INIT_TEXT:
-            stale.append(FileChange(path, "remove"))
-        elif not _package_still_used(path.parent, plan.lib_dir, keep):
-            stale.append(FileChange(path, "remove-init"))
-    return stale
-
-
-def _package_still_used(folder: Path, lib_dir: Path, keep: set[Path]) -> bool:
-    return folder == lib_dir or any(folder in path.parents for path in keep)
-
-
-def _is_ours(text: str) -> bool:
-    head = text[:4096].splitlines()[:12]
-    return any(line.startswith(GENERATED_MARK) for line in head)
-
-
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (UnicodeDecodeError, IsADirectoryError):
-        return "\0unreadable"  # never equal to generated text, never ours: left alone
-
-
-def apply_changes(changes: Iterable[FileChange], root: Path) -> None:
-    """Write, create and remove files as planned; skip files whose text is unchanged."""
-    for change in changes:
-        if change.action in ("write", "create", "ids") and change.text is not None:
-            write_text_atomic(change.path, change.text, root=root, expect=change.expect)
-        elif change.action in ("remove", "remove-init"):
-            remove_file(change.path, root=root)

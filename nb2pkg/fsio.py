@@ -22,14 +22,10 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import Location, Nb2pkgError
+from .errors import ConcurrentEdit, Location, Nb2pkgError
 
-
-class ConcurrentEdit(Nb2pkgError):
-    """A file changed on disk between reading it and writing it back."""
-
-    exit_code = 1
-
+#: ``expect`` value for a file that must not exist yet (it is being created).
+ABSENT = "absent"
 
 #: tempfile's names: the prefix, eight characters of its alphabet, the suffix.
 _TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
@@ -80,12 +76,7 @@ def write_text_atomic(path: Path, text: str, *, root: Path, expect: str | None =
             os.chmod(temp_name, target.stat().st_mode & 0o777)
         else:
             os.chmod(temp_name, 0o644)
-        if expect is not None and _current_digest(target) != expect:
-            raise ConcurrentEdit(
-                "changed on disk while nb2pkg was working; nothing was written to it. "
-                "Run the command again",
-                Location(os.path.relpath(target, root)),
-            )
+        _guard(target, root, expect)
         os.replace(temp_name, target)
     except BaseException:
         if os.path.exists(temp_name):
@@ -93,15 +84,30 @@ def write_text_atomic(path: Path, text: str, *, root: Path, expect: str | None =
         raise
 
 
-def remove_file(path: Path, *, root: Path) -> None:
+def remove_file(path: Path, *, root: Path, expect: str | None = None) -> None:
     """Delete *path* (inside the project) and any folders it leaves empty below *root*."""
     target = ensure_inside(root, path)
     check_writable(target, root=root)
+    _guard(target, root, expect)
     target.unlink()
     folder = target.parent
     while folder != root.resolve() and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
+
+
+def _guard(target: Path, root: Path, expect: str | None) -> None:
+    """Refuse if *target* is no longer as it was read (*expect*: its digest, or ABSENT)."""
+    if expect is None:
+        return
+    current = _current_digest(target)
+    if current == expect or (expect == ABSENT and current is None):
+        return
+    raise ConcurrentEdit(
+        "changed on disk while nb2pkg was working; nothing was written to it. "
+        "Run the command again",
+        Location(os.path.relpath(target, root.resolve())),
+    )
 
 
 def _current_digest(path: Path) -> str | None:

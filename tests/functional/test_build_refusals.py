@@ -119,6 +119,15 @@ def setuptools_fails(root: Path) -> list[str]:
     return []
 
 
+def unsynced_module_edit(root: Path) -> list[str]:
+    """An exported module edited by hand; the build would also add PyYAML to pyproject."""
+    project(root)
+    assert run_cli("export", "--path", root).returncode == 0
+    module = root / "acme" / "core.py"
+    module.write_text(module.read_text().replace("return name", "return name.upper()"))
+    return []
+
+
 def read_only_notebook(root: Path) -> list[str]:
     project(root)
     (root / "nbs" / "00_core.ipynb").chmod(0o444)
@@ -172,6 +181,7 @@ def plain(
 
 
 REFUSALS = [
+    Refusal("a module holds edits not synced", unsynced_module_edit, 1, "nb2pkg sync"),
     Refusal(
         "setuptools fails half-way", setuptools_fails, 2, "the setuptools.build_meta backend failed"
     ),
