@@ -12,7 +12,13 @@ Two routes, chosen by ``[build-system] build-backend``:
   file (the user's text with those tables added); the files go through a temporary copy.
 * any other backend (setuptools, hatchling, poetry-core, ...): the standard PEP 517 hooks,
   called by the ``build`` package without isolation (hooks run in a subprocess of this
-  Python, as ``build`` does). Such a backend must be installed here: nothing is fetched.
+  Python, as ``build`` does; ``nb2pkg.pep517``). Such a backend must be installed here:
+  nothing is fetched.
+
+``plan_build`` decides and checks everything first (output folder, backend, metadata; the
+version and description read statically, ``nb2pkg.staticmeta``; backend settings that
+would import the package refused, ``nb2pkg.backendguard``) and writes nothing;
+``run_build`` then builds. No route imports or runs the project's package.
 
 Builds are reproducible: ``SOURCE_DATE_EPOCH`` (1980-01-01 unless the environment sets
 it) fixes every timestamp for the time of the build, and flit adds files in sorted order,
@@ -42,12 +48,19 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Any
 
 from .backendguard import check_backend
 from .config import normalise_package_name
 from .errors import BuildError, ConfigError, Location, Nb2pkgError
 from .fsio import check_writable, ensure_inside, is_temp_name, read_text_exact, write_text_atomic
+from .pep517 import (
+    backend_artefacts,
+    build_with_backend,
+    check_installed,
+    refuse_other_build_system,
+    refuse_replaced_pyproject,
+)
 from .staticmeta import SourceTree, flit_dynamic, module_file
 
 if sys.version_info >= (3, 11):
@@ -143,9 +156,9 @@ def plan_build(
         flit_data = _flit_plan(tree, data, name, Location(metadata_from))
         return BuildPlan(root, target, text, data, backend, sdist, name, flit_data, started)
     if pyproject_text is not None:
-        _refuse_other_build_system(root, data, backend)
+        refuse_other_build_system(root, data, backend)
     check_backend(tree, data, backend, name)
-    _check_pep517_backend(root, data, backend)
+    check_installed(data, backend)
     return BuildPlan(root, target, text, data, backend, sdist, name, None, started)
 
 
@@ -155,10 +168,10 @@ def run_build(plan: BuildPlan) -> list[BuiltDistribution]:
     if plan.in_memory:
         build = partial(_flit_build, plan)
     else:
-        _refuse_replaced_pyproject(plan)
-        build = partial(_pep517_build, plan.root, plan.data, plan.backend)
+        refuse_replaced_pyproject(plan.root, plan.text, plan.backend)
+        build = partial(build_with_backend, plan.root, plan.data, plan.backend)
     created = _make_folder(plan.target)
-    artefacts = _backend_artefacts(plan.root)
+    artefacts = backend_artefacts(plan.root)
     try:
         _remove_stale_staging(plan.target, plan.started)
         with (
@@ -171,7 +184,7 @@ def run_build(plan: BuildPlan) -> list[BuiltDistribution]:
             return [_publish(path, plan.target) for path in built]
     except BaseException:
         _remove_empty_folders(created, plan.target)
-        for path in _backend_artefacts(plan.root) - artefacts:
+        for path in backend_artefacts(plan.root) - artefacts:
             shutil.rmtree(path, ignore_errors=True)  # made by the failed backend, just now
         raise
 
@@ -227,15 +240,6 @@ def _remove_empty_folders(created: Path | None, target: Path) -> None:
         if folder == created:
             return
         folder = folder.parent
-
-
-def _backend_artefacts(root: Path) -> set[Path]:
-    """Return the build folders backends leave in a project (setuptools, pdm-backend)."""
-    found = {root / "build", root / ".pdm-build"}
-    found = {path for path in found if path.is_dir() and not path.is_symlink()}
-    for base in (root, root / "src"):
-        found |= {p for p in base.glob("*.egg-info") if p.is_dir() and not p.is_symlink()}
-    return found
 
 
 def _remove_stale_staging(target: Path, before: float) -> None:
@@ -520,105 +524,3 @@ def _flit_sdist(
         return Path(builder(source, common.Module(info.module, source)).build(staging / "sdist"))
     except (OSError, RuntimeError) as exc:
         raise BuildError(f"flit could not write the sdist: {exc}") from None
-
-
-# -- other backends, through PEP 517 ----------------------------------------------------
-
-
-def _refuse_replaced_pyproject(plan: BuildPlan) -> None:
-    """Refuse a pyproject given as text: other backends read the file on disk themselves."""
-    path = plan.root / "pyproject.toml"
-    if not path.is_file() or read_text_exact(path) != plan.text:
-        raise _needs_the_file(plan.backend, path)
-
-
-def _refuse_other_build_system(root: Path, data: Mapping[str, Any], backend: str) -> None:
-    """Refuse text for another backend whose ``[build-system]`` is not the file's (yet).
-
-    The text may still differ from the file elsewhere (the dependencies ``nb2pkg build``
-    adds): it is written before ``run_build``, which checks that the file says it all.
-    """
-    path = root / "pyproject.toml"
-    try:
-        on_disk = _parse(read_text_exact(path))
-    except FileNotFoundError:
-        raise _needs_the_file(backend, path) from None
-    if on_disk.get("build-system") != data.get("build-system"):
-        raise _needs_the_file(backend, path)
-
-
-def _needs_the_file(backend: str, path: Path) -> BuildError:
-    return BuildError(
-        f"the {backend} backend reads pyproject.toml from the project folder; "
-        "write the file before building",
-        Location(str(path)),
-    )
-
-
-def _check_pep517_backend(root: Path, data: Mapping[str, Any], backend: str) -> None:
-    """Refuse a backend that is not installed, or that needs packages that are not."""
-    table = data.get("build-system", {})
-    requires = [str(r) for r in table.get("requires", ["setuptools"])]
-    install = "pip install " + " ".join(
-        f'"{r}"' if set(r) & set("<>=!~; ") else r for r in requires
-    )
-    module = backend.split(":")[0]
-    if "backend-path" not in table and importlib.util.find_spec(module.split(".")[0]) is None:
-        raise BuildError(
-            f"the build backend {module} (from [build-system]) is not installed in this "
-            f"Python; install it with `{install}`, or switch to nb2pkg's default backend",
-            Location("pyproject.toml"),
-        )
-    build, _ = _build_package(module)
-    # Only the static requirements: asking the backend for more would run it now, and
-    # setuptools writes an .egg-info folder into the project when asked.
-    missing = [chain for r in requires for chain in build.check_dependency(r)]
-    if missing:
-        needed = sorted({chain[-1] for chain in missing})
-        raise BuildError(
-            f"the {module} backend also needs {', '.join(needed)}; install "
-            f"{'it' if len(needed) == 1 else 'them'} with `pip install {' '.join(needed)}`",
-            Location("pyproject.toml"),
-        )
-
-
-def _build_package(module: str) -> tuple[Any, Any]:
-    try:
-        import build
-        import pyproject_hooks
-    except ImportError:
-        raise BuildError(
-            f"building with the {module} backend needs the `build` package: pip install build"
-        ) from None
-    return build, pyproject_hooks
-
-
-def _project_builder(root: Path) -> Any:
-    build, pyproject_hooks = _build_package("build")
-    # Hooks run in a subprocess of this Python: the backend's code never runs in nb2pkg's.
-    return build.ProjectBuilder(root, runner=pyproject_hooks.quiet_subprocess_runner)
-
-
-def _pep517_build(
-    root: Path, data: Mapping[str, Any], backend: str, staging: Path, *, sdist: bool
-) -> list[Path]:
-    module = backend.split(":")[0]
-    build, _ = _build_package(module)
-    builder = _project_builder(root)
-    kinds: list[Literal["wheel", "sdist"]] = ["wheel", "sdist"] if sdist else ["wheel"]
-    try:
-        return [Path(builder.build(kind, staging)) for kind in kinds]
-    except (build.BuildException, build.BuildBackendException) as exc:
-        raise BuildError(
-            f"the {module} backend failed: {exc}{_output_tail(exc)}",
-            Location("pyproject.toml"),
-        ) from None
-
-
-def _output_tail(error: BaseException, lines: int = 15) -> str:
-    """Return the last lines a failed backend subprocess printed, for the message."""
-    output = getattr(getattr(error, "exception", None), "output", None)
-    if not output:
-        return ""
-    text = output.decode("utf-8", "replace") if isinstance(output, bytes) else str(output)
-    return "\n" + "\n".join(text.rstrip().splitlines()[-lines:])
