@@ -11,12 +11,13 @@ the project as it was:
     check_all_writable(...)                           # no read-only target
     --- nothing can refuse any more; write ---
     apply_file_changes(export.changes)                # atomic, guarded, only changed files
-    run_build(plan)                                   # flit in-process, or the PEP 517 backend
-    write pyproject.toml                              # flit builds from the text in memory
+    write pyproject.toml                              # guarded against a save meanwhile
+    run_build(plan)                                   # flit in-process, or the PEP 517 backend;
+                                                      # the wheel moves into dist/ last
 
 A backend other than flit reads the modules and the pyproject from disk, so they are
-written before it runs; if it fails anyway, the files are put back as they were
-(``nb2pkg.rollback``). No stage imports or runs the project's code: the version and the
+written before it runs; if the build fails anyway (the backend, a file saved meanwhile),
+the files are put back as they were (``nb2pkg.rollback``). No stage imports or runs the project's code: the version and the
 description come from the source, read with ``ast`` (``nb2pkg.staticmeta``), and backend
 settings that would import the package are refused (``nb2pkg.backendguard``).
 
@@ -34,7 +35,7 @@ from .config import Config
 from .dependencies import DependencySet, collect_dependencies
 from .errors import Nb2pkgError
 from .export import ExportResult, export_project, remove_leftovers
-from .fsio import check_all_writable, read_text_exact, write_text_atomic
+from .fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
 from .package_files import Action, apply_file_changes
 from .project import Project, load_project
 from .pyproject import DependencyChanges, generated_pyproject, update_pyproject
@@ -96,7 +97,9 @@ def build_project(
     config = project.config
     export = export_project(project=project, dry_run=True, check=check, discard_edits=discard_edits)
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
-    changes = pyproject_changes_for(project, dependencies)
+    pyproject_path = config.root / "pyproject.toml"
+    current = read_text_exact(pyproject_path) if config.source != "nbdev2" else None
+    changes = pyproject_changes_for(project, dependencies, current)
     notes = list(dependencies.unresolved) + _unused_notes(changes)
     if check_only:
         return BuildResult(export, dependencies, changes, False, (), tuple(notes))
@@ -112,11 +115,13 @@ def build_project(
         tree=SourceTree(config.root, planned),
         metadata_from="settings.ini" if changes is None else "pyproject.toml",
     )
-    if pending:
-        planned[config.root / "pyproject.toml"] = text
+    pyproject = None
+    if pending and current is not None:
+        planned[pyproject_path] = text
+        pyproject = (text, digest_bytes(current.encode("utf-8")))  # guards the write
     check_all_writable(planned, root=config.root)
     # Nothing can refuse the build any more: from here on, files are written.
-    built = _write_and_build(config, export, plan, planned, text if pending else None, started)
+    built = _write_and_build(config, export, plan, planned, pyproject, started)
     if export.cache is not None:
         export.cache.save()
     export = dataclasses.replace(export, written=True)
@@ -139,19 +144,17 @@ def _write_and_build(
     export: ExportResult,
     plan: BuildPlan,
     planned: dict[Path, str | None],
-    pyproject: str | None,
+    pyproject: tuple[str, str] | None,
     started: float,
 ) -> list[BuiltDistribution]:
-    """Write the export (and the pyproject), build; on failure put every file back."""
+    """Write the export (and the pyproject: text, digest as read), build; on failure undo."""
     snapshot = Snapshot(config.root, planned)
     remove_leftovers(config, started)
     try:
         apply_file_changes(export.changes, config.root)
-        if pyproject is not None and not plan.in_memory:
-            _write_pyproject(config, pyproject)  # another backend reads the file from disk
-        built = run_build(plan)
-        if pyproject is not None and plan.in_memory:
-            _write_pyproject(config, pyproject)  # only once the wheel built from it
+        if pyproject is not None:
+            _write_pyproject(config, pyproject)
+        built = run_build(plan)  # publishing the wheel in dist/ is its last step
     except BaseException as exc:
         changed_again = snapshot.restore()
         if changed_again and isinstance(exc, Nb2pkgError):
@@ -161,8 +164,9 @@ def _write_and_build(
     return built
 
 
-def _write_pyproject(config: Config, text: str) -> None:
-    write_text_atomic(config.root / "pyproject.toml", text, root=config.root)
+def _write_pyproject(config: Config, pyproject: tuple[str, str]) -> None:
+    text, expect = pyproject  # refused if the file changed since it was read
+    write_text_atomic(config.root / "pyproject.toml", text, root=config.root, expect=expect)
 
 
 def pyproject_changes(project: Project, modules: list[RenderedModule]) -> DependencyChanges | None:
@@ -171,15 +175,16 @@ def pyproject_changes(project: Project, modules: list[RenderedModule]) -> Depend
 
 
 def pyproject_changes_for(
-    project: Project, dependencies: DependencySet
+    project: Project, dependencies: DependencySet, text: str | None = None
 ) -> DependencyChanges | None:
-    """Return the insert-only edit of the pyproject that declares *dependencies*."""
+    """Return the insert-only edit of the pyproject (*text*: as read) declaring *dependencies*."""
     config = project.config
     if config.source == "nbdev2":
         return None  # settings.ini stays the source; the build uses a generated pyproject
-    path = config.root / "pyproject.toml"
+    if text is None:
+        text = read_text_exact(config.root / "pyproject.toml")  # CRLF and a BOM kept
     return update_pyproject(
-        read_text_exact(path),  # line endings and a byte order mark kept
+        text,
         required=dependencies.required,
         optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
         default_build_system=DEFAULT_BUILD_SYSTEM,

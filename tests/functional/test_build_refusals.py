@@ -315,3 +315,29 @@ def test_the_projects_build_once_the_cause_is_gone(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "pyproject.toml: added to dependencies: PyYAML" in result.stdout
     assert (root / "dist" / "acme-0.1.0-py3-none-any.whl").is_file()
+
+
+def test_a_pyproject_saved_during_the_build_is_kept_and_the_rest_put_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nb2pkg import build
+    from nb2pkg.errors import ConcurrentEdit
+
+    root = project(tmp_path / "p")
+    before = snapshot(root)
+    saved = PYPROJECT + "# saved in an editor while the build ran\n"
+    real_apply = build.apply_file_changes
+
+    def apply_then_someone_saves(changes: object, where: Path) -> list[Path]:
+        done = real_apply(changes, where)  # type: ignore[arg-type]
+        (root / "pyproject.toml").write_text(saved)
+        return done
+
+    monkeypatch.setattr(build, "apply_file_changes", apply_then_someone_saves)
+    with pytest.raises(ConcurrentEdit) as caught:
+        build.build_project(root)
+    assert "pyproject.toml" in str(caught.value)
+    assert (root / "pyproject.toml").read_text() == saved  # the save wins
+    after = snapshot(root)
+    del after["pyproject.toml"], before["pyproject.toml"]
+    assert after == before  # modules and ids put back, no wheel
