@@ -253,12 +253,14 @@ def _remove_stale_staging(target: Path, before: float) -> None:
 
 def _refuse_temporary_files(path: Path, backend: str) -> None:
     """Refuse a distribution that holds a temporary file of a running nb2pkg."""
-    if path.name.endswith(".whl"):
+    if zipfile.is_zipfile(path):  # a wheel (or a zip sdist)
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-    else:
+    elif tarfile.is_tarfile(path):
         with tarfile.open(path) as archive:
             names = archive.getnames()
+    else:
+        return  # not an archive nb2pkg can look into: the backend's own affair
     leftovers = [n for n in names if is_temp_name(n.rsplit("/", 1)[-1])]
     if leftovers:
         raise BuildError(

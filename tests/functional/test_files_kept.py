@@ -213,3 +213,27 @@ def test_a_read_only_notebook_is_never_replaced(tmp_path: Path) -> None:
 
     assert sync.returncode == 2 and "nbs/00_core.ipynb is read-only" in sync.stderr
     assert snapshot(root) == before
+
+
+def test_a_backend_that_packs_a_running_writes_temporary_file_publishes_nothing(
+    tmp_path: Path,
+) -> None:
+    pyproject = (
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        '[project]\nname = "acme"\nversion = "0.1.0"\ndescription = "d"\n'
+        'requires-python = ">=3.10"\ndependencies = []\n\n[tool.nb2pkg]\nnotebooks = "nbs"\n\n'
+        '[tool.hatch.build.targets.wheel]\npackages = ["acme"]\n'
+    )
+    root = make_project(
+        tmp_path / "p",
+        {"00_core.ipynb": ["#| default_exp core", "#| export\nX = 1"]},
+        pyproject=pyproject,
+    )
+    assert run_cli("export", "--path", root).returncode == 0
+    writing_now = _leftover(root / "acme" / ".core.py.n0w1ng2x.tmp", -60)
+
+    result = run_cli("build", "--path", root)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "acme/.core.py.n0w1ng2x.tmp, a temporary file of an nb2pkg" in result.stderr
+    assert writing_now.exists() and not list((root / "dist").glob("*.whl"))
