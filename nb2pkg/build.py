@@ -3,7 +3,8 @@
 Everything is decided before anything is written, so a refused build leaves every byte of
 the project as it was:
 
-    export = export_project(..., dry_run=True)         # modules planned in memory (or refused)
+    export = generate(...)                            # modules planned in memory (or refused)
+    build_gate(...)                                   # refuse code that breaks when it runs
     dependencies = collect_dependencies(...)          # every import resolved (or refused)
     changes = pyproject_changes_for(...)              # insert-only edit of the user's file
     plan = plan_build(...)                            # output folder, backend, metadata, the
@@ -32,14 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
-from .dependencies import DependencySet, collect_dependencies
+from .dependencies import DependencySet, collect_dependencies, pyproject_changes_for
 from .errors import Nb2pkgError
-from .export import ExportResult, export_project, remove_leftovers
 from .fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
+from .gate import build_gate
+from .generate import ExportResult, generate, remove_leftovers
 from .package_files import Action, apply_file_changes
-from .project import Project, load_project
-from .pyproject import DependencyChanges, generated_pyproject, update_pyproject
-from .render import RenderedModule
+from .project import load_project
+from .pyproject import DependencyChanges, generated_pyproject
 from .report import Diagnostic
 from .rollback import Snapshot
 from .staticmeta import SourceTree
@@ -95,7 +96,9 @@ def build_project(
     started = time.time()
     project = load_project(path)
     config = project.config
-    export = export_project(project=project, dry_run=True, check=check, discard_edits=discard_edits)
+    export = generate(project, check=check, discard_edits=discard_edits)
+    if check:
+        build_gate(export.warnings)  # also refuse what breaks only when the code runs
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
     pyproject_path = config.root / "pyproject.toml"
     current = read_text_exact(pyproject_path) if config.source != "nbdev2" else None
@@ -167,28 +170,6 @@ def _write_and_build(
 def _write_pyproject(config: Config, pyproject: tuple[str, str]) -> None:
     text, expect = pyproject  # refused if the file changed since it was read
     write_text_atomic(config.root / "pyproject.toml", text, root=config.root, expect=expect)
-
-
-def pyproject_changes(project: Project, modules: list[RenderedModule]) -> DependencyChanges | None:
-    """Return what ``build`` would change in the pyproject (None for nbdev 2 projects)."""
-    return pyproject_changes_for(project, collect_dependencies(project, modules))
-
-
-def pyproject_changes_for(
-    project: Project, dependencies: DependencySet, text: str | None = None
-) -> DependencyChanges | None:
-    """Return the insert-only edit of the pyproject (*text*: as read) declaring *dependencies*."""
-    config = project.config
-    if config.source == "nbdev2":
-        return None  # settings.ini stays the source; the build uses a generated pyproject
-    if text is None:
-        text = read_text_exact(config.root / "pyproject.toml")  # CRLF and a BOM kept
-    return update_pyproject(
-        text,
-        required=dependencies.required,
-        optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
-        default_build_system=DEFAULT_BUILD_SYSTEM,
-    )
 
 
 def _nbdev2_pyproject(config: Config, dependencies: DependencySet) -> str:

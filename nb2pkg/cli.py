@@ -48,7 +48,9 @@ PathOption = Annotated[
         show_default=False,
     ),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print errors only (they are never hidden).")
+]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also list every file written or removed.")
 ]
@@ -126,10 +128,10 @@ def _error_text(exc: Nb2pkgError) -> str:
 
 
 def _show_warnings(diagnostics: Iterable[Any], quiet: bool) -> None:
-    if quiet:
-        return
+    """Print the diagnostics; with --quiet, the errors only."""
     for diagnostic in diagnostics:
-        typer.echo(str(diagnostic), err=True)
+        if not quiet or diagnostic.severity == "error":
+            typer.echo(str(diagnostic), err=True)
 
 
 @app.command()
@@ -150,7 +152,9 @@ def export(
     no_check: Annotated[
         bool,
         typer.Option(
-            "--no-check", help="Write modules even if their code would raise NameError (NB101)."
+            "--no-check",
+            help="Write modules even if they would fail when imported (NB101, NB103) or a "
+            "mis-typed export directive leaves a cell out (NB402).",
         ),
     ] = False,
     discard_edits: DiscardOption = False,
@@ -246,8 +250,9 @@ def check(
 ) -> None:
     """Find hidden state and broken exports, statically, before they ship.
 
-    Names exported code uses but never defines (NB101), exported names redefined by later
-    unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
+    Names exported code uses but never defines (NB101), star imports nb2pkg cannot see into
+    (NB102), imports of the own package that do not exist (NB103), exported names redefined
+    by later unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
     (NB4xx), IPython syntax in exported cells (NB5xx), import cycles and duplicate names
     (NB6xx). Exit 1 if an error (or, with --strict, a warning) is found. Never runs code.
     """
@@ -287,7 +292,11 @@ def build(
     ] = False,
     no_check: Annotated[
         bool,
-        typer.Option("--no-check", help="Write modules even if their code would raise NameError."),
+        typer.Option(
+            "--no-check",
+            help="Build even if the code would fail when imported or run (NB101, NB103) or a "
+            "mis-typed export directive leaves a cell out (NB402).",
+        ),
     ] = False,
     discard_edits: DiscardOption = False,
     quiet: QuietOption = False,
@@ -330,10 +339,18 @@ def deps(
         ),
     ] = None,
     allow_unresolved: Annotated[
-        bool, typer.Option("--allow-unresolved", help="List unresolved imports as warnings.")
+        bool,
+        typer.Option(
+            "--allow-unresolved",
+            help="Exit 0 even if some imports are unresolved (they are listed as warnings).",
+        ),
     ] = False,
 ) -> None:
-    """Show every import of the exported code: kind, distribution, reason and where it is used."""
+    """Show every import of the exported code: kind, distribution, reason and where it is used.
+
+    Imports that nothing resolves are listed too, marked UNRESOLVED with the fix below the
+    table, and make the exit code 1.
+    """
     result = _run(
         lambda: _library("deps_report").dependency_table(
             path, why=why, allow_unresolved=allow_unresolved

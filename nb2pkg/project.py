@@ -60,11 +60,12 @@ def _setting_name(config: Config) -> str:
     return 'notebooks = "…" in [tool.nb2pkg]'
 
 
-def directive_warnings(project: Project, export_severity: str = "warning") -> list[Diagnostic]:
+def directive_warnings(project: Project, export_severity: str = "error") -> list[Diagnostic]:
     """Return a diagnostic for every directive-like line nb2pkg will not act on.
 
-    A mis-typed export directive (NB402) is a warning for export, which goes on, and an error
-    for check (*export_severity*): the cell is silently not exported.
+    A mis-typed, mis-cased or old-style export directive (NB402) is an error (the cell would
+    silently be left out of the package): ``export`` and ``build`` refuse it unless told
+    ``--no-check``. Other unknown directives (NB401) are warnings.
     """
     found: list[Diagnostic] = []
     for notebook in project.notebooks:

@@ -262,7 +262,7 @@ REFUSALS = [
         "undefined name (NB101)",
         plain(PYPROJECT, ["#| default_exp core", "#| export\ndef f():\n    return undefined_name"]),
         1,
-        "defined nowhere",
+        "`nb2pkg build` does not ship it",
     ),
     Refusal(
         "IPython magic in an exported cell",
