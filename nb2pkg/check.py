@@ -29,6 +29,7 @@ from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
 from .report import Diagnostic, count, diagnostic_to_json
+from .vcs_checks import version_control_problems
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def check_project(
     found += checks.shadowed_names(project, modules)
     found += checks.execution_order(project)
     found += checks.directive_problems(project)
+    found += version_control_problems(project, ci=ci)
     found += checks.import_cycles(config.package, modules)
     found += duplicate_name_warnings(modules)
     if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):

@@ -660,7 +660,7 @@ def _removed(
             if key[0] in unknown:
                 state.notes.append(
                     Diagnostic(
-                        "NB702",
+                        "NB704",
                         "note",
                         f"the block of cell {chunk.cell_index + 1} (id {chunk.cell_id}) is "
                         "missing, but another block names a cell that does not exist: the cell "
