@@ -129,6 +129,7 @@ class MergeResult:
     notes: tuple[Diagnostic, ...]
     problems: tuple[Nb2pkgError, ...]
     overruled: int  # module edits dropped by --prefer notebook: export restores the notebook
+    modules: dict[str, ModuleText] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def conflicts(self) -> list[CellChange]:
@@ -194,7 +195,11 @@ def merge(
             _decide(state, occurrence, mine, homes)
     _removed(state, texts, occurrences, homes)
     return MergeResult(
-        tuple(state.changes), tuple(state.notes), tuple(state.problems), state.overruled
+        tuple(state.changes),
+        tuple(state.notes),
+        tuple(state.problems),
+        state.overruled,
+        {source.relpath: text for source, text in texts},
     )
 
 
