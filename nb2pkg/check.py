@@ -25,6 +25,7 @@ from .export import duplicate_name_warnings, export_project, options_for
 from .hidden_state import undefined_names
 from .module_text import read_module
 from .package_files import PackageFiles
+from .moduledoc import doc_rules
 from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
@@ -74,7 +75,7 @@ def check_project(
     project = load_project(path)
     settings = check_settings(project)
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     options = options_for(project)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found = checks.render_for_check(plan, options, cache)

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .cache import BlockCache
+from .cellcode import extends_name
 from .errors import CellError, Location
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
@@ -67,7 +68,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
     for module in modules:
         for block in module.blocks:
             chunk = block.chunk
-            for name in block.names:
+            for name in block.defines:
                 exported.setdefault(chunk.notebook, {})[name] = (chunk.cell_index, chunk.cell_id)
     found: list[Diagnostic] = []
     for notebook in project.notebooks:
@@ -98,6 +99,8 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
 def _top_level_definitions(tree: ast.Module | None) -> dict[str, int]:
     names: dict[str, int] = {}
     for node in tree.body if tree else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
+            continue  # @patch, @overload, @f.register, ...: adds to the name, does not rebind it
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.setdefault(node.name, node.lineno)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):

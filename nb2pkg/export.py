@@ -28,6 +28,7 @@ from .package_files import (
     apply_file_changes,
     plan_file_changes,
 )
+from .moduledoc import doc_rules
 from .plan import ExportPlan, make_plan
 from .project import Project, directive_warnings, load_project
 from .render import (
@@ -128,7 +129,7 @@ def export_project(
             return _up_to_date(config.root, previous)
         project = load_project(config=config)
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     options = options_for(project, drop_magics)
     cache = BlockCache(config.root, config.package, options)
     if check:
@@ -282,12 +283,16 @@ def render_modules(
 
 
 def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnostic]:
-    """Warn where two cells of one module define the same public name."""
+    """Warn where two cells of one module define the same public name.
+
+    Names listed in ``_all_`` and functions whose decorator adds to a name (``@patch``,
+    ``@overload``, ``@typedispatch``, ``@f.register``) define nothing again.
+    """
     found: list[Diagnostic] = []
     for module in modules:
         first: dict[str, RenderedBlock] = {}
         for block in module.blocks:
-            for name in block.names:
+            for name in block.defines:
                 if name in first and first[name].chunk.cell_id != block.chunk.cell_id:
                     earlier = first[name].chunk
                     found.append(

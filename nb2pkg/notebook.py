@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .directives import Directive, DirectiveProblem, parse_cell
+from .directives import Directive, DirectiveProblem, parse_cell, parse_markdown
 from .errors import Location, NotebookError
+from .metadirectives import metadata_directives, notebook_directives, with_metadata
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
@@ -54,6 +55,7 @@ class Notebook:
 
     def where(self, cell: Cell | None = None, line: int | None = None) -> Location:
         """Return a location in this notebook, optionally at a cell and a line of it."""
+        line = line or None  # 0: a directive read from metadata, on no line of the source
         if cell is None:
             return Location(self.relpath, line=line)
         return Location(self.relpath, cell.index, cell.id, line)
@@ -98,6 +100,7 @@ def parse_notebook(data: bytes, path: Path, relpath: str) -> Notebook:
     if not isinstance(cells_raw, list):
         raise NotebookError('has no list of "cells"; it is not a Jupyter notebook', where)
     cells, needs_ids = _read_cells(cells_raw, relpath)
+    cells = _with_notebook_directives(cells, raw.get("metadata"), where)
     digest = hashlib.sha256(data).hexdigest()
     return Notebook(path, relpath, tuple(cells), digest, needs_ids, raw)
 
@@ -212,6 +215,18 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
     source = _source_text(entry.get("source", ""), where)
     count = entry.get("execution_count")
     count = count if isinstance(count, int) and not isinstance(count, bool) else None
+    metadata = metadata_directives(entry.get("metadata"), where)
+    if kind == "markdown":
+        directives, text = parse_markdown(source)
+        return Cell(
+            index,
+            cell_id,
+            kind,
+            source,
+            directives=with_metadata(directives, metadata),
+            header=source[: len(source) - len(text)],
+            body=text,
+        )
     if kind != "code":
         return Cell(index, cell_id, kind, source, body=source, execution_count=None)
     parsed = parse_cell(source)
@@ -220,7 +235,7 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
         id=cell_id,
         kind="code",
         source=source,
-        directives=parsed.directives,
+        directives=with_metadata(parsed.directives, metadata),
         header=parsed.header,
         body=parsed.body,
         body_line=parsed.body_line,
@@ -228,6 +243,19 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
         problems=parsed.problems,
         execution_count=count,
     )
+
+
+def _with_notebook_directives(cells: list[Cell], metadata: Any, where: Location) -> list[Cell]:
+    """Give the notebook's metadata directives (nbdev's ``default_exp`` there) to a cell."""
+    placed = notebook_directives(
+        [(c.kind, c.directives) for c in cells], metadata_directives(metadata, where)
+    )
+    if placed is None:
+        return cells
+    index, directives = placed
+    cells = list(cells)
+    cells[index] = replace(cells[index], directives=cells[index].directives + directives)
+    return cells
 
 
 def _source_text(source: Any, where: Location) -> str:

@@ -35,6 +35,7 @@ from .package_files import (
     apply_file_changes,
     reverted_head_edits,
 )
+from .moduledoc import doc_rules
 from .plan import make_plan, module_name
 from .project import Project, load_project
 from .render import RenderedModule
@@ -86,7 +87,7 @@ def sync_project(
         return SyncResult((), (), (), dry_run, config.root)
     files = PackageFiles.read(config.lib_dir)
     project = load_project(config=config)
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     sources = [
         ModuleSource(
             f.path, config.relative(f.path), module_name(config.lib_dir, f.path), f.text or ""
