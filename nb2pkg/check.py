@@ -24,8 +24,8 @@ from .errors import ConfigError, Location, Nb2pkgError
 from .export import duplicate_name_warnings, export_project, options_for
 from .hidden_state import undefined_names
 from .module_text import read_module
-from .package_files import PackageFiles
 from .moduledoc import doc_rules
+from .package_files import PackageFiles
 from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule

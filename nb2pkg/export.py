@@ -20,6 +20,7 @@ from typing import Any
 from .cache import BlockCache, ExportStamp
 from .config import Config, load_config
 from .errors import CellError, CheckFailed, Location, Nb2pkgError, raise_all
+from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
     Action,
@@ -28,7 +29,6 @@ from .package_files import (
     apply_file_changes,
     plan_file_changes,
 )
-from .moduledoc import doc_rules
 from .plan import ExportPlan, make_plan
 from .project import Project, directive_warnings, load_project
 from .render import (

@@ -146,6 +146,15 @@ def is_generated(text: str) -> bool:
     return ("\n" + GENERATED_MARK) in head or ("\n" + NBDEV_MARK) in head
 
 
+def is_nbdev1(text: str) -> bool:
+    """Tell whether nbdev 1 wrote the module: its mark on the first line, no ``# %%`` marker.
+
+    nbdev 1 separates cells with ``# Cell`` comments, which name no cell: such a module
+    cannot be synced, and export replaces it whole (after ``nb2pkg migrate``).
+    """
+    return text.startswith(NBDEV_MARK) and ("\n" + MARKER_PREFIX) not in text
+
+
 CodeLines = Callable[[Marker], Counter[str]]
 
 

@@ -104,7 +104,9 @@ def doc_target(directives: tuple[Directive, ...]) -> tuple[bool, str | None]:
     return found
 
 
-def module_docstring(notebook: Notebook, rules: DocRules, extra: tuple[str, ...] = ()) -> str | None:
+def module_docstring(
+    notebook: Notebook, rules: DocRules, extra: tuple[str, ...] = ()
+) -> str | None:
     """Return the docstring (its text) of *notebook*'s default module, or None.
 
     *extra* are parts sent to the module from elsewhere (``#| exportd NAME`` cells).
@@ -169,10 +171,11 @@ def docstring_literal(text: str) -> str:
     """Return the string literal that holds *text*: nbdev's form, or escaped where it fails.
 
     nbdev writes ``\"\"\"text\"\"\"`` (``r\"\"\"…\"\"\"`` when the text holds a backslash);
-    the literal is read back, and a text it does not hold exactly is escaped instead.
+    the literal is read back, and a text it does not hold exactly (or that holds control
+    characters, which a source file should not) is escaped instead.
     """
     literal = f'{"r" if chr(92) in text else ""}"""{text}"""'
-    if _holds(literal, text):
+    if all(ch.isprintable() or ch in "\n\t" for ch in text) and _holds(literal, text):
         return literal
     escaped = "".join(_escape(ch) for ch in text.replace("\\", "\\\\"))
     escaped = escaped.replace('"""', '\\"\\"\\"')

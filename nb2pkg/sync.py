@@ -26,6 +26,7 @@ from .export import export_project, options_for, remember_export, up_to_date
 from .fsio import check_writable, ensure_inside, write_text_atomic
 from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
 from .module_text import EditKind, read_module
+from .moduledoc import doc_rules
 from .notebook import Notebook, parse_notebook
 from .notebook_edit import apply_changes
 from .package_files import (
@@ -35,7 +36,6 @@ from .package_files import (
     apply_file_changes,
     reverted_head_edits,
 )
-from .moduledoc import doc_rules
 from .plan import make_plan, module_name
 from .project import Project, load_project
 from .render import RenderedModule
