@@ -1,6 +1,7 @@
 """``nb2pkg build``: export, detected dependencies into pyproject.toml, then a wheel.
 
-    export = export_project(...)                      # modules written (refused if broken)
+    export = generate(...)                            # modules planned (refused if broken)
+    build_gate(...)                                   # refuse code that breaks when it runs
     dependencies = collect_dependencies(...)          # every import, classified, with reasons
     changes = pyproject_changes(...)                  # insert-only edit of the user's file
     write pyproject.toml                              # atomic; nbdev 2: generated in memory
@@ -15,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
-from .dependencies import DependencySet, collect_dependencies
-from .export import ExportResult, export_project
+from .dependencies import DependencySet, collect_dependencies, pyproject_changes_for
 from .fsio import write_text_atomic
-from .project import Project, load_project
-from .pyproject import DependencyChanges, generated_pyproject, update_pyproject
-from .render import RenderedModule
+from .gate import build_gate
+from .generate import ExportResult, generate, write_export
+from .project import load_project
+from .pyproject import DependencyChanges, generated_pyproject
 from .report import Diagnostic
 from .wheel import DEFAULT_BUILD_SYSTEM, BuiltDistribution, build_wheel
 
@@ -70,14 +71,15 @@ def build_project(
     """Build the project at *path*; with *check_only*, only say what would change."""
     project = load_project(path)
     config = project.config
-    export = export_project(
-        project=project, dry_run=check_only, check=check, discard_edits=discard_edits
-    )
+    export = generate(project, check=check, discard_edits=discard_edits, written=not check_only)
+    if check:
+        build_gate(export.warnings)  # also refuse what breaks only when the code runs
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
     changes = pyproject_changes_for(project, dependencies)
     notes = list(dependencies.unresolved) + _unused_notes(changes)
     if check_only:
         return BuildResult(export, dependencies, changes, False, (), tuple(notes))
+    write_export(export)  # nothing refused up to here: the modules the wheel is built from
     text = changes.text if changes is not None else _nbdev2_pyproject(config, dependencies)
     pending = changes is not None and changes.changed
     in_memory = changes is None or _flit_builds(changes.text)
@@ -104,27 +106,6 @@ def _flit_builds(text: str) -> bool:
 
 def _write_pyproject(config: Config, text: str) -> None:
     write_text_atomic(config.root / "pyproject.toml", text, root=config.root)
-
-
-def pyproject_changes(project: Project, modules: list[RenderedModule]) -> DependencyChanges | None:
-    """Return what ``build`` would change in the pyproject (None for nbdev 2 projects)."""
-    return pyproject_changes_for(project, collect_dependencies(project, modules))
-
-
-def pyproject_changes_for(
-    project: Project, dependencies: DependencySet
-) -> DependencyChanges | None:
-    """Return the insert-only edit of the pyproject that declares *dependencies*."""
-    config = project.config
-    if config.source == "nbdev2":
-        return None  # settings.ini stays the source; the build uses a generated pyproject
-    path = config.root / "pyproject.toml"
-    return update_pyproject(
-        path.read_text(encoding="utf-8"),
-        required=dependencies.required,
-        optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
-        default_build_system=DEFAULT_BUILD_SYSTEM,
-    )
 
 
 def _nbdev2_pyproject(config: Config, dependencies: DependencySet) -> str:

@@ -176,9 +176,9 @@ class ExportStamp:
         digest.update(
             f"{_FORMAT}\0{code_fingerprint()}\0{sys.version_info[:2]}\0{options}\0".encode()
         )
-        files = [config_file, *notebooks]
-        if self.lib_dir.is_dir():
-            files += sorted(p for p in self.lib_dir.rglob("*.py") if "__pycache__" not in p.parts)
+        from .package_files import python_files
+
+        files = [config_file, *notebooks, *python_files(self.lib_dir)]
         for path in files:
             digest.update(path.relative_to(self.root).as_posix().encode("utf-8", "surrogateescape"))
             try:

@@ -13,6 +13,15 @@ _PATCH_DECORATORS = frozenset({"patch", "patch_to", "patch_property"})
 #: Decorators that add a case to the object a name holds instead of replacing it:
 #: typing's ``overload``, fastcore's ``typedispatch``, plum's / multipledispatch's ``dispatch``.
 _EXTENDING_DECORATORS = frozenset({"overload", "typedispatch", "dispatch"})
+#: Comments and string literals, matched left to right so that neither hides in the other.
+#: Kept as text: ``re`` compiles and caches it on first use, not at import time.
+STRINGS_AND_COMMENTS = (
+    r"#[^\r\n]*"
+    r"|'''(?:\\.|[^\\])*?'''"
+    r'|"""(?:\\.|[^\\])*?"""'
+    r"|'(?:\\.|[^\\'\r\n])*'"
+    r'|"(?:\\.|[^\\"\r\n])*"'
+)
 _IPYTHON_LINE = re.compile(
     r"""^\s*(?:
         %{1,2}\w                              # %magic, %%cell_magic
@@ -60,6 +69,23 @@ def parse_code(code: str) -> tuple[ast.Module | None, CodeIssue | None]:
 def ipython_lines(code: str) -> list[int]:
     """Return the numbers of the lines that hold IPython syntax (for --drop-magics)."""
     return [n for n, line in enumerate(code.splitlines(), 1) if _IPYTHON_LINE.match(line)]
+
+
+def comment_lines(code: str) -> list[tuple[int, str]]:
+    """Return the lines (1-based number, text) that are comments from their first character
+    on: a ``#`` inside a string literal (``s = \"\"\"\n#| export\n\"\"\"``) starts none."""
+    if "#" not in code:
+        return []
+    found = []
+    for match in re.finditer(STRINGS_AND_COMMENTS, code, flags=re.DOTALL):
+        text = match.group()
+        if not text.startswith("#"):
+            continue
+        start = match.start()
+        line_start = max(code.rfind("\n", 0, start), code.rfind("\r", 0, start)) + 1
+        if not code[line_start:start].strip():
+            found.append((code.count("\n", 0, start) + 1, text))
+    return found
 
 
 def drop_lines(code: str, numbers: list[int]) -> str:

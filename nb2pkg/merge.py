@@ -150,6 +150,7 @@ class _Occurrence:
     key: tuple[str, str] | None = None
     exported_to: str | None = None  # moved: the module export had put the block in
     prefix: str = ""  # code added above the module's first block, which joins this cell
+    destination: str | None = None  # moved: the notebook the cell goes to
 
     @property
     def code(self) -> str:
@@ -217,9 +218,19 @@ def _resolve_all(state: _Merge, texts: list[tuple[ModuleSource, ModuleText]]) ->
             if marker.kind is MarkerKind.AUTO:
                 continue
             changed = marker.kind is MarkerKind.NEW or marker.digest is None or block.edited
-            if changed and not _parses(state, block, source.relpath):
-                continue
             occurrence = _Occurrence(source, position, block)
+            if changed and not _parses(state, block, source.relpath):
+                # Refused (a problem is recorded), but its cell is still named: never removed.
+                occurrence.role = "broken"
+                target = (
+                    None
+                    if marker.kind is MarkerKind.NEW
+                    else _resolve(state, marker, source, False)
+                )
+                if target is not None:
+                    occurrence.key = (target[0].relpath, marker.cell_id or "")
+                    found.append(occurrence)
+                continue
             if marker.kind is MarkerKind.NEW:
                 occurrence.role = "new"
                 found.append(occurrence)
@@ -349,7 +360,7 @@ def _assign_roles(
     """Tell originals from moved blocks and copies: the manifest says where export put each."""
     by_key: dict[tuple[str, str], list[_Occurrence]] = {}
     for occurrence in occurrences:
-        if occurrence.key is not None:
+        if occurrence.key is not None and occurrence.role != "broken":
             by_key.setdefault(occurrence.key, []).append(occurrence)
     for key, group in by_key.items():
         owner = owners.get(key)
@@ -386,6 +397,8 @@ def _decide(
     homes: dict[tuple[str, str], tuple[str, Chunk]],
 ) -> None:
     source = occurrence.source
+    if occurrence.role == "broken":
+        return
     if occurrence.role in ("new", "copy"):
         _add(state, occurrence, mine, homes)
         return
@@ -448,6 +461,7 @@ def _decide(
         return
     if moved:
         place = _placement(state, occurrence, mine, homes)
+        occurrence.destination = place.notebook if place else notebook.relpath
         directive = chunk.directive if chunk else "export"
         state.changes.append(
             CellChange(
@@ -567,7 +581,7 @@ def _placement(
         return Placement(occurrence.notebook.relpath, before=same[1].cell.id if len(same) > 1 else None)  # type: ignore[union-attr]
     for other in reversed(mine[:index]):
         if other.role in ("original", "moved", "reordered") and other.cell and other.notebook:
-            return Placement(other.notebook.relpath, after=other.cell.id)
+            return Placement(other.destination or other.notebook.relpath, after=other.cell.id)
     for other in mine[index + 1 :]:
         if other.role == "original" and other.cell and other.notebook:
             return Placement(other.notebook.relpath, before=other.cell.id)
@@ -685,7 +699,7 @@ def _removed(
             if key[0] in unknown:
                 state.notes.append(
                     Diagnostic(
-                        "NB702",
+                        "NB704",
                         "note",
                         f"the block of cell {chunk.cell_index + 1} (id {chunk.cell_id}) is "
                         "missing, but another block names a cell that does not exist: the cell "

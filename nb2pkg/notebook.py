@@ -23,6 +23,7 @@ from .metadirectives import metadata_directives, notebook_directives, with_metad
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_CONFLICT_MARKER = re.compile(r"^<{7}(?: |$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,23 @@ def parse_notebook(data: bytes, path: Path, relpath: str) -> Notebook:
     return Notebook(path, relpath, tuple(cells), digest, needs_ids, raw)
 
 
+def load_notebook_json(data: bytes, relpath: str) -> dict[str, Any]:
+    """Parse an nbformat 4 notebook's bytes as they are: no upgrade, no ids assigned."""
+    where = Location(relpath)
+    raw = _load_json(data, where)
+    if raw.get("nbformat") == 3:
+        raise NotebookError(
+            "is an nbformat 3 notebook; open and save it in Jupyter (or run `jupyter nbconvert "
+            "--to notebook --inplace` on it) to upgrade it to version 4 first",
+            where,
+        )
+    if raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
+        raise NotebookError(
+            'is not an nbformat 4 notebook ("nbformat": 4 and a list of "cells" are needed)', where
+        )
+    return raw
+
+
 def _load_json(data: bytes, where: Location) -> dict[str, Any]:
     if not data.strip():
         raise NotebookError("is empty; a notebook is a JSON object with cells", where)
@@ -119,6 +137,15 @@ def _load_json(data: bytes, where: Location) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip()) or not text.rstrip().endswith("}")
         hint = " (the file looks truncated)" if truncated else ""
+        markers = _CONFLICT_MARKER.search(text)
+        if markers:
+            line = text.count("\n", 0, markers.start()) + 1
+            hint = (
+                f" (it holds git conflict markers from line {line}: a text merge wrote them into "
+                "the JSON; take one side with `git checkout --ours` or `--theirs` and redo the "
+                "other's edits, and run `nb2pkg hooks install` so that git merges notebooks "
+                "cell by cell)"
+            )
         raise NotebookError(
             f"is not valid JSON{hint}: {exc.msg} (line {exc.lineno}, column {exc.colno})",
             where,

@@ -49,8 +49,8 @@ INIT_TEXT = (
 
 _HEAD_FIXES = {
     HeadPart.DOCSTRING: "the module docstring is generated from the notebook: the `> summary` "
-    "under its `# Title`, markdown cells marked `#| export` and cells marked `#| exportd`; "
-    "edit it there",
+    "in its title cell (the first markdown cell starting with `# `), markdown cells marked "
+    "`#| export` and cells marked `#| exportd`; edit it there",
     HeadPart.ALL: "`__all__` is generated from the public names of the exported cells: "
     "add names with `_all_ = [...]` in an exported cell, hide one with `#| exporti` or a "
     "leading underscore",
@@ -113,7 +113,7 @@ class PackageFiles:
     def read(cls, lib_dir: Path) -> PackageFiles:
         """Read every ``.py`` file under *lib_dir* (none if it does not exist)."""
         files: dict[Path, PackageFile] = {}
-        for path in _python_files(lib_dir):
+        for path in python_files(lib_dir):
             try:
                 data = path.read_bytes()
             except (IsADirectoryError, PermissionError):
@@ -137,7 +137,8 @@ class PackageFiles:
         return [f for f in self if f.is_module]
 
 
-def _python_files(lib_dir: Path) -> list[Path]:
+def python_files(lib_dir: Path) -> list[Path]:
+    """Return every ``.py`` file under *lib_dir*, sorted (the one walk of the package)."""
     if not lib_dir.is_dir():
         return []
     return sorted(p for p in lib_dir.rglob("*.py") if "__pycache__" not in p.parts)

@@ -60,11 +60,14 @@ def _setting_name(config: Config) -> str:
     return 'notebooks = "…" in [tool.nb2pkg]'
 
 
-def directive_warnings(project: Project, export_severity: str = "warning") -> list[Diagnostic]:
+def directive_warnings(project: Project, export_severity: str = "error") -> list[Diagnostic]:
     """Return a diagnostic for every directive-like line nb2pkg will not act on.
 
-    A mis-typed export directive (NB402) is a warning for export, which goes on, and an error
-    for check (*export_severity*): the cell is silently not exported.
+    A mis-typed or mis-cased export directive (NB402) is an error (the cell would silently
+    be left out of the package): ``export`` and ``build`` refuse it unless told
+    ``--no-check``. nbdev 1's directives (``# export``) are one diagnostic per notebook
+    (NB404, an error when they mark cells for export), pointing to ``nb2pkg migrate``.
+    Other unknown directives (NB401) are warnings.
     """
     found: list[Diagnostic] = []
     for notebook in project.notebooks:
@@ -86,7 +89,7 @@ def directive_warnings(project: Project, export_severity: str = "warning") -> li
     return found
 
 
-def nbdev1_directives(notebook: Notebook, export_severity: str = "warning") -> Diagnostic | None:
+def nbdev1_directives(notebook: Notebook, export_severity: str = "error") -> Diagnostic | None:
     """NB404: one diagnostic for all of a notebook's nbdev 1 directives (``# export``), or None.
 
     They are not read (nbdev 2 and 3 do not read them either), so the cells they mark are

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from .config import Config
 from .errors import ConfigError, Location
 from .tomledit import Editor, Layout, Scanner, verify
 
@@ -73,6 +74,27 @@ def requirement_name(requirement: str) -> str | None:
     """Return the canonical distribution name a PEP 508 requirement string starts with."""
     match = _NAME.match(requirement)
     return canonical_name(match.group(1)) if match else None
+
+
+def declared_requirements(config: Config) -> list[str]:
+    """Return every requirement the project declares, hard and optional.
+
+    ``[project] dependencies`` and ``optional-dependencies``; for an nbdev 2 project,
+    settings.ini's ``requirements``, ``pip_requirements`` and ``dev_requirements``.
+    """
+    if config.source == "nbdev2":
+        settings = config.raw.get("settings", {})
+        keys = ("requirements", "pip_requirements", "dev_requirements")
+        return [r for key in keys for r in _split(settings, key)]
+    project = config.raw.get("project", {})
+    if not isinstance(project, Mapping):
+        return []
+    found = [r for r in project.get("dependencies", []) if isinstance(r, str)]
+    extras = project.get("optional-dependencies", {})
+    if isinstance(extras, Mapping):
+        for entries in extras.values():
+            found += [r for r in entries if isinstance(r, str)] if isinstance(entries, list) else []
+    return found
 
 
 def update_pyproject(

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from .config import load_config
 from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
-from .export import export_project, options_for, remember_export, up_to_date
 from .fsio import check_writable, ensure_inside, write_text_atomic
+from .generate import generate, options_for, remember_export, up_to_date
 from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
 from .module_text import EditKind, read_module
 from .moduledoc import doc_rules
@@ -103,7 +103,7 @@ def sync_project(
     # markers and every hash its new base, so a second sync is a no-op; and a merge that
     # would not export is refused while nothing is written yet.
     merged = _merged_project(project, texts)
-    export = export_project(project=merged, dry_run=True, discard_edits=True, files=files)
+    export = generate(merged, discard_edits=True, files=files, written=not dry_run)
     _refuse_reverted_heads(merged, files, export.modules)
     if not texts and not result.overruled:
         # Nothing goes into a notebook: rewrite only modules whose edits the notebooks
