@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .errors import Location, Nb2pkgError, raise_all
+from .errors import ConcurrentEdit, Location, Nb2pkgError, raise_all
 from .fsio import check_writable, digest_bytes, ensure_inside, write_text_atomic
 from .notebook import Notebook, dumps_notebook, parse_notebook, set_source
 from .project import load_project
@@ -92,7 +92,9 @@ class MigrateResult:
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
         if not self.migrations:
-            return f"nothing to migrate: no nbdev 1 directives in {count(self.notebooks, 'notebook')}"
+            return (
+                f"nothing to migrate: no nbdev 1 directives in {count(self.notebooks, 'notebook')}"
+            )
         verb = "migrated" if self.written else "would migrate"
         return (
             f"{verb} {count(len(self.lines), 'directive')} in "
@@ -150,8 +152,8 @@ def plan_notebook(
 ) -> NotebookMigration | None:
     """Return the migration of one notebook (its file's bytes *data*), or None if none."""
     if digest_bytes(data) != notebook.digest:
-        raise Nb2pkgError(
-            "changed on disk while nb2pkg read it; run the command again",
+        raise ConcurrentEdit(
+            "changed on disk while nb2pkg read it; nothing was written: run the command again",
             Location(notebook.relpath),
         )
     raw: dict[str, Any] = json.loads(data.decode("utf-8-sig"))  # as written: no ids added

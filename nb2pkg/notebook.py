@@ -4,7 +4,8 @@ Reading uses plain ``json`` (nbformat's validator is slow and its errors are not
 the structure nb2pkg relies on is checked here, and every failure becomes a
 ``NotebookError`` naming the file and cell. nbformat 3 notebooks are upgraded to 4 with
 nbformat's converter. Cells without ids get deterministic ids (a notebook that needs them
-is marked ``needs_ids`` and written back by export, as nbformat 4.5).
+is marked ``needs_ids`` and written back by export, as nbformat 4.5). Directives kept in
+metadata, as nbdev reads them, join the cells' comment directives.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ _CONFLICT_MARKER = re.compile(r"^<{7}(?: |$)", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell: its place, its kind, and for code cells the directive block and body."""
+    """One cell: its place, its kind, and its directive block and body.
+
+    Code cells: the leading ``#|`` block (``parse_cell``). Markdown cells: leading ``#|``
+    lines only (nbdev 3's ``#| export`` on markdown). Both also carry the directives of the
+    cell's ``nbdev`` metadata, and the first code cell those of the notebook's
+    (``metadirectives``), which stand on no line (``line`` 0).
+    """
 
     index: int
     id: str

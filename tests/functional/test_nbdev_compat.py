@@ -125,7 +125,9 @@ def _assert_same_package(root: Path, name: str, *, docstrings: bool = True) -> N
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", NBDEV_PROJECTS)
-def test_same_modules_names_all_imports_and_docstrings(tmp_path: Path, name: str, mode: str) -> None:
+def test_same_modules_names_all_imports_and_docstrings(
+    tmp_path: Path, name: str, mode: str
+) -> None:
     root = _checkout(tmp_path, name, mode)
     result = run_cli("export", "--path", root)
     assert result.returncode == 0, result.stderr
@@ -195,7 +197,7 @@ def _appended(module: Path, line: str) -> str:
     last_marker = text.rindex("\n# %%")
     block = text[last_marker + 1 :].split("\n", 1)[1]
     module.write_text(text.rstrip("\n") + f"\n{line}\n")
-    return next(l for l in block.splitlines() if l.strip())
+    return next(code for code in block.splitlines() if code.strip())
 
 
 def _cells_holding(root: Path, text: str) -> list[tuple[Path, str]]:
