@@ -308,7 +308,8 @@ def build(
     supported Python, third-party) and third-party imports are resolved to distributions:
     [tool.nb2pkg.dependency-map], installed metadata, a curated table; never a guess. Missing
     ones are inserted into [project].dependencies (optional imports into an extra); nothing
-    you wrote is changed or removed. The wheel is built offline and reproducibly.
+    you wrote is changed or removed. The wheel is built offline and reproducibly. Every check
+    runs before the first write, so a refused build changes nothing; no project code runs.
     """
     result = _run(
         lambda: _library("build").build_project(

@@ -180,7 +180,7 @@ def _dependency_map(tool: Mapping[str, Any]) -> dict[str, str]:
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a located ConfigError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte order mark is no TOML
     except UnicodeDecodeError as exc:
         raise ConfigError(f"is not UTF-8 text ({exc.reason})", Location(path.name)) from None
     except OSError as exc:

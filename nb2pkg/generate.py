@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BlockCache, ExportStamp
+from .cache import CACHE_DIR, BlockCache, ExportStamp
 from .config import Config
 from .errors import CellError, Location, Nb2pkgError, raise_all
+from .fsio import remove_stale_temp_files
 from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
@@ -150,6 +151,14 @@ def write_export(result: ExportResult) -> None:
     apply_file_changes(result.changes, result.root)
     if result.cache is not None:
         result.cache.save()
+
+
+def remove_leftovers(config: Config, before: float) -> list[Path]:
+    """Remove the temporary files that runs killed before *before* left where nb2pkg writes."""
+    root = config.root
+    removed = remove_stale_temp_files([root], root=root, before=before, recursive=False)
+    folders = [config.lib_dir, config.notebooks_dir, root / CACHE_DIR]
+    return removed + remove_stale_temp_files(folders, root=root, before=before)
 
 
 def stamped_result(

@@ -459,49 +459,34 @@ def _decide(
         occurrence.role = "copy"  # the cell is gone: the module's version comes back as new
         _add(state, occurrence, mine, homes, code=after, reason="recreated from the module")
         return
+    change = CellChange(
+        ChangeKind.EDIT,
+        notebook.relpath,
+        cell.id,
+        cell.index,
+        source.relpath,
+        block.marker.line,
+        before,
+        after,
+    )
     if moved:
         place = _placement(state, occurrence, mine, homes)
         occurrence.destination = place.notebook if place else notebook.relpath
-        directive = chunk.directive if chunk else "export"
-        state.changes.append(
-            CellChange(
-                ChangeKind.MOVE,
-                notebook.relpath,
-                cell.id,
-                cell.index,
-                source.relpath,
-                block.marker.line,
-                before,
-                after,
-                (
-                    "reordered in the module"
-                    if occurrence.role == "reordered"
-                    else f"moved to {source.relpath}"
-                ),
-                place,
-                directive,
-                (
-                    _current_target(cell)
-                    if occurrence.role == "reordered"
-                    else _target_for(
-                        state, place.notebook if place else notebook.relpath, source.name
-                    )
-                ),
-            )
+        reordered = occurrence.role == "reordered"
+        target = (
+            _current_target(cell)
+            if reordered
+            else _target_for(state, occurrence.destination, source.name)
         )
-        return
-    state.changes.append(
-        CellChange(
-            ChangeKind.EDIT,
-            notebook.relpath,
-            cell.id,
-            cell.index,
-            source.relpath,
-            block.marker.line,
-            before,
-            after,
+        change = replace(
+            change,
+            kind=ChangeKind.MOVE,
+            reason="reordered in the module" if reordered else f"moved to {source.relpath}",
+            place=place,
+            directive=chunk.directive if chunk else "export",
+            target=target,
         )
-    )
+    state.changes.append(change)
 
 
 def _fresh(state: _Merge, chunk: Chunk, module: str) -> RenderedBlock:

@@ -322,20 +322,21 @@ def set_source(entry: dict[str, Any], text: str) -> None:
 def dumps_notebook(raw: dict[str, Any], like: bytes | None = None) -> str:
     """Serialise *raw* as Jupyter does (1-space indent, sorted keys, UTF-8), or like *like*.
 
-    Writing a notebook back in the layout it was read in keeps the diff to the lines that
-    really changed.
+    With *like* (the file's bytes as read), every part of the notebook that did not change
+    keeps its bytes - line endings, indentation, key order, escapes, number spelling, a byte
+    order mark - and what changed is written in the file's own style (``nb2pkg.jsonlayout``):
+    a one-cell change is a one-cell diff in every layout.
     """
-    indent = 1
-    sort_keys = True
-    trailing = "\n"
-    if like:
-        text = like.decode("utf-8-sig", errors="replace")
-        second = text.split("\n", 2)[1] if text.count("\n") >= 1 else ""
-        spaces = len(second) - len(second.lstrip(" "))
-        indent = spaces or 1
-        sort_keys = list(raw) == sorted(raw)
-        trailing = "\n" if text.endswith("\n") else ""
-    return json.dumps(raw, indent=indent, sort_keys=sort_keys, ensure_ascii=False) + trailing
+    if not like:
+        text = json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": "))
+        return text + "\n"
+    from .jsonlayout import JsonLayoutError, dumps_like
+
+    try:
+        return dumps_like(raw, like.decode("utf-8"))
+    except (UnicodeDecodeError, JsonLayoutError) as exc:
+        # The same bytes were read as a notebook a moment ago, so this is unexpected.
+        raise NotebookError(f"cannot be written back in its own layout: {exc}") from None
 
 
 def notebook_with_ids(notebook: Notebook, original: bytes) -> str:
