@@ -23,6 +23,7 @@ from .generate import duplicate_name_warnings, generate, options_for
 from .hidden_state import undefined_names
 from .ignores import check_settings, without_ignored
 from .module_text import read_module
+from .moduledoc import doc_rules
 from .own_imports import own_import_problems
 from .package_files import PackageFiles
 from .plan import make_plan
@@ -71,7 +72,7 @@ def check_project(
     project = load_project(path)
     settings = check_settings(project)
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     options = options_for(project)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found = checks.render_for_check(plan, options, cache)

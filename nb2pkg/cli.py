@@ -595,6 +595,33 @@ def hooks_textconv(
     sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
 
 
+@app.command()
+def migrate(
+    path: PathOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the lines that would change; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list every line rewritten.")
+    ] = False,
+) -> None:
+    """Rewrite nbdev 1 comment directives (# export, # default_exp core) as #| directives.
+
+    nbdev 1 projects mark cells with plain comments, which nb2pkg (like nbdev 2 and 3) does
+    not read. migrate rewrites them in place in every notebook: `# export core` becomes
+    `#| export core`, `#exporti` becomes `#| exporti`, `# hide` becomes `#| hide` (also the
+    test flags of settings.ini). Only those lines change; the notebooks keep their layout.
+    Then run `nb2pkg export`.
+    """
+    result = _run(lambda: _library("migrate").migrate_project(path, dry_run=dry_run))
+    if (dry_run or verbose) and not quiet:
+        for line in result.lines:
+            typer.echo(str(line))
+    if not quiet:
+        typer.echo(result.summary())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the ``nb2pkg`` console script)."""
     # A command is one short run that builds large, acyclic structures (notebook JSON, syntax

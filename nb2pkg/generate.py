@@ -21,6 +21,7 @@ from .cache import CACHE_DIR, BlockCache, ExportStamp
 from .config import Config
 from .errors import CellError, Location, Nb2pkgError, raise_all
 from .fsio import remove_stale_temp_files
+from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
     Action,
@@ -119,7 +120,7 @@ def generate(
     whether the caller is going to write the result (for its summary).
     """
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     options = options_for(project, drop_magics)
     cache = BlockCache(config.root, config.package, options)
     if check:
@@ -293,12 +294,16 @@ def render_modules(
 
 
 def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnostic]:
-    """Warn where two cells of one module define the same public name."""
+    """Warn where two cells of one module define the same public name.
+
+    Names listed in ``_all_`` and functions whose decorator adds to a name (``@patch``,
+    ``@overload``, ``@typedispatch``, ``@f.register``) define nothing again.
+    """
     found: list[Diagnostic] = []
     for module in modules:
         first: dict[str, RenderedBlock] = {}
         for block in module.blocks:
-            for name in block.names:
+            for name in block.defines:
                 if name in first and first[name].chunk.cell_id != block.chunk.cell_id:
                     earlier = first[name].chunk
                     found.append(

@@ -26,6 +26,7 @@ from .fsio import check_writable, ensure_inside, write_text_atomic
 from .generate import generate, options_for, remember_export, up_to_date
 from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
 from .module_text import EditKind, ModuleText, read_module
+from .moduledoc import doc_rules
 from .notebook import Notebook, parse_notebook
 from .notebook_edit import apply_changes
 from .package_files import (
@@ -86,7 +87,7 @@ def sync_project(
         return SyncResult((), (), (), dry_run, config.root)
     files = PackageFiles.read(config.lib_dir)
     project = load_project(config=config)
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     sources = [
         ModuleSource(
             f.path, config.relative(f.path), module_name(config.lib_dir, f.path), f.text or ""

@@ -17,7 +17,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "nb2pkg"
 
 #: Command modules: a thin layer over the library. None imports another.
 COMMANDS = frozenset(
-    {"nb2pkg.export", "nb2pkg.sync", "nb2pkg.build", "nb2pkg.check", "nb2pkg.deps_report"}
+    {
+        "nb2pkg.export",
+        "nb2pkg.sync",
+        "nb2pkg.build",
+        "nb2pkg.check",
+        "nb2pkg.deps_report",
+        "nb2pkg.migrate",
+    }
 )
 
 
