@@ -94,7 +94,14 @@ def bench_export(root: Path, repeat: int) -> None:
         timed(lambda: nb2pkg("export", "-q", cwd=root), lambda: reset_package(root), repeat),
     )
     nb2pkg("export", "-q", cwd=root)
-    report("export, cold, --no-check", timed(lambda: nb2pkg("export", "-q", "--no-check", cwd=root), lambda: reset_package(root), repeat))
+    report(
+        "export, cold, --no-check",
+        timed(
+            lambda: nb2pkg("export", "-q", "--no-check", cwd=root),
+            lambda: reset_package(root),
+            repeat,
+        ),
+    )
     nb2pkg("export", "-q", cwd=root)
     report("export, no-op re-export", timed(lambda: nb2pkg("export", "-q", cwd=root), None, repeat))
 
@@ -125,8 +132,14 @@ def bench_build(root: Path, repeat: int) -> None:
         shutil.rmtree(root / "dist", ignore_errors=True)
 
     nb2pkg("export", "-q", cwd=root)
-    report("build (export up to date; deps, pyproject, wheel)", timed(lambda: nb2pkg("build", "-q", cwd=root), fresh, repeat))
-    report("build, cold (no package, no cache)", timed(lambda: nb2pkg("build", "-q", cwd=root), lambda: reset_package(root), repeat))
+    report(
+        "build (export up to date; deps, pyproject, wheel)",
+        timed(lambda: nb2pkg("build", "-q", cwd=root), fresh, repeat),
+    )
+    report(
+        "build, cold (no package, no cache)",
+        timed(lambda: nb2pkg("build", "-q", cwd=root), lambda: reset_package(root), repeat),
+    )
     wheel = next((root / "dist").glob("*.whl"))
     print(f"{'wheel size':<44} {wheel.stat().st_size / 1024:8.1f} kB ({wheel.name})")
 
@@ -135,7 +148,14 @@ def bench_check(root: Path, repeat: int) -> None:
     nb2pkg("build", "-q", cwd=root)
     report("check", timed(lambda: nb2pkg("check", "-q", cwd=root), None, repeat))
     report("check --ci", timed(lambda: nb2pkg("check", "--ci", "-q", cwd=root), None, repeat))
-    report("check, cold cache", timed(lambda: nb2pkg("check", "-q", cwd=root), lambda: shutil.rmtree(root / ".nb2pkg", ignore_errors=True), repeat))
+    report(
+        "check, cold cache",
+        timed(
+            lambda: nb2pkg("check", "-q", cwd=root),
+            lambda: shutil.rmtree(root / ".nb2pkg", ignore_errors=True),
+            repeat,
+        ),
+    )
 
 
 def bench_help(root: Path, repeat: int) -> None:

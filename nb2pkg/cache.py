@@ -130,11 +130,19 @@ def _key(chunk: Chunk, module: str) -> str:
 def _encode(block: RenderedBlock) -> list[Any]:
     warnings = [diagnostic_to_json(w) for w in block.warnings]
     imports = [[level, module, list(names)] for level, module, names in block.imports]
-    return [block.code, block.digest, list(block.names), list(block.futures), warnings, imports]
+    return [
+        block.code,
+        block.digest,
+        list(block.names),
+        list(block.futures),
+        warnings,
+        imports,
+        list(block.defines),
+    ]
 
 
 def _decode(chunk: Chunk, entry: list[Any]) -> RenderedBlock:
-    code, digest, names, futures, warnings, imports = entry
+    code, digest, names, futures, warnings, imports, defines = entry
     return RenderedBlock(
         chunk,
         str(code),
@@ -145,6 +153,7 @@ def _decode(chunk: Chunk, entry: list[Any]) -> RenderedBlock:
         tuple(
             (int(level), str(module), tuple(map(str, found))) for level, module, found in imports
         ),
+        tuple(map(str, defines)),
     )
 
 
@@ -167,9 +176,9 @@ class ExportStamp:
         digest.update(
             f"{_FORMAT}\0{code_fingerprint()}\0{sys.version_info[:2]}\0{options}\0".encode()
         )
-        files = [config_file, *notebooks]
-        if self.lib_dir.is_dir():
-            files += sorted(p for p in self.lib_dir.rglob("*.py") if "__pycache__" not in p.parts)
+        from .package_files import python_files
+
+        files = [config_file, *notebooks, *python_files(self.lib_dir)]
         for path in files:
             digest.update(path.relative_to(self.root).as_posix().encode("utf-8", "surrogateescape"))
             try:

@@ -10,6 +10,18 @@ import re
 from dataclasses import dataclass
 
 _PATCH_DECORATORS = frozenset({"patch", "patch_to", "patch_property"})
+#: Decorators that add a case to the object a name holds instead of replacing it:
+#: typing's ``overload``, fastcore's ``typedispatch``, plum's / multipledispatch's ``dispatch``.
+_EXTENDING_DECORATORS = frozenset({"overload", "typedispatch", "dispatch"})
+#: Comments and string literals, matched left to right so that neither hides in the other.
+#: Kept as text: ``re`` compiles and caches it on first use, not at import time.
+STRINGS_AND_COMMENTS = (
+    r"#[^\r\n]*"
+    r"|'''(?:\\.|[^\\])*?'''"
+    r'|"""(?:\\.|[^\\])*?"""'
+    r"|'(?:\\.|[^\\'\r\n])*'"
+    r'|"(?:\\.|[^\\"\r\n])*"'
+)
 _IPYTHON_LINE = re.compile(
     r"""^\s*(?:
         %{1,2}\w                              # %magic, %%cell_magic
@@ -59,6 +71,23 @@ def ipython_lines(code: str) -> list[int]:
     return [n for n, line in enumerate(code.splitlines(), 1) if _IPYTHON_LINE.match(line)]
 
 
+def comment_lines(code: str) -> list[tuple[int, str]]:
+    """Return the lines (1-based number, text) that are comments from their first character
+    on: a ``#`` inside a string literal (``s = \"\"\"\n#| export\n\"\"\"``) starts none."""
+    if "#" not in code:
+        return []
+    found = []
+    for match in re.finditer(STRINGS_AND_COMMENTS, code, flags=re.DOTALL):
+        text = match.group()
+        if not text.startswith("#"):
+            continue
+        start = match.start()
+        line_start = max(code.rfind("\n", 0, start), code.rfind("\r", 0, start)) + 1
+        if not code[line_start:start].strip():
+            found.append((code.count("\n", 0, start) + 1, text))
+    return found
+
+
 def drop_lines(code: str, numbers: list[int]) -> str:
     """Return *code* without the given 1-based lines."""
     skip = set(numbers)
@@ -90,7 +119,8 @@ def public_names(tree: ast.Module) -> list[str]:
 
     Counts defs, classes and assignment targets (also nested tuple unpacking, annotated and
     augmented assignments) at top level or inside top-level ``if``/``try`` blocks; skips
-    ``_private`` names and functions patched onto a class with fastcore's ``@patch``.
+    ``_private`` names and functions patched onto a class with fastcore's ``@patch`` (as
+    nbdev does: a decorator whose name starts with ``patch``).
     """
     names: list[str] = []
     for node in _top_level(tree.body):
@@ -101,6 +131,43 @@ def public_names(tree: ast.Module) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+def defined_names(tree: ast.Module) -> list[str]:
+    """Return the public top-level names *tree* (re)binds, for the checks that compare cells.
+
+    Like ``public_names`` without the names ``_all_`` lists (``_all_`` adds a name to
+    ``__all__``, it defines nothing) and without functions whose decorator adds to what a
+    name holds rather than replacing it (``extends_name``).
+    """
+    names: list[str] = []
+    for node in _top_level(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
+            continue
+        for name in _bound_names(node):
+            if not name.startswith("_") and name not in names:
+                names.append(name)
+    return names
+
+
+def extends_name(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Tell whether a decorator leaves the function's name to what it held before.
+
+    fastcore's ``@patch`` / ``@patch_to`` / ``@patch_property`` add a method to a class;
+    ``@overload``, ``@typedispatch`` and ``@dispatch`` add a case under the same name;
+    ``@f.register`` (``functools.singledispatch``) adds a case to ``f``. None of them
+    replaces the object the package exports under that name.
+    """
+    if _is_patch(node):
+        return True
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr == "register":
+            return True
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _EXTENDING_DECORATORS:
+            return True
+    return False
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -147,8 +214,10 @@ def _target_names(target: ast.expr) -> list[str]:
 def _is_patch(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-        if name in _PATCH_DECORATORS:
+        if isinstance(target, ast.Attribute) and target.attr in _PATCH_DECORATORS:
+            return True
+        # nbdev leaves out of __all__ every function whose decorator's name starts "patch"
+        if isinstance(target, ast.Name) and target.id.startswith("patch"):
             return True
     return False
 

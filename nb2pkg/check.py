@@ -12,26 +12,25 @@ Never runs notebook code, never writes a file.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import checks
 from .cache import BlockCache
-from .errors import ConfigError, Location, Nb2pkgError
-from .export import duplicate_name_warnings, export_project, options_for
+from .dependencies import pyproject_changes
+from .errors import Location, Nb2pkgError
+from .generate import duplicate_name_warnings, generate, options_for
 from .hidden_state import undefined_names
-from .markers import block_digest, parse_manifest, split_blocks
+from .ignores import check_settings, without_ignored
+from .module_text import read_module
+from .moduledoc import doc_rules
+from .own_imports import own_import_problems
+from .package_files import PackageFiles
 from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
 from .report import Diagnostic, count, diagnostic_to_json
-
-FORMATS = ("text", "json", "github")
-_CHECK_KEYS = ("ignore", "strict")
-_CODE_PATTERN = re.compile(r"^NB\d[\dx]{0,2}$", re.IGNORECASE)
+from .vcs_checks import version_control_problems
 
 
 @dataclass(frozen=True)
@@ -73,83 +72,28 @@ def check_project(
     project = load_project(path)
     settings = check_settings(project)
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     options = options_for(project)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found = checks.render_for_check(plan, options, cache)
-    found += undefined_names(project, modules, cache)
+    hidden, namespaces = undefined_names(project, modules, cache)
+    found += hidden
+    found += own_import_problems(project, modules, namespaces)
     found += checks.shadowed_names(project, modules)
     found += checks.execution_order(project)
     found += checks.directive_problems(project)
+    found += version_control_problems(project, ci=ci)
     found += checks.import_cycles(config.package, modules)
     found += duplicate_name_warnings(modules)
     if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):
         found += freshness(project, modules)
-    kept = _without_ignored(project, found, settings["ignore"])
+    kept = without_ignored(project, found, settings["ignore"])
     return CheckResult(
         tuple(sorted(kept, key=_order)),
         settings["strict"] if strict is None else strict,
         len(project.notebooks),
         len(modules),
     )
-
-
-def check_settings(project: Project) -> dict[str, Any]:
-    """Validate ``[tool.nb2pkg.check]``: ``ignore`` (codes or prefixes) and ``strict``."""
-    table = project.config.check
-    where = Location("pyproject.toml")
-    for key in table:
-        if key not in _CHECK_KEYS:
-            raise ConfigError(
-                f'unknown key "{key}" in [tool.nb2pkg.check] (known keys: {", ".join(_CHECK_KEYS)})',
-                where,
-            )
-    ignore = table.get("ignore", [])
-    if not isinstance(ignore, list) or not all(
-        isinstance(code, str) and _CODE_PATTERN.match(code) for code in ignore
-    ):
-        raise ConfigError(
-            '[tool.nb2pkg.check] ignore must be a list of check codes such as ["NB301", "NB4xx"]',
-            where,
-        )
-    strict = table.get("strict", False)
-    if not isinstance(strict, bool):
-        raise ConfigError("[tool.nb2pkg.check] strict must be true or false", where)
-    return {"ignore": [code.upper() for code in ignore], "strict": strict}
-
-
-def _matches(code: str, patterns: Iterable[str]) -> bool:
-    for pattern in patterns:
-        prefix = pattern.upper().rstrip("X")
-        if code == pattern.upper() or (pattern.upper().endswith("X") and code.startswith(prefix)):
-            return True
-    return False
-
-
-def _without_ignored(
-    project: Project, found: list[Diagnostic], ignore: list[str]
-) -> list[Diagnostic]:
-    """Drop diagnostics silenced by configuration or by a cell's ``#| nb2pkg: ignore`` line."""
-    per_cell: dict[tuple[str, str], list[str]] = {}
-    for notebook in project.notebooks:
-        for cell in notebook.cells:
-            for directive in cell.directives:
-                words = directive.value.split()
-                if directive.name == "nb2pkg" and words[:1] == ["ignore"]:
-                    per_cell.setdefault((notebook.relpath, cell.id), []).extend(words[1:])
-    kept = []
-    for diagnostic in found:
-        if _matches(diagnostic.code, ignore):
-            continue
-        where = diagnostic.where
-        if (
-            where
-            and where.cell_id
-            and _matches(diagnostic.code, per_cell.get((where.file, where.cell_id), []))
-        ):
-            continue
-        kept.append(diagnostic)
-    return kept
 
 
 def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
@@ -161,16 +105,18 @@ def _order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
 
 def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB901–NB903: files that ``export``, ``sync`` or ``build`` would still change."""
-    found: list[Diagnostic] = []
     config = project.config
+    files = PackageFiles.read(config.lib_dir)
+    found = unsynced_edits(project, files)
+    edited = {d.where.file for d in found if d.where is not None}
     try:
-        result = export_project(project=project, dry_run=True, check=False)
+        result = generate(project, check=False, discard_edits=True, files=files)
     except Nb2pkgError as exc:
-        return [Diagnostic("NB900", "error", f"export would fail: {exc}", None)]
+        return [*found, Diagnostic("NB900", "error", f"export would fail: {exc}", None)]
     for change in result.changes:
-        if change.action == "keep":
-            continue
         relpath = config.relative(change.path)
+        if change.action == "keep" or relpath in edited:
+            continue
         what = {
             "ids": "export would add cell ids to this notebook",
             "remove": "export would remove this stale module",
@@ -180,53 +126,31 @@ def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnosti
             "export would change this file: run `nb2pkg export` and commit the result",
         )
         found.append(Diagnostic("NB901", "error", what, Location(relpath)))
-    found += unsynced_edits(project)
     found += dependency_drift(project, modules)
     return found
 
 
-def unsynced_edits(project: Project) -> list[Diagnostic]:
+def unsynced_edits(project: Project, files: PackageFiles) -> list[Diagnostic]:
     """NB902: modules holding edits that ``nb2pkg sync`` has not carried back yet."""
-    from .sync import generated_modules
-
     found = []
-    config = project.config
-    for path in generated_modules(config.lib_dir):
-        head, blocks = split_blocks(path.read_text(encoding="utf-8"))
-        named = set()
-        for block in blocks:
-            marker = block.marker
-            named.add((marker.notebook, marker.cell_id))
-            if marker.kind == "new" or (
-                marker.digest and block_digest(block.code) != marker.digest
-            ):
-                found.append(
-                    Diagnostic(
-                        "NB902",
-                        "error",
-                        "the module holds edits not yet synced into the notebook: run `nb2pkg sync`",
-                        Location(config.relative(path), line=marker.line),
-                    )
+    for file in files.modules():
+        edits = read_module(file.text or "").edits()
+        if edits:
+            listing = "; ".join(str(e) for e in edits[:3]) + ("; …" if len(edits) > 3 else "")
+            found.append(
+                Diagnostic(
+                    "NB902",
+                    "error",
+                    f"the module holds edits not yet synced into its notebooks ({listing}): run "
+                    "`nb2pkg sync` (export would overwrite them)",
+                    Location(project.config.relative(file.path), line=edits[0].line),
                 )
-                break
-        else:
-            if any(key not in named for key in parse_manifest(head)):
-                found.append(
-                    Diagnostic(
-                        "NB902",
-                        "error",
-                        "a block was deleted from the module but its cell is still in the notebook: "
-                        "run `nb2pkg sync`",
-                        Location(config.relative(path)),
-                    )
-                )
+            )
     return found
 
 
 def dependency_drift(project: Project, modules: list[RenderedModule]) -> list[Diagnostic]:
     """NB903: the pyproject's dependencies are not what ``nb2pkg build`` would write."""
-    from .build import pyproject_changes
-
     try:
         changes = pyproject_changes(project, modules)
     except Nb2pkgError as exc:
@@ -284,10 +208,3 @@ def _github(diagnostic: Diagnostic) -> str:
             properties.insert(1, f"line={where.line}")
     escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return f"::{level} {','.join(properties)}::{escaped}"
-
-
-def blocking_errors(project: Project, found: Sequence[Diagnostic]) -> list[Diagnostic]:
-    """Return the NB101 errors that make export refuse to write, after the user's ignores."""
-    settings = check_settings(project)
-    kept = _without_ignored(project, list(found), settings["ignore"])
-    return [d for d in kept if d.severity == "error"]

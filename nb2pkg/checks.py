@@ -4,12 +4,14 @@ None of them runs notebook code. Codes are stable; ``docs/check.md`` lists each 
 example and the fix.
 
     NB101 error    a name exported code uses that the module never defines (NameError)
-    NB102 warning  the same, where a star import of a module nb2pkg cannot see might define it
+    NB102 warning  a star import nb2pkg cannot see into, where it might define used names
+    NB103 error    an own-package import of a module or name the package will not have
     NB201 warning  an exported name redefined by a later unexported cell
     NB301 warning  saved execution counts out of order
     NB401 warning  an unknown directive
     NB402 error    a mis-typed export directive (the cell is silently not exported)
-    NB403 warning  a directive after the first code line (ignored, as by nbdev)
+    NB403 warning  a directive comment after the first code line (ignored, as by nbdev)
+    NB404 error    nbdev 1 directives (`# export`), one per notebook: run `nb2pkg migrate`
     NB501 error    IPython syntax in an exported cell
     NB502 error    a syntax error in an exported cell
     NB601 warning  an import cycle between generated modules
@@ -21,9 +23,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from .cache import BlockCache
+from .cellcode import comment_lines, extends_name
 from .errors import CellError, Location
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
@@ -67,7 +69,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
     for module in modules:
         for block in module.blocks:
             chunk = block.chunk
-            for name in block.names:
+            for name in block.defines:
                 exported.setdefault(chunk.notebook, {})[name] = (chunk.cell_index, chunk.cell_id)
     found: list[Diagnostic] = []
     for notebook in project.notebooks:
@@ -98,6 +100,8 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
 def _top_level_definitions(tree: ast.Module | None) -> dict[str, int]:
     names: dict[str, int] = {}
     for node in tree.body if tree else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
+            continue  # @patch, @overload, @f.register, ...: adds to the name, does not rebind it
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.setdefault(node.name, node.lineno)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -134,19 +138,21 @@ def execution_order(project: Project) -> list[Diagnostic]:
 
 
 def directive_problems(project: Project) -> list[Diagnostic]:
-    """NB401/NB402/NB403: directives nb2pkg will not act on."""
+    """NB401/NB402/NB403/NB404: directives nb2pkg will not act on."""
     found = directive_warnings(project, export_severity="error")
     for notebook in project.notebooks:
         for cell in notebook.cells:
-            for number, line in enumerate(cell.body.splitlines(), cell.body_line):
-                if cell.kind == "code" and _LATE_DIRECTIVE.match(line):
+            if cell.kind != "code" or "|" not in cell.body:
+                continue
+            for number, line in comment_lines(cell.body):  # not text inside strings
+                if _LATE_DIRECTIVE.match(line):
                     found.append(
                         Diagnostic(
                             "NB403",
                             "warning",
                             f'"{line.strip()}" comes after the first code line and is ignored (nbdev '
                             "ignores it too); move it to the top of the cell",
-                            notebook.where(cell, number),
+                            notebook.where(cell, cell.body_line - 1 + number),
                         )
                     )
     return found
@@ -231,8 +237,3 @@ def _cycle_in(graph: dict[str, list[str]], component: list[str]) -> list[str]:
         if step in path:
             return path[path.index(step) :]
         path.append(step)
-
-
-def module_file(project: Project, module: RenderedModule) -> Path:
-    """Return the module's file, for messages."""
-    return module.plan.path

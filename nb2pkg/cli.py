@@ -48,9 +48,20 @@ PathOption = Annotated[
         show_default=False,
     ),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print errors only (they are never hidden).")
+]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also list every file written or removed.")
+]
+
+DiscardOption = Annotated[
+    bool,
+    typer.Option(
+        "--discard-edits",
+        help="Overwrite edits made in generated modules that are not synced into a notebook "
+        "(without it, such a module stops the command: run `nb2pkg sync` first).",
+    ),
 ]
 
 
@@ -117,10 +128,10 @@ def _error_text(exc: Nb2pkgError) -> str:
 
 
 def _show_warnings(diagnostics: Iterable[Any], quiet: bool) -> None:
-    if quiet:
-        return
+    """Print the diagnostics; with --quiet, the errors only."""
     for diagnostic in diagnostics:
-        typer.echo(str(diagnostic), err=True)
+        if not quiet or diagnostic.severity == "error":
+            typer.echo(str(diagnostic), err=True)
 
 
 @app.command()
@@ -141,9 +152,12 @@ def export(
     no_check: Annotated[
         bool,
         typer.Option(
-            "--no-check", help="Write modules even if their code would raise NameError (NB101)."
+            "--no-check",
+            help="Write modules even if they would fail when imported (NB101, NB103) or a "
+            "mis-typed export directive leaves a cell out (NB402).",
         ),
     ] = False,
+    discard_edits: DiscardOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -151,11 +165,17 @@ def export(
 
     Reads every notebook under the notebooks folder, plans all modules first, and writes
     only the files whose text changed. Modules generated earlier whose cells are gone are
-    removed; hand-written files are never touched. Nothing is written if anything is wrong.
+    removed; hand-written files are never touched. A module holding edits not yet synced
+    into its notebooks stops the export (exit 1): run `nb2pkg sync` first. Nothing is
+    written if anything is wrong.
     """
     result = _run(
         lambda: _library("export").export_project(
-            path, drop_magics=drop_magics, dry_run=dry_run, check=not no_check
+            path,
+            drop_magics=drop_magics,
+            dry_run=dry_run,
+            check=not no_check,
+            discard_edits=discard_edits,
         )
     )
     _show_warnings(result.warnings, quiet)
@@ -163,7 +183,7 @@ def export(
         root = result.root
         for change in result.changes:
             if change.action != "keep":
-                typer.echo(f"  {change.action:7} {change.path.relative_to(root).as_posix()}")
+                typer.echo(f"  {change.action.value:7} {change.path.relative_to(root).as_posix()}")
     if not quiet:
         typer.echo(result.summary())
 
@@ -190,15 +210,17 @@ def sync(
 
     A three-way merge per block, with the hash in each marker as the base: an edit made only
     in the module goes into the cell (directives, id, outputs kept); a new block marked with a
-    bare `# %%` becomes a new cell; a deleted block deletes its cell. A cell changed on both
-    sides is a conflict: nothing is written, exit 1, until --prefer says who wins. Run
-    `nb2pkg export` afterwards to refresh the modules' markers.
+    bare `# %%` becomes a new cell; a block moved to another module moves its cell; a copied
+    block becomes a new cell; code added above the first block goes into the module's first
+    cell; a deleted block deletes its cell. A cell changed on both sides is a conflict:
+    nothing is written, exit 1, until --prefer says who wins. The modules are re-exported
+    from the merged notebooks, so their markers are up to date afterwards.
     """
     result = _run(lambda: _library("sync").sync_project(path, prefer=prefer, dry_run=dry_run))
     _show_warnings(result.notes, quiet)
     if (dry_run or verbose) and not quiet:
         for change in result.changes:
-            typer.echo(f"{change.kind} {change.where()}")
+            typer.echo(f"{change.kind.value} {change.where()}")
             if dry_run:
                 typer.echo(change.diff(), nl=False)
     if not quiet:
@@ -228,10 +250,12 @@ def check(
 ) -> None:
     """Find hidden state and broken exports, statically, before they ship.
 
-    Names exported code uses but never defines (NB101), exported names redefined by later
-    unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
+    Names exported code uses but never defines (NB101), star imports nb2pkg cannot see into
+    (NB102), imports of the own package that do not exist (NB103), exported names redefined
+    by later unexported cells (NB201), out-of-order execution counts (NB301), mis-typed directives
     (NB4xx), IPython syntax in exported cells (NB5xx), import cycles and duplicate names
-    (NB6xx). Exit 1 if an error (or, with --strict, a warning) is found. Never runs code.
+    (NB6xx), merge conflicts and notebooks not clean (NB7xx). Exit 1 if an error (or, with
+    --strict, a warning) is found. Never runs code.
     """
     if fmt not in ("text", "json", "github"):
         raise typer.BadParameter("choose one of text, json, github", param_hint="--format")
@@ -269,8 +293,13 @@ def build(
     ] = False,
     no_check: Annotated[
         bool,
-        typer.Option("--no-check", help="Write modules even if their code would raise NameError."),
+        typer.Option(
+            "--no-check",
+            help="Build even if the code would fail when imported or run (NB101, NB103) or a "
+            "mis-typed export directive leaves a cell out (NB402).",
+        ),
     ] = False,
+    discard_edits: DiscardOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Export, put the detected dependencies into pyproject.toml, and build a wheel in dist/.
@@ -279,7 +308,8 @@ def build(
     supported Python, third-party) and third-party imports are resolved to distributions:
     [tool.nb2pkg.dependency-map], installed metadata, a curated table; never a guess. Missing
     ones are inserted into [project].dependencies (optional imports into an extra); nothing
-    you wrote is changed or removed. The wheel is built offline and reproducibly.
+    you wrote is changed or removed. The wheel is built offline and reproducibly. Every check
+    runs before the first write, so a refused build changes nothing; no project code runs.
     """
     result = _run(
         lambda: _library("build").build_project(
@@ -289,6 +319,7 @@ def build(
             check_only=check_only,
             allow_unresolved=allow_unresolved,
             check=not no_check,
+            discard_edits=discard_edits,
         )
     )
     _show_warnings(result.export.warnings + result.notes, quiet)
@@ -309,10 +340,18 @@ def deps(
         ),
     ] = None,
     allow_unresolved: Annotated[
-        bool, typer.Option("--allow-unresolved", help="List unresolved imports as warnings.")
+        bool,
+        typer.Option(
+            "--allow-unresolved",
+            help="Exit 0 even if some imports are unresolved (they are listed as warnings).",
+        ),
     ] = False,
 ) -> None:
-    """Show every import of the exported code: kind, distribution, reason and where it is used."""
+    """Show every import of the exported code: kind, distribution, reason and where it is used.
+
+    Imports that nothing resolves are listed too, marked UNRESOLVED with the fix below the
+    table, and make the exit code 1.
+    """
     result = _run(
         lambda: _library("deps_report").dependency_table(
             path, why=why, allow_unresolved=allow_unresolved
@@ -333,18 +372,254 @@ def new(
     description: Annotated[
         str | None, typer.Option("--description", "-d", help="One line describing the project.")
     ] = None,
+    git: Annotated[
+        bool,
+        typer.Option(
+            "--git/--no-git",
+            help="Run `git init` and `nb2pkg hooks install` in the new project (when git is "
+            "on PATH).",
+        ),
+    ] = True,
     quiet: QuietOption = False,
 ) -> None:
     """Create a new project from the bundled template (refuses a non-empty folder).
 
     The project has a pyproject.toml with [project] and [tool.nb2pkg], a first notebook
     nbs/00_core.ipynb, a README, .gitignore, .gitattributes, a pre-commit configuration and
-    a CI workflow. Next: `nb2pkg export --path NAME`.
+    a CI workflow. With git on PATH it becomes a git repository with nb2pkg's clean filter,
+    notebook diff and merge driver. Next: `nb2pkg export --path NAME`.
     """
     target = Path(name)
-    files = _run(lambda: _library("scaffold").new_project(target, description=description))
+    made = _run(
+        lambda: _library("scaffold").create_project(target, description=description, git=git)
+    )
     if not quiet:
-        typer.echo(f"created {target} with {len(files)} files; next: nb2pkg export --path {target}")
+        typer.echo(
+            f"created {target} with {len(made.files)} files; {made.git}; "
+            f"next: nb2pkg export --path {target}"
+        )
+
+
+@app.command()
+def clean(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Notebooks or folders to clean (default: the project's notebooks).",
+            show_default=False,
+        ),
+    ] = None,
+    path: PathOption = None,
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 naming the notebooks not clean."),
+    ] = False,
+    outputs: Annotated[
+        bool | None,
+        typer.Option(
+            "--outputs/--keep-outputs",
+            help="Also remove outputs, or keep them (default: [tool.nb2pkg.clean] outputs, "
+            "else keep).",
+            show_default=False,
+        ),
+    ] = None,
+    stdin: Annotated[
+        bool,
+        typer.Option(
+            "--stdin",
+            help="Clean the notebook read from stdin and write it to stdout (a git filter); "
+            "--path names the file, for its project's settings. With --check: write nothing, "
+            "exit 1 if it is not clean.",
+        ),
+    ] = False,
+    skip_filtered: Annotated[
+        bool,
+        typer.Option(
+            "--skip-filtered",
+            help="Leave alone notebooks that git's nb2pkg filter cleans on commit "
+            "(for pre-commit).",
+        ),
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also say what was removed from each notebook.")
+    ] = False,
+) -> None:
+    """Remove what changes without a code change: execution counts, timings, view state.
+
+    Removes execution counts, timings (execution, ExecuteTime, papermill), collapsed/scrolled
+    view state, widget state, the signature, the Python version and memory addresses in
+    reprs; keeps cell ids, tags, directives, attachments and outputs (unless --outputs).
+    Writes JSON exactly as Jupyter does. [tool.nb2pkg.clean] tunes what is kept.
+    """
+    if stdin:
+        if paths:
+            raise typer.BadParameter(
+                "--stdin reads one notebook; name no files", param_hint="PATHS"
+            )
+        data = sys.stdin.buffer.read()
+        streamed = _run(lambda: _library("clean_files").clean_stream(data, path, outputs))
+        if not check_only:
+            sys.stdout.buffer.write(streamed.output)
+            sys.stdout.buffer.flush()
+        if streamed.error is not None:
+            passed = "" if check_only else " (passed through unchanged)"
+            typer.echo(f"{_error_text(streamed.error)}{passed}", err=True)
+            raise typer.Exit(streamed.error.exit_code)
+        raise typer.Exit(1 if check_only and streamed.output != data else 0)
+    result = _run(
+        lambda: _library("clean_files").clean_files(
+            path, paths or (), check=check_only, outputs=outputs, skip_filtered=skip_filtered
+        )
+    )
+    if not quiet or result.exit_code:
+        for notebook in result.changed:
+            verb = "cleaned" if result.written else "not clean:"
+            detail = f" ({', '.join(notebook.result.removed)})" if verbose else ""
+            typer.echo(f"{verb} {notebook.shown}{detail}")
+    if not quiet:
+        typer.echo(result.summary())
+    raise typer.Exit(result.exit_code)
+
+
+hooks_app = typer.Typer(
+    name="hooks",
+    help="Set up git for notebooks: a clean filter, a notebook diff and a cell-by-cell merge.",
+    no_args_is_help=True,
+)
+app.add_typer(hooks_app)
+
+
+def _show_hooks(result: Any, verb: str, quiet: bool) -> None:
+    if not quiet:
+        for change in result.changes:
+            typer.echo(f"  {change}")
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    if not quiet:
+        typer.echo(result.summary(verb))
+
+
+@hooks_app.command("install")
+def hooks_install(path: PathOption = None, quiet: QuietOption = False) -> None:
+    """Register nb2pkg with git in this repository, and add the .gitattributes line.
+
+    Sets filter.nb2pkg (`nb2pkg clean --stdin`: notebooks are stored clean), diff.nb2pkg
+    (`nb2pkg hooks textconv`: git diff shows cells and text outputs) and merge.nb2pkg
+    (`nb2pkg hooks merge`: three-way merge by cell id) in .git/config, and
+    `*.ipynb filter=nb2pkg diff=nb2pkg merge=nb2pkg` in the project's .gitattributes. Git
+    runs `nb2pkg` from PATH, so the settings work in every clone. Run once per clone.
+    """
+    result = _run(lambda: _library("githooks").install(path))
+    _show_hooks(result, "install", quiet)
+
+
+@hooks_app.command("uninstall")
+def hooks_uninstall(path: PathOption = None, quiet: QuietOption = False) -> None:
+    """Remove nb2pkg's git settings and the .gitattributes line `hooks install` added."""
+    result = _run(lambda: _library("githooks").uninstall(path))
+    _show_hooks(result, "uninstall", quiet)
+
+
+@hooks_app.command("status")
+def hooks_status(path: PathOption = None) -> None:
+    """Show which of nb2pkg's git settings this repository has; exit 1 if any is missing."""
+    state = _run(lambda: _library("githooks").status(path))
+    for name, value in state.config:
+        typer.echo(f"{name} = {value}" if value is not None else f"{name} is not set")
+    where = state.attributes
+    typer.echo(
+        f"{where}: names nb2pkg's filter, diff and merge driver"
+        if state.declared
+        else f"{where}: does not name nb2pkg's filter, diff and merge driver"
+    )
+    typer.echo("installed" if state.installed else "not installed: run `nb2pkg hooks install`")
+    raise typer.Exit(0 if state.installed else 1)
+
+
+@hooks_app.command("filter")
+def hooks_filter() -> None:
+    """Clean notebooks for git, one process per git command (git's filter.nb2pkg.process).
+
+    Speaks git's long-running filter protocol on stdin and stdout: git starts it once and
+    sends every notebook it adds or compares, instead of starting `nb2pkg clean --stdin`
+    per file. A notebook that cannot be cleaned is stored as it is, with the reason on stderr.
+    """
+    _run(
+        lambda: _library("gitfilter").serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr.buffer)
+    )
+
+
+@hooks_app.command("merge")
+def hooks_merge(
+    base: Annotated[Path, typer.Argument(help="The common ancestor (git's %O).")],
+    current: Annotated[Path, typer.Argument(help="Ours, overwritten with the result (%A).")],
+    other: Annotated[Path, typer.Argument(help="Theirs (%B).")],
+    marker_size: Annotated[
+        int, typer.Option("--marker-size", help="Length of conflict markers (%L).")
+    ] = 7,
+    path: Annotated[
+        str | None, typer.Option("--path", help="The notebook's path in the repository (%P).")
+    ] = None,
+    base_label: Annotated[str | None, typer.Option("--base-label", hidden=True)] = None,
+    ours_label: Annotated[str | None, typer.Option("--ours-label", hidden=True)] = None,
+    theirs_label: Annotated[str | None, typer.Option("--theirs-label", hidden=True)] = None,
+) -> None:
+    """Merge three versions of a notebook by cell id (git's merge driver; see `hooks install`).
+
+    Edits to different cells merge; re-runs (outputs, counts, timings) never conflict;
+    the same cell edited on both sides gets git-style markers in its source and the tag
+    nb2pkg-conflict, the file stays a valid notebook, and the exit code is 1.
+    """
+    outcome = _run(
+        lambda: _library("gitdrivers").merge_files(
+            base,
+            current,
+            other,
+            name=path,
+            marker_size=marker_size,
+            labels=(base_label, ours_label, theirs_label),
+        )
+    )
+    for line in outcome.report():
+        typer.echo(line, err=True)
+    raise typer.Exit(outcome.exit_code)
+
+
+@hooks_app.command("textconv")
+def hooks_textconv(
+    notebook: Annotated[Path, typer.Argument(help="The notebook file git asks about.")],
+) -> None:
+    """Print a notebook as text for `git diff`: cells, sources, text outputs (git's textconv)."""
+    text = _run(lambda: _library("gitdrivers").textconv(notebook))
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+
+
+@app.command()
+def migrate(
+    path: PathOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the lines that would change; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list every line rewritten.")
+    ] = False,
+) -> None:
+    """Rewrite nbdev 1 comment directives (# export, # default_exp core) as #| directives.
+
+    nbdev 1 projects mark cells with plain comments, which nb2pkg (like nbdev 2 and 3) does
+    not read. migrate rewrites them in place in every notebook: `# export core` becomes
+    `#| export core`, `#exporti` becomes `#| exporti`, `# hide` becomes `#| hide` (also the
+    test flags of settings.ini). Only those lines change; the notebooks keep their layout.
+    Then run `nb2pkg export`.
+    """
+    result = _run(lambda: _library("migrate").migrate_project(path, dry_run=dry_run))
+    if (dry_run or verbose) and not quiet:
+        for line in result.lines:
+            typer.echo(str(line))
+    if not quiet:
+        typer.echo(result.summary())
 
 
 @app.command(name="test")

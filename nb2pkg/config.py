@@ -39,6 +39,23 @@ KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
     "optional-extra": str,
     "check": dict,
     "test": dict,
+    "clean": dict,
+}
+
+#: Keys of ``[tool.nb2pkg.clean]`` (see docs/version-control.md) and the type each must have.
+CLEAN_KEYS: dict[str, type] = {
+    "outputs": bool,
+    "keep-metadata": list,
+    "keep-cell-metadata": list,
+    "strip-metadata": list,
+    "strip-cell-metadata": list,
+    "keep-object-addresses": bool,
+}
+# nbdev's clean settings and the [tool.nb2pkg.clean] keys they mean.
+_NBDEV_CLEAN = {
+    "allowed_metadata_keys": "keep-metadata",
+    "allowed_cell_metadata_keys": "keep-cell-metadata",
+    "clear_all": "outputs",
 }
 
 #: Keys of ``[tool.nb2pkg.test]`` and the type each must have (see ``TestSettings``).
@@ -85,6 +102,7 @@ class Config:
     optional_extra: str = "optional"
     check: Mapping[str, Any] = field(default_factory=dict)
     test: TestSettings = field(default_factory=TestSettings)
+    clean: Mapping[str, Any] = field(default_factory=dict)  # validated [tool.nb2pkg.clean]
     raw: Mapping[str, Any] = field(default_factory=dict)  # the whole parsed pyproject, if any
 
     @property
@@ -156,8 +174,12 @@ def _with_overrides(config: Config, own: Any, root: Path) -> Config:
     if not isinstance(own, dict):
         raise ConfigError("[tool.nb2pkg] must be a table", Location("pyproject.toml"))
     _reject_unknown_keys(own, root / "pyproject.toml")
+    clean = dict(config.clean)
+    for key, value in _clean_table(own, root / "pyproject.toml").items():
+        clean[key] = [*clean.get(key, []), *value] if isinstance(value, list) else value
     return replace(
         config,
+        clean=clean,
         recursive=own.get("recursive", config.recursive),
         format=own.get("format", config.format),
         drop_magics=own.get("drop-magics", config.drop_magics),
@@ -183,7 +205,7 @@ def _dependency_map(tool: Mapping[str, Any]) -> dict[str, str]:
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a located ConfigError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte order mark is no TOML
     except UnicodeDecodeError as exc:
         raise ConfigError(f"is not UTF-8 text ({exc.reason})", Location(path.name)) from None
     except OSError as exc:
@@ -244,8 +266,55 @@ def _from_nb2pkg(root: Path, data: Mapping[str, Any], tool: Any, source: str = "
         optional_extra=tool.get("optional-extra", "optional"),
         check=dict(tool.get("check", {})),
         test=_test_settings(tool, root / where, TestSettings()),
+        clean=_clean_table(tool, root / where),
         raw=data,
     )
+
+
+def _clean_table(tool: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """Validate ``[tool.nb2pkg.clean]``: known keys, booleans, lists of metadata key names."""
+    table = tool.get("clean", {})
+    where = path.name
+    for key, value in table.items():
+        if key not in CLEAN_KEYS:
+            close = difflib.get_close_matches(key, CLEAN_KEYS, n=1, cutoff=0.5)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            known = ", ".join(CLEAN_KEYS)
+            raise ConfigError(
+                f'unknown key "{key}" in [tool.nb2pkg.clean]{hint} (known keys: {known})',
+                Location(where, line=_key_line(path, key, "tool.nb2pkg.clean")),
+            )
+        expected = CLEAN_KEYS[key]
+        good = (
+            isinstance(value, bool)
+            if expected is bool
+            else (isinstance(value, list) and all(isinstance(item, str) and item for item in value))
+        )
+        if not good:
+            example = "true or false" if expected is bool else 'a list of key names, e.g. ["tags"]'
+            raise ConfigError(
+                f"[tool.nb2pkg.clean] {key} must be {example}, not {value!r}",
+                Location(where, line=_key_line(path, key, "tool.nb2pkg.clean")),
+            )
+    return dict(table)
+
+
+def _nbdev_clean(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate nbdev's clean settings (TOML values or settings.ini strings)."""
+    clean: dict[str, Any] = {}
+    for nbdev_key, key in _NBDEV_CLEAN.items():
+        value = settings.get(nbdev_key)
+        if value is None or value == "":
+            continue
+        if CLEAN_KEYS[key] is bool:
+            clean[key] = _truthy(value)
+        elif isinstance(value, list):
+            clean[key] = [str(item) for item in value]
+        else:
+            clean[key] = re.split(r"[\s,]+", str(value).strip())
+    if "clean_ids" in settings and not _truthy(settings["clean_ids"]):
+        clean["keep-object-addresses"] = True
+    return clean
 
 
 def _reject_unknown_keys(
@@ -289,7 +358,7 @@ def _toml_type(python_name: str) -> str:
 
 
 def _key_line(path: Path, key: str, table: str = "tool.nb2pkg") -> int | None:
-    """Find the line of *key* inside [*table*], for the error message (best effort)."""
+    """Find the line of *key* inside *table*, for the error message (best effort)."""
     in_table = False
     pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -411,6 +480,7 @@ def _from_nbdev3(root: Path, data: Mapping[str, Any], tool: Any) -> Config:
         recursive=_truthy(tool.get("recursive", True)),
         requires_python=requires if isinstance(requires, str) else None,
         test=_nbdev_test_settings(tool.get("tst_flags"), tool.get("skip_file_re"), where),
+        clean=_nbdev_clean(tool),
         raw=data,
     )
 
@@ -445,6 +515,7 @@ def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
         recursive=_truthy(section.get("recursive", "True")),
         requires_python=f">={min_python}" if min_python else None,
         test=_nbdev_test_settings(section.get("tst_flags"), section.get("skip_file_re"), where),
+        clean=_nbdev_clean(section),
         raw={"settings": section},
     )
 

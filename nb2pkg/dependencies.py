@@ -10,19 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .deps import Dependency, FoundImport, classify, find_imports
+from .deps import Declared, Dependency, FoundImport, classify, find_imports
 from .errors import DependencyError, Location, Nb2pkgError, raise_all
+from .fsio import read_text_exact
 from .project import Project
+from .pyproject import DependencyChanges, declared_requirements, update_pyproject
 from .render import RenderedModule
 from .report import Diagnostic
+from .wheel import DEFAULT_BUILD_SYSTEM
 
 
 @dataclass(frozen=True)
 class DependencySet:
     """Every import of the exported code, classified, and the requirements they add up to."""
 
-    dependencies: tuple[Dependency, ...]  # one per import name, sorted
-    unresolved: tuple[Diagnostic, ...]  # with --allow-unresolved: imports nothing resolved
+    dependencies: tuple[Dependency, ...]  # one per import name, sorted (unresolved too)
+    unresolved: tuple[Diagnostic, ...]  # the imports nothing resolved, located, with the fix
+    declared: Declared = Declared({})
 
     @property
     def required(self) -> list[str]:
@@ -51,10 +55,19 @@ class DependencySet:
 
 
 def collect_dependencies(
-    project: Project, modules: Iterable[RenderedModule], *, allow_unresolved: bool = False
+    project: Project,
+    modules: Iterable[RenderedModule],
+    *,
+    allow_unresolved: bool = False,
+    list_unresolved: bool = False,
 ) -> DependencySet:
-    """Classify every import of every exported block; raise all unresolved ones together."""
+    """Classify every import of every exported block; raise all unresolved ones together.
+
+    With *allow_unresolved* they become NB801 warnings; with *list_unresolved* (the full
+    table of ``nb2pkg deps``) NB801 errors. Either way each is also a row of the set.
+    """
     config = project.config
+    declared = Declared.of(declared_requirements(config), config.relative(config.config_file))
     merged: dict[str, Dependency] = {}
     problems: list[Nb2pkgError] = []
     unresolved: list[Diagnostic] = []
@@ -76,16 +89,38 @@ def collect_dependencies(
                         requires_python=config.requires_python,
                         dependency_map=config.dependency_map,
                         where=where,
+                        declared=declared,
                     )
                 except DependencyError as exc:
-                    if allow_unresolved:
-                        unresolved.append(Diagnostic("NB801", "warning", exc.message, exc.where))
+                    severity = "warning" if allow_unresolved else "error"
+                    if allow_unresolved or list_unresolved:
+                        unresolved.append(Diagnostic("NB801", severity, exc.message, exc.where))
                     else:
                         problems.append(exc)
-                    continue
+                    dependency = _unresolved(found, exc)
                 _merge(merged, replace(dependency, used_in=(cell,)))
     raise_all(_unique(problems))
-    return DependencySet(tuple(merged[k] for k in sorted(merged)), tuple(unresolved))
+    return DependencySet(
+        tuple(merged[k] for k in sorted(merged)), tuple(_unique_diagnostics(unresolved)), declared
+    )
+
+
+def _unresolved(found: FoundImport, error: DependencyError) -> Dependency:
+    name = "." * found.level + found.module
+    return Dependency(
+        name, "third-party", None, error.message, optional=found.optional, unresolved=True
+    )
+
+
+def _unique_diagnostics(found: list[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per unresolved import name is enough; the first place names it."""
+    seen: set[str] = set()
+    kept = []
+    for diagnostic in found:
+        if diagnostic.message not in seen:
+            seen.add(diagnostic.message)
+            kept.append(diagnostic)
+    return kept
 
 
 def _imports(code: str) -> list[FoundImport]:
@@ -108,6 +143,8 @@ def _merge(merged: dict[str, Dependency], dependency: Dependency) -> None:
         return
     used = tuple(dict.fromkeys(old.used_in + dependency.used_in))
     keep = old if not old.optional or dependency.optional else dependency
+    if keep.unresolved and not (old.unresolved and dependency.unresolved):
+        keep = old if not old.unresolved else dependency  # a resolved use answers for all
     merged[key] = replace(keep, used_in=used, optional=old.optional and dependency.optional)
 
 
@@ -134,3 +171,25 @@ def _name(requirement: str) -> str:
 
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
     return _canonical(match.group(1)) if match else requirement
+
+
+def pyproject_changes(project: Project, modules: list[RenderedModule]) -> DependencyChanges | None:
+    """Return what ``build`` would change in the pyproject (None for nbdev 2 projects)."""
+    return pyproject_changes_for(project, collect_dependencies(project, modules))
+
+
+def pyproject_changes_for(
+    project: Project, dependencies: DependencySet, text: str | None = None
+) -> DependencyChanges | None:
+    """Return the insert-only edit of the pyproject (*text*: as read) declaring *dependencies*."""
+    config = project.config
+    if config.source == "nbdev2":
+        return None  # settings.ini stays the source; the build uses a generated pyproject
+    if text is None:
+        text = read_text_exact(config.root / "pyproject.toml")  # CRLF and a BOM kept
+    return update_pyproject(
+        text,
+        required=dependencies.required,
+        optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
+        default_build_system=DEFAULT_BUILD_SYSTEM,
+    )

@@ -1,4 +1,9 @@
-"""``nb2pkg deps``: the table of detected dependencies, and ``--why`` for one of them."""
+"""``nb2pkg deps``: the table of detected dependencies, and ``--why`` for one of them.
+
+The table always lists every import of the exported code. An import that nothing
+resolves is a row marked ``UNRESOLVED`` (with the fix printed below the table) and makes
+the exit code 1, unless ``--allow-unresolved`` says that is expected.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dependencies import collect_dependencies
+from .dependencies import DependencySet, collect_dependencies
 from .deps import Dependency
-from .export import export_project
+from .generate import generate
 from .project import load_project
+
+UNRESOLVED = "UNRESOLVED"
 
 
 @dataclass(frozen=True)
@@ -25,32 +32,63 @@ def dependency_table(
 ) -> DependencyTable:
     """Return the dependency table of the project at *path* (or the story of one import)."""
     project = load_project(path)
-    export = export_project(project=project, dry_run=True, check=False)
-    found = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
+    export = generate(project, check=False)
+    found = collect_dependencies(
+        project, export.modules, allow_unresolved=allow_unresolved, list_unresolved=True
+    )
+    failed = 1 if found.unresolved and not allow_unresolved else 0
     if why is not None:
-        matches = found.explain(why)
-        if not matches:
-            return DependencyTable(f'no exported code imports "{why}"', 1)
-        return DependencyTable("\n\n".join(_story(d) for d in matches), 0)
+        return _why(found, why, failed)
     rows = [("import", "kind", "distribution", "reason", "used in")]
     for dependency in found.dependencies:
         rows.append(
             (
                 dependency.import_name,
                 dependency.kind + (" (optional)" if dependency.optional else ""),
-                dependency.requirement or "-",
-                dependency.reason,
+                UNRESOLVED if dependency.unresolved else dependency.requirement or "-",
+                (
+                    "nothing says which distribution provides it (see below)"
+                    if dependency.unresolved
+                    else dependency.reason
+                ),
                 _places(dependency),
             )
         )
     lines = _columns(rows)
     lines += [str(w) for w in found.unresolved]
-    lines.append(
+    summary = (
         f"{len(found.dependencies)} imports; requires: {', '.join(found.required) or 'nothing'}"
     )
     if found.optional:
-        lines.append(f"optional [{project.config.optional_extra}]: {', '.join(found.optional)}")
-    return DependencyTable("\n".join(lines), 0)
+        summary += f"; optional [{project.config.optional_extra}]: {', '.join(found.optional)}"
+    unresolved = sum(d.unresolved for d in found.dependencies)
+    if unresolved:
+        summary += f"; {unresolved} unresolved"
+    lines.append(summary)
+    return DependencyTable("\n".join(lines), failed)
+
+
+def _why(found: DependencySet, name: str, failed: int) -> DependencyTable:
+    """Tell the story of one import or distribution, whatever it is."""
+    matches = found.explain(name)
+    if matches:
+        stories = "\n\n".join(_story(d) for d in matches)
+        return DependencyTable(stories, 1 if any(d.unresolved for d in matches) else 0)
+    requirement = found.declared.requirements.get(_canonical(name))
+    if requirement is not None:
+        return DependencyTable(
+            f'no exported code imports "{name}"; it is declared in {found.declared.where} '
+            f"as {requirement!r} and kept there (nb2pkg never removes a declared dependency: "
+            "it may be a plugin or needed only at run time)",
+            0,
+        )
+    return DependencyTable(f'no exported code imports "{name}"', 1)
+
+
+def _canonical(name: str) -> str:
+    from .curated import canonical_name
+
+    return canonical_name(name)
 
 
 def _places(dependency: Dependency) -> str:
@@ -62,10 +100,13 @@ def _places(dependency: Dependency) -> str:
 
 
 def _story(dependency: Dependency) -> str:
+    distribution = dependency.requirement or "none needed"
+    if dependency.unresolved:
+        distribution = f"{UNRESOLVED} (nothing says which distribution provides it)"
     lines = [
         f"{dependency.import_name}: {dependency.kind}"
         + (" (optional)" if dependency.optional else ""),
-        f"  distribution: {dependency.requirement or 'none needed'}",
+        f"  distribution: {distribution}",
         f"  why: {dependency.reason}",
         "  used in:",
     ]

@@ -11,6 +11,8 @@ is a bug in nb2pkg. The CLI maps the family to exit codes in one place (``cli.ma
     ├── DependencyError         an import that cannot be resolved to a distribution
     ├── BuildError              the wheel or sdist could not be built
     ├── SyncConflict            both sides of a block changed; exit 1
+    ├── UnsyncedEdits           a module holds edits that a write would lose; exit 1
+    ├── ConcurrentEdit          a file changed on disk while nb2pkg worked; exit 1
     ├── CheckFailed             exported code would fail at import or call time; exit 1
     └── ProblemsFound           several located problems, reported together
 
@@ -88,6 +90,18 @@ class BuildError(Nb2pkgError):
 
 class SyncConflict(Nb2pkgError):
     """A block changed both in its module and in its notebook."""
+
+    exit_code = 1
+
+
+class UnsyncedEdits(Nb2pkgError):
+    """A generated module holds edits not synced into a notebook, which a write would lose."""
+
+    exit_code = 1
+
+
+class ConcurrentEdit(Nb2pkgError):
+    """A file changed on disk between reading it and writing it back."""
 
     exit_code = 1
 

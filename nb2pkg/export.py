@@ -1,119 +1,32 @@
 """``nb2pkg export``: notebooks → package modules.
 
-    project = load_project(path)            # config + every notebook, checked
-    plan = make_plan(...)                   # all modules, before anything is written
-    modules = render_modules(plan, ...)     # checked, imports rewritten, marked blocks
-    changes = plan_changes(...)             # what to write, keep, remove; conflicts
-    apply_changes(changes)                  # atomic writes, only files whose text changed
+    (the export stamp says nothing changed? done)
+    result = generate(project, ...)         # generate.py: plan, render, check, file changes
+    write_export(result)                    # guarded atomic writes, only changed files;
+                                            # leftovers of killed runs removed first
+    remember_export(result, ...)            # stamp: the next run with no change is free
 
-Any error before ``apply_changes`` means nothing is written.
+Any error before ``write_export`` means nothing is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+import time
 from pathlib import Path
-from typing import Any
 
-from .cache import BlockCache, ExportStamp
-from .config import Config, load_config
-from .errors import CellError, CheckFailed, Location, Nb2pkgError, PlanError, raise_all
-from .fsio import remove_file, write_text_atomic
-from .notebook import find_notebooks, notebook_with_ids
-from .plan import ExportPlan, make_plan
-from .project import Project, directive_warnings, load_project
-from .render import (
-    GENERATED_MARK,
-    ExportOptions,
-    RenderedBlock,
-    RenderedModule,
-    export_chunks,
-    is_generated,
-    render_module,
+from .config import load_config
+from .generate import (
+    ExportResult,
+    generate,
+    remember_export,
+    remove_leftovers,
+    stamped_result,
+    write_export,
 )
-from .report import Diagnostic, count, diagnostic_from_json, diagnostic_to_json
-from .workers import worker_pool
+from .package_files import PackageFiles
+from .project import Project, load_project
 
-INIT_TEXT = (
-    f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
-    "nb2pkg never changes a file without this line.\n"
-)
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One file export would touch.
-
-    ``action``: write, create, keep, remove (a stale module), remove-init (the generated
-    ``__init__.py`` of a package folder left without modules) or ids (a notebook that got
-    cell ids).
-    """
-
-    path: Path
-    action: str
-    text: str | None = None
-    expect: str | None = None  # digest of the file as read (for notebooks)
-    module: bool = False  # a module of the plan (not a notebook or package __init__)
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """What an export found and did.
-
-    ``project``, ``plan`` and ``modules`` are None/empty when the export was found up to
-    date from its stamp (nothing read beyond file hashes); the counts are always there.
-    """
-
-    root: Path
-    notebooks: int
-    cells: int
-    module_count: int
-    changes: tuple[FileChange, ...]
-    warnings: tuple[Diagnostic, ...]
-    written: bool  # False for a dry run
-    project: Project | None = None
-    plan: ExportPlan | None = None
-    modules: tuple[RenderedModule, ...] = ()
-
-    def paths(self, *actions: str) -> list[Path]:
-        """Return the paths of the changes with one of *actions*."""
-        return [c.path for c in self.changes if c.action in actions]
-
-    @property
-    def changed(self) -> bool:
-        """Tell whether the export wrote (or would write) or removed any file."""
-        return any(c.action != "keep" for c in self.changes)
-
-    def summary(self) -> str:
-        """Return the one-line summary the CLI prints."""
-        counts = {"write": 0, "keep": 0, "remove": 0}
-        for change in self.changes:
-            if change.module or change.action == "remove":
-                counts["write" if change.action == "create" else change.action] += 1
-        verb = "exported" if self.written else "would export"
-        text = (
-            f"{verb} {count(self.cells, 'cell')} from {count(self.notebooks, 'notebook')} into "
-            f"{count(self.module_count, 'module')} ({counts['write']} written, "
-            f"{counts['keep']} unchanged, {counts['remove']} removed)"
-        )
-        ids = len(self.paths("ids"))
-        if ids:
-            text += f"; added cell ids to {count(ids, 'notebook')}"
-        return text
-
-
-def options_for(project: Project, drop_magics: bool | None = None) -> ExportOptions:
-    """Return the export options from the configuration, with command-line overrides."""
-    from .formatting import black_settings
-
-    config = project.config
-    return ExportOptions(
-        drop_magics=config.drop_magics if drop_magics is None else drop_magics,
-        format=config.format,
-        black=black_settings(config.raw) if config.format else {},
-    )
+__all__ = ["ExportResult", "export_project"]
 
 
 def export_project(
@@ -123,293 +36,35 @@ def export_project(
     drop_magics: bool | None = None,
     dry_run: bool = False,
     check: bool = True,
+    discard_edits: bool = False,
+    files: PackageFiles | None = None,
 ) -> ExportResult:
     """Export the project at *path*; write nothing if anything is wrong, or on a dry run.
 
     Without a ready *project*, an export whose inputs and outputs are exactly as the last
-    one left them is recognised from its stamp and returns at once. With *check*, modules
-    whose code would raise NameError (check NB101) are refused before anything is written.
+    one left them is recognised from its stamp and returns at once. The options are those
+    of ``generate``.
     """
-    stamp = None
+    started = time.time()
+    stamped = project is None
     if project is None:
         config = load_config(path)
-        stamp = ExportStamp(config.root, config.lib_dir)
-        fingerprint = _fingerprint(stamp, config, drop_magics, check)
-        previous = None if fingerprint is None else stamp.load(fingerprint)
-        if previous is not None and not dry_run:
-            return _up_to_date(config.root, previous)
+        previous = None if dry_run else stamped_result(config, drop_magics, check)
+        if previous is not None:
+            remove_leftovers(config, started)
+            return previous
         project = load_project(config=config)
-    config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
-    options = options_for(project, drop_magics)
-    cache = BlockCache(config.root, config.package, options)
-    if check:
-        modules, warnings = _render_checked(project, plan, options, cache)
-    else:
-        with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
-            modules, warnings = render_modules(plan, options, cache, pool=pool)
-    changes = plan_changes(project, plan, modules)
-    warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
-    result = ExportResult(
-        config.root,
-        len(project.notebooks),
-        sum(len(m.blocks) for m in modules),
-        len(modules),
-        tuple(changes),
-        tuple(warnings),
-        not dry_run,
+    result = generate(
         project,
-        plan,
-        tuple(modules),
+        drop_magics=drop_magics,
+        check=check,
+        discard_edits=discard_edits,
+        files=files,
+        written=not dry_run,
     )
     if not dry_run:
-        apply_changes(changes, config.root)
-        cache.save()
-        if stamp is not None:
-            remember_export(result, config, drop_magics, check)
+        remove_leftovers(project.config, started)
+        write_export(result)
+        if stamped:
+            remember_export(result, project.config, drop_magics, check)
     return result
-
-
-def remember_export(
-    result: ExportResult, config: Config, drop_magics: bool | None = None, check: bool = True
-) -> None:
-    """Stamp the project as exported: until an input or a package file changes, no work."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    # Hash after writing: the export itself just changed the package's files.
-    fingerprint = _fingerprint(stamp, config, drop_magics, check)
-    if fingerprint is not None:
-        stamp.save(fingerprint, _record(result))
-
-
-def _render_checked(
-    project: Project, plan: ExportPlan, options: ExportOptions, cache: BlockCache
-) -> tuple[list[RenderedModule], list[Diagnostic]]:
-    """Render while NB101 analyses each finished module; refuse code that raises NameError."""
-    from .check import blocking_errors
-    from .hidden_state import UndefinedNameScan
-
-    with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
-        scan = UndefinedNameScan(project, cache, pool)
-        modules, warnings = render_modules(plan, options, cache, scan.add, pool)
-        errors = blocking_errors(project, scan.diagnostics())
-    if errors:
-        listing = "\n".join(str(e) for e in errors)
-        raise CheckFailed(
-            f"{len(errors)} names in exported code are defined nowhere in their module; nothing "
-            f"was written (pass --no-check to export anyway):\n{listing}"
-        )
-    return modules, warnings
-
-
-def up_to_date(config: Config) -> bool:
-    """Tell whether notebooks, configuration and package are exactly as the last export left them."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    fingerprint = _fingerprint(stamp, config, None, True)
-    return fingerprint is not None and stamp.load(fingerprint) is not None
-
-
-def _fingerprint(
-    stamp: ExportStamp, config: Config, drop_magics: bool | None, check: bool
-) -> str | None:
-    """Hash the inputs and outputs of an export with these options (None: no notebooks)."""
-    if not config.notebooks_dir.is_dir():
-        return None
-    notebooks = find_notebooks(config.notebooks_dir, recursive=config.recursive)
-    # A --no-check export may leave modules that a checked one refuses: not interchangeable.
-    return stamp.fingerprint(config.config_file, notebooks, repr((drop_magics, check)))
-
-
-def _record(result: ExportResult) -> dict[str, Any]:
-    root = result.root
-    return {
-        "notebooks": result.notebooks,
-        "cells": result.cells,
-        "modules": [c.path.relative_to(root).as_posix() for c in result.changes if c.module],
-        "warnings": [diagnostic_to_json(w) for w in result.warnings],
-    }
-
-
-def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:
-    modules = [FileChange(root / path, "keep", module=True) for path in record["modules"]]
-    return ExportResult(
-        root,
-        int(record["notebooks"]),
-        int(record["cells"]),
-        len(modules),
-        tuple(modules),
-        tuple(diagnostic_from_json(w) for w in record["warnings"]),
-        True,
-    )
-
-
-def render_modules(
-    plan: ExportPlan,
-    options: ExportOptions,
-    cache: BlockCache | None = None,
-    on_module: Callable[[RenderedModule], None] | None = None,
-    pool: ProcessPoolExecutor | None = None,
-) -> tuple[list[RenderedModule], list[Diagnostic]]:
-    """Render every planned module; collect every bad cell and raise them together.
-
-    Blocks missing from the *cache* are exported in the worker *pool* when there is one.
-    *on_module* is handed each module as soon as it is rendered (the NB101 check starts on
-    it while the others are rendered).
-    """
-    jobs = []
-    for module in plan.modules:
-        found = [
-            cache.lookup(chunk, module.name) if cache else ("", None) for chunk in module.chunks
-        ]
-        missing = [chunk for chunk, (_, block) in zip(module.chunks, found) if block is None]
-        args = (missing, plan.package, module.name, options)
-        if not missing:
-            outcome: Future[list[Any]] | list[Any] = []
-        elif pool is not None:
-            outcome = pool.submit(export_chunks, *args)
-        else:
-            outcome = export_chunks(*args)
-        jobs.append((module, found, outcome))
-    modules: list[RenderedModule] = []
-    warnings: list[Diagnostic] = []
-    problems: list[Nb2pkgError] = []
-    for module, found, outcome in jobs:
-        fresh = iter(outcome.result() if isinstance(outcome, Future) else outcome)
-        blocks: list[RenderedBlock] = []
-        for key, block in found:
-            result = block or next(fresh)
-            if isinstance(result, tuple):
-                problems.append(CellError(*result))
-                continue
-            if cache:
-                cache.store(key, result)
-            blocks.append(result)
-            warnings.extend(result.warnings)
-        rendered = render_module(module, blocks)
-        modules.append(rendered)
-        if on_module is not None and not problems:
-            on_module(rendered)
-    raise_all(problems)
-    return modules, warnings
-
-
-def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnostic]:
-    """Warn where two cells of one module define the same public name."""
-    found: list[Diagnostic] = []
-    for module in modules:
-        first: dict[str, RenderedBlock] = {}
-        for block in module.blocks:
-            for name in block.names:
-                if name in first and first[name].chunk.cell_id != block.chunk.cell_id:
-                    earlier = first[name].chunk
-                    found.append(
-                        Diagnostic(
-                            "NB602",
-                            "warning",
-                            f'"{name}" is defined again in module {module.plan.name} (first in '
-                            f"{earlier.notebook} cell {earlier.cell_index}); the later one wins",
-                            Location(
-                                block.chunk.notebook, block.chunk.cell_index, block.chunk.cell_id
-                            ),
-                        )
-                    )
-                first.setdefault(name, block)
-    return found
-
-
-def plan_changes(
-    project: Project, plan: ExportPlan, modules: list[RenderedModule]
-) -> list[FileChange]:
-    """Decide what to write, keep and remove; refuse to replace a hand-written file."""
-    changes: list[FileChange] = [
-        FileChange(nb.path, "ids", notebook_with_ids(nb, nb.path.read_bytes()), nb.digest)
-        for nb in project.notebooks
-        if nb.needs_ids
-    ]
-    problems: list[Nb2pkgError] = []
-    planned: set[Path] = set()
-    for module in modules:
-        path = module.plan.path
-        planned.add(path)
-        current = _read_text(path)
-        if current is not None and not is_generated(current) and current != INIT_TEXT:
-            problems.append(
-                PlanError(
-                    f"module {plan.package}.{module.plan.name} would replace the hand-written "
-                    f"file {project.config.relative(path)}; rename the module or move the file",
-                    _module_location(module),
-                )
-            )
-        action = "keep" if current == module.text else ("write" if current else "create")
-        changes.append(FileChange(path, action, module.text, module=True))
-    raise_all(problems)
-    changes.extend(_package_inits(plan, planned))
-    changes.extend(_stale_files(plan, planned | {c.path for c in changes}))
-    return changes
-
-
-def _module_location(module: RenderedModule) -> Location | None:
-    chunks = module.plan.chunks
-    if chunks:
-        return Location(chunks[0].notebook, chunks[0].cell_index, chunks[0].cell_id)
-    return Location(module.plan.notebooks[0]) if module.plan.notebooks else None
-
-
-def _package_inits(plan: ExportPlan, planned: set[Path]) -> list[FileChange]:
-    """Create an ``__init__.py`` in every package folder that lacks one."""
-    folders = {plan.lib_dir}
-    for module in plan.modules:
-        folder = module.path.parent
-        while folder != plan.lib_dir and plan.lib_dir in folder.parents:
-            folders.add(folder)
-            folder = folder.parent
-    changes = []
-    for folder in sorted(folders):
-        init = folder / "__init__.py"
-        if init not in planned and not init.exists():
-            changes.append(FileChange(init, "create", INIT_TEXT))
-    return changes
-
-
-def _stale_files(plan: ExportPlan, keep: set[Path]) -> list[FileChange]:
-    """Find files nb2pkg generated earlier that no notebook produces any more."""
-    if not plan.lib_dir.is_dir():
-        return []
-    stale = []
-    for path in sorted(plan.lib_dir.rglob("*.py")):
-        if path in keep or "__pycache__" in path.parts:
-            continue
-        text = _read_text(path)
-        if text is None or not _is_ours(text):
-            continue
-        if text != INIT_TEXT:
-            stale.append(FileChange(path, "remove"))
-        elif not _package_still_used(path.parent, plan.lib_dir, keep):
-            stale.append(FileChange(path, "remove-init"))
-    return stale
-
-
-def _package_still_used(folder: Path, lib_dir: Path, keep: set[Path]) -> bool:
-    return folder == lib_dir or any(folder in path.parents for path in keep)
-
-
-def _is_ours(text: str) -> bool:
-    head = text[:4096].splitlines()[:12]
-    return any(line.startswith(GENERATED_MARK) for line in head)
-
-
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (UnicodeDecodeError, IsADirectoryError):
-        return "\0unreadable"  # never equal to generated text, never ours: left alone
-
-
-def apply_changes(changes: Iterable[FileChange], root: Path) -> None:
-    """Write, create and remove files as planned; skip files whose text is unchanged."""
-    for change in changes:
-        if change.action in ("write", "create", "ids") and change.text is not None:
-            write_text_atomic(change.path, change.text, root=root, expect=change.expect)
-        elif change.action in ("remove", "remove-init"):
-            remove_file(change.path, root=root)

@@ -20,6 +20,18 @@ def format_code(code: str, black_settings: Mapping[str, Any] | None = None) -> s
         return code
 
 
+def try_format(code: str, black_settings: Mapping[str, Any] | None = None) -> str | None:
+    """Return *code* formatted by black, or None if black cannot format it."""
+    import black
+
+    unstable: Any = black
+    invalid: type[Exception] = unstable.InvalidInput
+    try:
+        return format_code(code, black_settings)
+    except invalid:
+        return None
+
+
 @lru_cache(maxsize=8)
 def _mode(settings: tuple[tuple[str, Any], ...]) -> Any:
     import black

@@ -18,6 +18,9 @@ function defined inside the ``try`` are not guarded by it.
 the guarded imports fail; it records their top-level names, so ``tomli`` as the fallback
 for ``tomllib`` is needed only where ``tomllib`` is not standard library.
 
+*deferred*: inside a function or method body, so it runs when that is called, not when
+the module is imported.
+
 *type_checking*: under ``if TYPE_CHECKING:`` or ``if <module>.TYPE_CHECKING:`` (or the
 ``else`` of ``if not TYPE_CHECKING:``); these never run.
 
@@ -33,6 +36,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from .cellcode import STRINGS_AND_COMMENTS
+
 
 @dataclass(frozen=True)
 class FoundImport:
@@ -47,10 +52,15 @@ class FoundImport:
     level: int = 0  # leading dots of a relative import
     names: tuple[str, ...] = ()  # what ``from module import ...`` imports
     fallback_for: tuple[str, ...] = ()  # guarded top-level names, in an ImportError handler
+    deferred: bool = False  # inside a function: runs when it is called, not at import
 
 
-def find_imports(code: str) -> list[FoundImport]:
-    """Return every import in ``code``, in source order; raise ``SyntaxError`` if it has one."""
+def find_imports(code: str, mentioning: re.Pattern[str] | None = None) -> list[FoundImport]:
+    """Return every import in ``code``, in source order; raise ``SyntaxError`` if it has one.
+
+    With *mentioning*, only top-level statements whose text it matches are looked at (a
+    caller after some imports only, such as those of the own package, skips the rest).
+    """
     if "import" not in code:  # every form spells it, so most cells are done here
         return []
     finder = _Finder(code)
@@ -59,7 +69,7 @@ def find_imports(code: str) -> list[FoundImport]:
             # Parsing dominates the cost, so only top-level statements that mention
             # "import" are parsed (what a statement holds depends on nothing before it).
             for first_line, text in _top_level_statements(code):
-                if "import" in text:
+                if "import" in text and (mentioning is None or mentioning.search(text)):
                     finder.visit_module(ast.parse(text), first_line)
         except SyntaxError:
             # A statement split in the wrong place, or a real error: the whole text decides.
@@ -69,14 +79,7 @@ def find_imports(code: str) -> list[FoundImport]:
 
 
 # Comments and string literals, which may hold anything, including "import" at column 0.
-# Kept as text: ``re`` compiles and caches them on first use, not at import time.
-_STRINGS_AND_COMMENTS = (
-    r"#[^\r\n]*"
-    r"|'''(?:\\.|[^\\])*?'''"
-    r'|"""(?:\\.|[^\\])*?"""'
-    r"|'(?:\\.|[^\\'\r\n])*'"
-    r'|"(?:\\.|[^\\"\r\n])*"'
-)
+_STRINGS_AND_COMMENTS = STRINGS_AND_COMMENTS
 _LINES = r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$"
 _NOT_NEWLINE = r"[^\r\n]"
 _CLAUSE = r"(?:else|elif|except|finally)\b"
@@ -133,6 +136,7 @@ class _Context:
     optional: bool = False
     type_checking: bool = False
     fallback_for: tuple[str, ...] = ()
+    deferred: bool = False
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
@@ -181,7 +185,8 @@ class _Finder:
             )
         else:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                ctx = _Context(type_checking=ctx.type_checking)  # runs later, unguarded
+                # runs later, unguarded
+                ctx = _Context(type_checking=ctx.type_checking, deferred=True)
             for field in _body_fields(type(node)):
                 self.visit_body(getattr(node, field), ctx)
 
@@ -242,6 +247,7 @@ class _Finder:
                 level=level,
                 names=names,
                 fallback_for=ctx.fallback_for,
+                deferred=ctx.deferred,
             )
         )
 

@@ -12,6 +12,8 @@ Where new text goes (``nb2pkg.tomledit`` says how arrays are extended):
   ``[project.optional-dependencies]`` table after the ``[project]`` keys.
 * a missing ``[build-system]`` goes above the first table (and above the comment lines
   that sit right on top of it), where the packaging guides and most tools put it.
+* the file's own bytes stay: CRLF or LF, its indent unit, a byte order mark, a missing
+  final newline (the caller reads the file with ``fsio.read_text_exact``).
 
 A distribution counts as declared when an entry with the same canonical name (PEP 503)
 exists, whatever its pin, extras or marker. An optional one also counts as declared when
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from .config import Config
 from .errors import ConfigError, Location
 from .tomledit import Editor, Layout, Scanner, verify
 
@@ -75,6 +78,27 @@ def requirement_name(requirement: str) -> str | None:
     return canonical_name(match.group(1)) if match else None
 
 
+def declared_requirements(config: Config) -> list[str]:
+    """Return every requirement the project declares, hard and optional.
+
+    ``[project] dependencies`` and ``optional-dependencies``; for an nbdev 2 project,
+    settings.ini's ``requirements``, ``pip_requirements`` and ``dev_requirements``.
+    """
+    if config.source == "nbdev2":
+        settings = config.raw.get("settings", {})
+        keys = ("requirements", "pip_requirements", "dev_requirements")
+        return [r for key in keys for r in _split(settings, key)]
+    project = config.raw.get("project", {})
+    if not isinstance(project, Mapping):
+        return []
+    found = [r for r in project.get("dependencies", []) if isinstance(r, str)]
+    extras = project.get("optional-dependencies", {})
+    if isinstance(extras, Mapping):
+        for entries in extras.values():
+            found += [r for r in entries if isinstance(r, str)] if isinstance(entries, list) else []
+    return found
+
+
 def update_pyproject(
     text: str,
     *,
@@ -83,7 +107,13 @@ def update_pyproject(
     default_build_system: Mapping[str, Any],
     where: str = "pyproject.toml",
 ) -> DependencyChanges:
-    """Insert the detected requirements that *text* does not declare yet; return the result."""
+    """Insert the detected requirements that *text* does not declare yet; return the result.
+
+    *text* is the file's text exactly as it is on disk: its line endings, indentation and
+    byte order mark are kept (a BOM is set aside for the edit and put back in front).
+    """
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom) :]
     data = _parse(text, where)
     layout = Scanner(text).scan()
     project = _project_table(data, layout, where)
@@ -103,7 +133,7 @@ def update_pyproject(
         added_optional=dict(additions.optional),
         build_system_added=add_build_system,
         unused=_unused(project, required, optional),
-        text=new_text,
+        text=bom + new_text,
         changed=new_text != text,
     )
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from .errors import Location
 
-SEVERITIES = ("error", "warning", "note")
+
+class Breaks(Enum):
+    """When a problem breaks the package: ``export`` refuses the first, ``build`` both."""
+
+    AT_IMPORT = "when the module is imported"
+    WHEN_CALLED = "when the code runs"
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,7 @@ class Diagnostic:
     severity: str  # "error", "warning" or "note"
     message: str
     where: Location | None = None
+    breaks: Breaks | None = None  # for code that would fail in the installed package
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""
@@ -32,14 +39,19 @@ def diagnostic_to_json(diagnostic: Diagnostic) -> list[Any]:
         if where is None
         else [where.file, where.cell_index, where.cell_id, where.line, where.column]
     )
-    return [diagnostic.code, diagnostic.severity, diagnostic.message, location]
+    found = [diagnostic.code, diagnostic.severity, diagnostic.message, location]
+    return found + [diagnostic.breaks.name] if diagnostic.breaks else found
 
 
 def diagnostic_from_json(data: list[Any]) -> Diagnostic:
     """Rebuild a diagnostic written by ``diagnostic_to_json``."""
-    code, severity, message, location = data
+    code, severity, message, location, *breaks = data
     return Diagnostic(
-        str(code), str(severity), str(message), Location(*location) if location else None
+        str(code),
+        str(severity),
+        str(message),
+        Location(*location) if location else None,
+        Breaks[breaks[0]] if breaks else None,
     )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import keyword
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from .config import normalise_package_name
 from .errors import Location, Nb2pkgError
 from .fsio import write_text_atomic
 
-PLACEHOLDERS = ("{{name}}", "{{package}}", "{{description}}")
 _DISTRIBUTION_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
@@ -72,3 +72,39 @@ def _escaped(value: str, path: Path) -> str:
     if path.suffix in (".ipynb", ".toml", ".json"):
         return value.replace("\\", "\\\\").replace('"', '\\"')
     return value
+
+
+@dataclass(frozen=True)
+class NewProject:
+    """A project `nb2pkg new` created: its files, and what was done with git."""
+
+    root: Path
+    files: tuple[Path, ...]
+    git: str  # one sentence for the summary: repository created, hooks installed, or why not
+
+
+def create_project(target: Path, description: str | None = None, *, git: bool = True) -> NewProject:
+    """Create a project from the template; with git on PATH, make it a repository with hooks."""
+    files = new_project(target, description=description)
+    root = target.resolve()
+    return NewProject(root, tuple(files), _set_up_git(root) if git else "git left alone")
+
+
+def _set_up_git(root: Path) -> str:
+    """Run `git init` (unless inside a repository already) and `nb2pkg hooks install`."""
+    from .githooks import find_repository, git_executable, install, run_git
+
+    if git_executable() is None:
+        return "git is not on PATH, so no repository was made (run `git init` and `nb2pkg hooks install` later)"
+    repository = find_repository(root)
+    made = repository is None
+    if made:
+        result = run_git(["init", "--quiet"], root)
+        if result.returncode != 0:
+            return f"`git init` failed ({result.stderr.strip()}); run it and `nb2pkg hooks install` yourself"
+    try:
+        hooks = install(root)
+    except Nb2pkgError as exc:
+        return f"`nb2pkg hooks install` failed ({exc}); run it yourself"
+    where = "a new git repository" if made else f"the enclosing repository {hooks.repository}"
+    return f"nb2pkg's git filter, diff and merge driver registered in {where}"

@@ -1,17 +1,18 @@
 """``nb2pkg sync``: carry edits made in generated modules back into their notebook cells.
 
     (the export stamp says nothing changed? done)
-    project, plan = load_project(...), make_plan(...)
-    changes = Merger(...).sync_module(m) for every generated module      # merge.py, pure
-    refuse on conflicts (nothing written) unless --prefer says who wins
-    texts = apply_changes(project, changes)                             # notebook_edit.py
-    export the merged notebooks in memory (refuses what would not export)
-    write notebooks (atomic, re-checked), then the re-exported modules
+    files = PackageFiles.read(...)                 # every module read once: the merge's base
+    result = merge(project, plan, modules, ...)     # merge.py: pure decisions
+    refuse on problems and conflicts (nothing written) unless --prefer says who wins
+    texts = apply_changes(project, changes)         # notebook_edit.py: new notebook texts
+    export the merged notebooks in memory           # refuses what would not export
+    check every target, write notebooks (receivers first), then modules: all guarded
 
-It is a three-way merge without timestamps: the base of a block is the hash in its marker.
-Module block ≠ base ⇒ edited in the module; the cell's fresh export ≠ base ⇒ edited in the
-notebook; both, with different results ⇒ conflict. Formatting-only differences (after
-reversing the import rewrite) are not edits.
+It is a three-way merge without timestamps: the base of a block is the hash in its marker,
+the base of a module is its manifest. Code is compared exactly (with ``format = true``,
+modulo black). Every write is guarded by the digest of the file as the merge read it, so a
+notebook or module saved during the run is never overwritten, and a sync stopped between
+two writes converges when run again.
 """
 
 from __future__ import annotations
@@ -20,16 +21,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import load_config
-from .errors import Nb2pkgError, SyncConflict, raise_all
-from .export import apply_changes as apply_export
-from .export import export_project, options_for, remember_export, up_to_date
-from .fsio import write_text_atomic
-from .merge import PREFER_CHOICES, CellChange, Merger, conflict_report
+from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
+from .fsio import check_writable, ensure_inside, write_text_atomic
+from .generate import generate, options_for, remember_export, up_to_date
+from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
+from .module_text import EditKind, ModuleText, read_module
+from .moduledoc import doc_rules
 from .notebook import Notebook, parse_notebook
 from .notebook_edit import apply_changes
-from .plan import make_plan
+from .package_files import (
+    Action,
+    FileChange,
+    PackageFiles,
+    apply_file_changes,
+    reverted_head_edits,
+)
+from .plan import make_plan, module_name
 from .project import Project, load_project
-from .render import is_generated
+from .render import RenderedModule
 from .report import Diagnostic, count
 
 
@@ -46,18 +55,24 @@ class SyncResult:
 
     def summary(self) -> str:
         """Return the one-line summary the CLI prints."""
-        counts = {
-            kind: sum(c.kind == kind for c in self.changes) for kind in ("edit", "add", "remove")
-        }
-        if not any(counts.values()):
+        counts = {kind: sum(c.kind is kind for c in self.changes) for kind in ChangeKind}
+        done = [f"{counts[ChangeKind.EDIT]} edited", f"{counts[ChangeKind.ADD]} added"]
+        if counts[ChangeKind.MOVE]:
+            done.append(f"{counts[ChangeKind.MOVE]} moved")
+        done.append(f"{counts[ChangeKind.REMOVE]} removed")
+        if not any(counts[k] for k in ChangeKind if k is not ChangeKind.CONFLICT):
             if self.modules:
-                return f"kept the notebooks' versions; {count(len(self.modules), 'module')} re-exported"
+                verb = "re-exported" if not self.dry_run else "would re-export"
+                modules = count(len(self.modules), "module")
+                return f"nothing to bring into the notebooks; {modules} {verb}"
             return "nothing to sync: the modules and the notebooks agree"
-        notebooks = len({c.notebook for c in self.changes if c.kind != "conflict"})
+        notebooks = len(
+            {c.notebook for c in self.changes} | {c.place.notebook for c in self.changes if c.place}
+        )
         verb = "synced" if not self.dry_run else "would sync"
         return (
-            f"{verb} {counts['edit']} edited, {counts['add']} added and {counts['remove']} removed "
-            f"cells into {count(notebooks, 'notebook')}; {count(len(self.modules), 'module')} re-exported"
+            f"{verb} {', '.join(done[:-1])} and {done[-1]} cells into "
+            f"{count(notebooks, 'notebook')}; {count(len(self.modules), 'module')} re-exported"
         )
 
 
@@ -65,44 +80,87 @@ def sync_project(
     path: Path | None = None, *, prefer: str | None = None, dry_run: bool = False
 ) -> SyncResult:
     """Sync every generated module of the project at *path* back into its notebooks."""
-    if prefer not in (None, *PREFER_CHOICES):
-        raise Nb2pkgError(f"--prefer must be one of {', '.join(PREFER_CHOICES)}, not {prefer!r}")
+    if prefer not in (None, *(p.value for p in Prefer)):
+        raise Nb2pkgError(f"--prefer must be one of module, notebook, not {prefer!r}")
     config = load_config(path)
     if up_to_date(config):  # nothing changed since the last export: nothing to merge
         return SyncResult((), (), (), dry_run, config.root)
-    modules = generated_modules(config.lib_dir)
+    files = PackageFiles.read(config.lib_dir)
     project = load_project(config=config)
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
-    merger = Merger(project, plan, options_for(project), prefer)
-    for module_path in modules:
-        merger.sync_module(module_path)
-    raise_all(merger.problems)
-    conflicts = [c for c in merger.changes if c.kind == "conflict"]
-    if conflicts:
-        raise SyncConflict(conflict_report(conflicts))
-    texts = apply_changes(project, merger.changes)
+    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
+    sources = [
+        ModuleSource(
+            f.path, config.relative(f.path), module_name(config.lib_dir, f.path), f.text or ""
+        )
+        for f in files.modules()
+    ]
+    result = merge(project, plan, sources, options_for(project), Prefer(prefer) if prefer else None)
+    raise_all(result.problems)
+    if result.conflicts:
+        raise SyncConflict(conflict_report(result.conflicts))
+    texts = apply_changes(project, result.changes)
     # Export the merged notebooks before writing anything: new blocks get their real
     # markers and every hash its new base, so a second sync is a no-op; and a merge that
     # would not export is refused while nothing is written yet.
-    if not texts and not merger.overruled:
-        return SyncResult(tuple(merger.changes), tuple(merger.notes), (), dry_run, config.root)
     merged = _merged_project(project, texts)
-    export = export_project(project=merged, dry_run=True)
+    export = generate(merged, discard_edits=True, files=files, written=not dry_run)
+    _refuse_reverted_heads(merged, result.modules, export.modules)
+    if not texts and not result.overruled:
+        # Nothing goes into a notebook: rewrite only modules whose edits the notebooks
+        # already hold (their hashes are refreshed); export's job is left to export.
+        export = replace(export, changes=tuple(_refreshing(export.changes, files)))
+    module_changes = [c for c in export.changes if c.action not in (Action.KEEP, Action.IDS)]
     written: list[Path] = []
-    if not dry_run:
+    if not dry_run and (texts or module_changes):
+        for notebook, _ in texts:
+            ensure_inside(config.root, notebook.path)
+            check_writable(notebook.path, root=config.root)
         for notebook, text in texts:
             write_text_atomic(notebook.path, text, root=config.root, expect=notebook.digest)
             written.append(notebook.path)
-        apply_export(export.changes, config.root)
+        apply_file_changes(export.changes, config.root)
         remember_export(export, config)
     return SyncResult(
-        tuple(merger.changes),
-        tuple(merger.notes),
+        result.changes,
+        result.notes,
         tuple(written),
         dry_run,
         config.root,
-        tuple(c.path for c in export.changes if c.action not in ("keep", "ids")),
+        tuple(c.path for c in module_changes),
     )
+
+
+def _refreshing(changes: tuple[FileChange, ...], files: PackageFiles) -> list[FileChange]:
+    """Keep the writes of modules holding edits (which the notebooks agree with)."""
+    kept = []
+    for change in changes:
+        current = files.get(change.path)
+        if change.action is Action.WRITE and current is not None and current.text is not None:
+            kinds = {e.kind for e in read_module(current.text).edits()}
+            if kinds - {EditKind.DELETED_BLOCK}:
+                kept.append(change)
+    return kept
+
+
+def _refuse_reverted_heads(
+    project: Project, read: dict[str, ModuleText], modules: tuple[RenderedModule, ...]
+) -> None:
+    """Edits to a generated docstring or ``__all__`` that export would revert are refused."""
+    problems: list[Nb2pkgError] = []
+    for module in modules:
+        current = read.get(project.config.relative(module.plan.path))
+        if current is None:
+            continue
+        for part, fix in reverted_head_edits(current, module):
+            problems.append(
+                UnsyncedEdits(
+                    f"{part.value} was edited in the module, but sync cannot carry that edit "
+                    f"into a notebook: {fix}; then undo the edit in the module (or run "
+                    "`nb2pkg export --discard-edits` to overwrite it)",
+                    Location(project.config.relative(module.plan.path)),
+                )
+            )
+    raise_all(problems)
 
 
 def _merged_project(project: Project, texts: list[tuple[Notebook, str]]) -> Project:
@@ -112,20 +170,3 @@ def _merged_project(project: Project, texts: list[tuple[Notebook, str]]) -> Proj
     }
     notebooks = tuple(merged.get(nb.relpath, nb) for nb in project.notebooks)
     return replace(project, notebooks=notebooks)
-
-
-def generated_modules(lib_dir: Path) -> list[Path]:
-    """Return the modules under *lib_dir* that nb2pkg or nbdev generated, sorted."""
-    if not lib_dir.is_dir():
-        return []
-    found = []
-    for path in sorted(lib_dir.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if is_generated(text) and "\n# %%" in text:
-            found.append(path)
-    return found

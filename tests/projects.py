@@ -127,3 +127,45 @@ def install_wheel(venv: Path, wheel: Path) -> None:
     """Install *wheel* into *venv* without dependencies, over any copy it can already see."""
     command = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps"]
     subprocess.run([*command, "--force-reinstall", "--ignore-installed", str(wheel)], check=True)
+
+
+def lend_requirements_of(venv: Path, distribution: str) -> list[str]:
+    """Let *venv* import the distributions *distribution* needs, and nothing else.
+
+    Follows the requirements (without extras) from this environment's metadata, links each
+    needed distribution's top-level files and its ``.dist-info`` into one folder, and puts
+    that folder on the venv's path (a .pth file). Returns the distributions lent.
+    """
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    def needs(name: str) -> list[str]:
+        found = []
+        for line in metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                found.append(requirement.name)
+        return found
+
+    lent: dict[str, metadata.Distribution] = {}
+    stack = needs(distribution)
+    while stack:
+        name = stack.pop()
+        key = name.lower().replace("_", "-").replace(".", "-")
+        if key in lent:
+            continue
+        lent[key] = metadata.distribution(name)
+        stack.extend(needs(name))
+    folder = venv / "lent"
+    folder.mkdir()
+    for dist in lent.values():
+        for file in dist.files or []:
+            top = file.parts[0]
+            if top in ("..", "__pycache__") or top.endswith(".pth"):
+                continue
+            link = folder / top
+            if not link.exists():
+                link.symlink_to(Path(str(dist.locate_file(top))))
+    (venv_site(venv) / "lent.pth").write_text(str(folder) + "\n")
+    return sorted(lent)

@@ -246,15 +246,31 @@ def test_format_with_black_honours_line_length(tmp_path: Path) -> None:
     assert all(len(line) <= 40 for line in text.split("# %%")[1].splitlines()[1:])
 
 
-def test_directive_warnings_are_shown(tmp_path: Path) -> None:
+def test_misspelt_export_directives_refuse_export_even_quiet(tmp_path: Path) -> None:
     root = make_project(
         tmp_path / "p",
-        {"a.ipynb": ["#| default_exp a", "#| exprot\ndef f(): pass", "# export\ndef g(): pass"]},
+        {
+            "a.ipynb": [
+                "#| default_exp a",
+                "#| exprot\ndef f(): pass",
+                "# export\ndef g(): pass",
+                "#| Export\ndef h(): pass",
+            ]
+        },
     )
-    result = run_cli("export", "--path", root)
-    assert result.returncode == 0
+    before = snapshot(root)
+    result = run_cli("export", "--path", root, "-q")
+    assert result.returncode == 1, result.stderr
     assert 'unknown directive "exprot"; did you mean "export"?' in result.stderr
-    assert "old-style directive" in result.stderr and "write `#| export`" in result.stderr
+    assert "1 nbdev 1 directive (`# export`) not read" in result.stderr
+    assert "run `nb2pkg migrate`" in result.stderr
+    assert 'directive "Export" is mis-cased; write `#| export`' in result.stderr
+    assert "3 problems would leave the package broken or incomplete" in result.stderr
+    assert snapshot(root) == before
+    forced = run_cli("export", "--path", root, "-q", "--no-check")
+    assert forced.returncode == 0 and forced.stdout == ""
+    assert forced.stderr.count("error NB402") == 2  # errors are printed even with -q
+    assert forced.stderr.count("error NB404") == 1
 
 
 def test_dry_run_writes_nothing(project: Path) -> None:

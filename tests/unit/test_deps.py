@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from nb2pkg import curated
 from nb2pkg.curated import CURATED, STDLIB_REPLACEMENTS, Installed, canonical_name
-from nb2pkg.deps import Dependency, FoundImport, classify, find_imports
+from nb2pkg.deps import Declared, Dependency, FoundImport, classify, find_imports
 from nb2pkg.errors import DependencyError, Location
 from nb2pkg.importscan import _Finder
 from nb2pkg.stdlib import KNOWN_VERSIONS, stdlib_versions
@@ -684,8 +684,33 @@ def test_fallback_is_needed_only_where_the_guarded_import_fails(
     assert (dependency.distribution, dependency.marker) == (distribution, marker)
 
 
-def test_fallback_for_a_third_party_import_is_always_needed() -> None:
-    code = "try:\n    import ujson as json\nexcept ImportError:\n    import yaml\n"
+@pytest.mark.parametrize(
+    ("code", "distribution", "words"),
+    [
+        # A fallback for another distribution stands in for it: never a hard dependency.
+        (
+            "try:\n    import ujson as json\nexcept ImportError:\n    import yaml\n",
+            None,
+            ["fallback for 'ujson'", "never a hard dependency"],
+        ),
+        (
+            "try:\n    from packaging.version import parse\nexcept ImportError:\n"
+            "    from pip._vendor.packaging.version import parse\n",
+            None,
+            ["fallback for 'packaging'", "declares the guarded import instead"],
+        ),
+        # The same distribution, guarded for one name and imported again: always needed.
+        (
+            "try:\n    from yaml import CLoader as Loader\nexcept ImportError:\n"
+            "    from yaml import Loader\n",
+            "PyYAML",
+            ["curated"],
+        ),
+    ],
+)
+def test_fallback_for_a_third_party_import(
+    code: str, distribution: str | None, words: list[str]
+) -> None:
     dependency = classify(
         find_imports(code)[1],
         package="acme",
@@ -693,7 +718,13 @@ def test_fallback_for_a_third_party_import_is_always_needed() -> None:
         dependency_map={},
         installed=NOTHING_INSTALLED,
     )
-    assert (dependency.distribution, dependency.marker) == ("PyYAML", None)
+    assert (dependency.distribution, dependency.marker, dependency.optional) == (
+        distribution,
+        None,
+        False,
+    )
+    for word in words:
+        assert word in dependency.reason
 
 
 def test_type_checking_imports_need_nothing() -> None:
@@ -706,3 +737,74 @@ def test_type_checking_imports_need_nothing() -> None:
 def test_optional_flag_is_carried() -> None:
     assert run("yaml", optional=True).optional
     assert not run("yaml").optional
+
+
+# ---------------------------------------------------------------------------------------
+# declared requirements resolve first (where CI has installed nothing but nb2pkg)
+
+DS_DECLARED = Declared.of(
+    [
+        "pandas>=2",
+        "scikit-learn",
+        "PyYAML>=6",
+        'tomli; python_version < "3.11"',
+        "google-cloud-storage",
+        "fancy-dist",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "distribution", "marker", "words"),
+    [
+        ("import pandas as pd\n", "pandas", None, ["'pandas>=2'", "the distribution's name"]),
+        ("from sklearn.linear_model import Ridge\n", "scikit-learn", None, ["curated table"]),
+        ("import yaml\n", "PyYAML", None, ["'PyYAML>=6'", "curated table says it provides 'yaml'"]),
+        ("from google.cloud import storage\n", "google-cloud-storage", None, ["distribution's name"]),
+        ("import fancy\n", "fancy-dist", None, ["its installed files provide 'fancy'"]),
+        (
+            "try:\n    import tomllib\nexcept ImportError:\n    import tomli as tomllib\n",
+            "tomli",
+            'python_version < "3.11"',
+            ["'tomli; python_version < \"3.11\"'", "needed only on Python 3.10"],
+        ),
+    ],
+)
+def test_declared_requirements_resolve_imports_that_are_not_installed(
+    code: str, distribution: str, marker: str | None, words: list[str]
+) -> None:
+    installed = fake_installed({"fancy-dist": ["fancy/__init__.py"], "other": ["fancy/x.py"]})
+    found = find_imports(code)[-1]
+    dependency = classify(
+        found,
+        package="acme",
+        requires_python=">=3.10",
+        dependency_map={},
+        installed=installed,
+        declared=DS_DECLARED,
+    )
+    assert (dependency.distribution, dependency.marker) == (distribution, marker)
+    assert dependency.reason.startswith("declared in pyproject.toml (")
+    for word in words:
+        assert word in dependency.reason
+
+
+def test_the_user_map_still_comes_first_and_undeclared_imports_still_fail() -> None:
+    mapped = classify(
+        FoundImport("pandas", "pandas", 1, 1),
+        package="acme",
+        requires_python=">=3.10",
+        dependency_map={"pandas": "pandas-fork"},
+        installed=NOTHING_INSTALLED,
+        declared=DS_DECLARED,
+    )
+    assert mapped.distribution == "pandas-fork"
+    with pytest.raises(DependencyError, match="cannot tell which distribution provides 'torch'"):
+        classify(
+            FoundImport("torch", "torch", 1, 1),
+            package="acme",
+            requires_python=">=3.10",
+            dependency_map={},
+            installed=NOTHING_INSTALLED,
+            declared=DS_DECLARED,
+        )
