@@ -24,6 +24,7 @@ COMMANDS = frozenset(
         "nb2pkg.check",
         "nb2pkg.deps_report",
         "nb2pkg.migrate",
+        "nb2pkg.testing.runner",
     }
 )
 
