@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import checks
 from .cache import BlockCache
 from .dependencies import pyproject_changes
-from .errors import Location, Nb2pkgError
+from .errors import Location, Nb2pkgError, cell_label
 from .generate import duplicate_name_warnings, generate, options_for
 from .hidden_state import undefined_names
 from .ignores import check_settings, without_ignored
@@ -28,7 +29,7 @@ from .package_files import PackageFiles
 from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
-from .report import Diagnostic, count, diagnostic_to_json
+from .report import Diagnostic, count
 from .vcs_checks import version_control_problems
 
 
@@ -176,10 +177,7 @@ def render(result: CheckResult, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(
             {
-                "diagnostics": [
-                    dict(zip(("code", "severity", "message", "location"), diagnostic_to_json(d)))
-                    for d in result.diagnostics
-                ],
+                "diagnostics": [_json_record(d) for d in result.diagnostics],
                 "errors": result.errors,
                 "warnings": result.warnings,
                 "exit_code": result.exit_code,
@@ -192,6 +190,28 @@ def render(result: CheckResult, fmt: str) -> str:
     return "\n".join(str(d) for d in result.diagnostics)
 
 
+def _json_record(diagnostic: Diagnostic) -> dict[str, Any]:
+    """Return one diagnostic for ``--format json``; "cell" counts from 1, as messages do."""
+    where = diagnostic.where
+    location = (
+        None
+        if where is None
+        else {
+            "file": where.file,
+            "cell": where.cell_number,
+            "cell_id": where.cell_id,
+            "line": where.line,
+            "column": where.column,
+        }
+    )
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity,
+        "message": diagnostic.message,
+        "location": location,
+    }
+
+
 def _github(diagnostic: Diagnostic) -> str:
     level = {"error": "error", "warning": "warning"}.get(diagnostic.severity, "notice")
     where = diagnostic.where
@@ -200,7 +220,7 @@ def _github(diagnostic: Diagnostic) -> str:
     if where is not None:
         properties.insert(0, f"file={where.file}")
         if where.cell_index is not None:
-            cell = f"cell {where.cell_index}" + (f" (id {where.cell_id})" if where.cell_id else "")
+            cell = cell_label(where.cell_index, where.cell_id)
             line = f", line {where.line}" if where.line else ""
             message = f"{cell}{line}: {message}"
         elif where.line:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from .cache import BlockCache
 from .cellcode import comment_lines
-from .errors import CellError, Location
+from .errors import CellError, Location, cell_label
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
 from .plan import ExportPlan
@@ -87,7 +87,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
                     Diagnostic(
                         "NB201",
                         "warning",
-                        f'"{name}" from exported cell {source[0]} (id {source[1]}) is redefined '
+                        f'"{name}" from exported {cell_label(*source)} is redefined '
                         "here, in a cell that is not exported: the notebook now tests a different "
                         "object from the one the package ships; rename it, or export this cell",
                         notebook.where(cell, cell.body_line - 1 + line),
@@ -124,7 +124,7 @@ def execution_order(project: Project) -> list[Diagnostic]:
                         "NB301",
                         "warning",
                         f"ran out of order: execution count {cell.execution_count} after "
-                        f"{previous.execution_count} in cell {previous.index}; the saved outputs may "
+                        f"{previous.execution_count} in {cell_label(previous.index)}; the saved outputs may "
                         "not match the code — restart the kernel and run all cells",
                         notebook.where(cell),
                     )

@@ -19,7 +19,7 @@ from typing import Any
 
 from .cache import BlockCache, ExportStamp
 from .config import Config
-from .errors import CellError, Location, Nb2pkgError, raise_all
+from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
 from .notebook import find_notebooks
 from .package_files import (
     Action,
@@ -297,7 +297,7 @@ def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnosti
                             "NB602",
                             "warning",
                             f'"{name}" is defined again in module {module.plan.name} (first in '
-                            f"{earlier.notebook} cell {earlier.cell_index}); the later one wins",
+                            f"{earlier.notebook} {cell_label(earlier.cell_index)}); the later one wins",
                             Location(
                                 block.chunk.notebook, block.chunk.cell_index, block.chunk.cell_id
                             ),

@@ -32,7 +32,7 @@ from enum import Enum
 from pathlib import Path
 
 from .directives import export_kind
-from .errors import CellError, Location, Nb2pkgError
+from .errors import CellError, Location, Nb2pkgError, cell_label
 from .markers import Block, Marker, MarkerKind
 from .module_text import ModuleText, read_module
 from .notebook import Cell, Notebook
@@ -662,7 +662,7 @@ def _removed(
                     Diagnostic(
                         "NB704",
                         "note",
-                        f"the block of cell {chunk.cell_index + 1} (id {chunk.cell_id}) is "
+                        f"the block of {cell_label(chunk.cell_index, chunk.cell_id)} is "
                         "missing, but another block names a cell that does not exist: the cell "
                         "is kept; delete it in the notebook if that was meant",
                         Location(source.relpath),

@@ -46,8 +46,8 @@ def test_two_notebooks_one_default_exp_names_both() -> None:
     with pytest.raises(PlanError) as info:
         make_plan("acme", LIB, [first, second])
     message = str(info.value)
-    assert message.startswith("nbs/b.ipynb: cell 0")
-    assert "nbs/a.ipynb: cell 0" in message
+    assert message.startswith("nbs/b.ipynb: cell 1")
+    assert "nbs/a.ipynb: cell 1" in message
 
 
 def test_export_without_target() -> None:
