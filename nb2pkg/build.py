@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .config import Config
 from .dependencies import DependencySet, collect_dependencies, pyproject_changes_for
+from .errors import Location
 from .fsio import write_text_atomic
 from .gate import build_gate
 from .generate import ExportResult, generate, write_export
@@ -76,7 +77,7 @@ def build_project(
         build_gate(export.warnings)  # also refuse what breaks only when the code runs
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
     changes = pyproject_changes_for(project, dependencies)
-    notes = list(dependencies.unresolved) + _unused_notes(changes)
+    notes = list(dependencies.unresolved) + _unused_notes(changes) + _bom_notes(config)
     if check_only:
         return BuildResult(export, dependencies, changes, False, (), tuple(notes))
     write_export(export)  # nothing refused up to here: the modules the wheel is built from
@@ -129,6 +130,25 @@ def _unused_notes(changes: DependencyChanges | None) -> list[Diagnostic]:
             "note",
             f"declared but imported by no exported cell: {', '.join(changes.unused)} "
             "(kept; it may be a plugin or a runtime-only dependency)",
+        )
+    ]
+
+
+def _bom_notes(config: Config) -> list[Diagnostic]:
+    """Say that pip cannot read a pyproject.toml that starts with a byte order mark."""
+    path = config.root / "pyproject.toml"
+    if config.source == "nbdev2" or not path.is_file():
+        return []
+    with path.open("rb") as stream:
+        if stream.read(3) != b"\xef\xbb\xbf":
+            return []
+    return [
+        Diagnostic(
+            "NB803",
+            "note",
+            "pyproject.toml starts with a byte order mark: nb2pkg reads past it (and keeps it), "
+            "but pip and most build tools refuse the file; save it as UTF-8 without the mark",
+            Location("pyproject.toml", line=1),
         )
     ]
 

@@ -7,7 +7,6 @@ never matters: ``#| export other`` works whichever notebook declares ``other``, 
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from .directives import default_module, export_kind
 from .errors import Location, Nb2pkgError, PlanError, raise_all
+from .identifiers import identifier_problem
 from .notebook import Cell, Notebook
 
 
@@ -81,8 +81,9 @@ def check_module_name(name: str) -> str | None:
             continue
         if part == "__init__":
             return f'module "{name}": "__init__" can only be the last part of a module name'
-        if not part.isidentifier() or keyword.iskeyword(part):
-            return f'module "{name}" is not a dotted Python name ("{part}" is not an identifier)'
+        problem = identifier_problem(part)
+        if problem:
+            return f'module "{name}" cannot be imported: "{part}" {problem}'
     return None
 
 

@@ -41,6 +41,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .config import Config
+from .config_keys import BOM
 from .errors import ConfigError, Location
 from .tomledit import Editor, Layout, Scanner, verify
 
@@ -105,7 +106,12 @@ def update_pyproject(
     default_build_system: Mapping[str, Any],
     where: str = "pyproject.toml",
 ) -> DependencyChanges:
-    """Insert the detected requirements that *text* does not declare yet; return the result."""
+    """Insert the detected requirements that *text* does not declare yet; return the result.
+
+    A byte order mark at the start of *text* is kept at the start of the result.
+    """
+    bom = BOM if text.startswith(BOM) else ""
+    text = text[len(bom) :]
     data = _parse(text, where)
     layout = Scanner(text).scan()
     project = _project_table(data, layout, where)
@@ -125,7 +131,7 @@ def update_pyproject(
         added_optional=dict(additions.optional),
         build_system_added=add_build_system,
         unused=_unused(project, required, optional),
-        text=new_text,
+        text=bom + new_text,
         changed=new_text != text,
     )
 

@@ -134,9 +134,12 @@ def _pyproject_text(root: Path, given: str | None) -> str:
 
 def _parse(text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text.removeprefix("\ufeff"))  # a byte order mark means nothing
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"is not valid TOML: {exc}", Location("pyproject.toml")) from None
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(
+            f"is not valid TOML: {str(exc).split(' (at ')[0]}", Location("pyproject.toml", line=line)
+        ) from None
 
 
 def _backend(data: Mapping[str, Any]) -> str:
@@ -191,6 +194,7 @@ def _flit_build(
         ) from None
     built = [_flit_wheel(root, info, module, metadata, staging)]
     if sdist:
+        text = text.removeprefix("\ufeff")  # pip refuses a pyproject.toml with a byte order mark
         sdist_text = text if completed == data else _completed_text(text, data, completed)
         built.append(_flit_sdist(root, info, module, metadata, sdist_text, staging))
     return built
