@@ -1,6 +1,6 @@
 """``nb2pkg check``: run the static checks, and with ``--ci`` the freshness checks.
 
-    project, plan = load_project(...), make_plan(...)
+    project, plan = load_project(...), plan_export(...)  # plan problems: raised, all at once
     modules, bad_cells = render_for_check(plan)          # NB501/NB502 instead of raising
     diagnostics = every check in checks.py               # NB1xx–NB6xx
     with ci: freshness(project)                           # NB9xx: would export/sync/build change files?
@@ -20,13 +20,12 @@ from . import checks
 from .cache import BlockCache
 from .dependencies import pyproject_changes
 from .errors import Location, Nb2pkgError, cell_label
-from .generate import duplicate_name_warnings, generate, options_for
+from .generate import duplicate_name_warnings, generate, options_for, plan_export
 from .hidden_state import undefined_names
 from .ignores import check_settings, without_ignored
 from .module_text import read_module
 from .own_imports import own_import_problems
 from .package_files import PackageFiles
-from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
 from .report import Diagnostic, count
@@ -72,8 +71,8 @@ def check_project(
     project = load_project(path)
     settings = check_settings(project)
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
     options = options_for(project)
+    plan = plan_export(project, options)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found = checks.render_for_check(plan, options, cache)
     hidden, namespaces = undefined_names(project, modules, cache)

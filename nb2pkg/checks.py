@@ -25,12 +25,19 @@ from collections.abc import Iterator
 
 from .cache import BlockCache
 from .cellcode import comment_lines
-from .errors import CellError, Location, cell_label
+from .errors import CellError, Location, ProblemsFound, cell_label
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
 from .plan import ExportPlan
 from .project import Project, directive_warnings
-from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk, render_module
+from .render import (
+    ExportOptions,
+    RenderedBlock,
+    RenderedModule,
+    cell_problems,
+    export_chunk,
+    render_module,
+)
 from .report import Diagnostic
 
 _LATE_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(default_exp|export|exporti|exports)\b")
@@ -51,9 +58,11 @@ def render_for_check(
                 continue
             try:
                 blocks.append(export_chunk(chunk, plan.package, module.name, options))
-            except CellError as exc:
-                code = "NB501" if "IPython" in exc.message or "magic" in exc.message else "NB502"
-                found.append(Diagnostic(code, "error", exc.message, exc.where))
+            except (CellError, ProblemsFound) as exc:
+                for problem in cell_problems(exc):
+                    text = problem.message
+                    code = "NB501" if "IPython" in text or "magic" in text else "NB502"
+                    found.append(Diagnostic(code, "error", text, problem.where))
         modules.append(render_module(module, blocks))
     return modules, found
 

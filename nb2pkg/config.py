@@ -304,9 +304,7 @@ def _inside(
     """Resolve a configured folder and refuse one outside the project."""
     key = path[-1]
     if not isinstance(relative, str) or not relative.strip():
-        problems.append(
-            lines.error(f"{key} must be a folder name relative to the project", *path)
-        )
+        problems.append(lines.error(f"{key} must be a folder name relative to the project", *path))
         return None
     resolved = (root / relative).resolve()
     if resolved != root and root not in resolved.parents:

@@ -168,7 +168,7 @@ def _dependency_map_problems(mapping: Mapping[str, Any], lines: KeyLines) -> lis
             problems.append(
                 lines.error(
                     f'[tool.nb2pkg.dependency-map] "{key}" is not an import name ({problem}); '
-                    'the map goes from the name you import to its distribution, e.g. '
+                    "the map goes from the name you import to its distribution, e.g. "
                     'sklearn = "scikit-learn"',
                     *path,
                     key,
@@ -205,7 +205,9 @@ def _written(value: Any) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list):
-        return "[" + ", ".join(_written(v) for v in value[:5]) + (", ..." if value[5:] else "") + "]"
+        return (
+            "[" + ", ".join(_written(v) for v in value[:5]) + (", ..." if value[5:] else "") + "]"
+        )
     if isinstance(value, dict):
         return "a table"
     return str(value)

@@ -32,13 +32,11 @@ def identifier_problem(name: str) -> str | None:
     normal = unicodedata.normalize("NFKC", name)
     if normal != name:
         fix = (
-            f'; write "{normal}"'
-            if normal.isidentifier() and not keyword.iskeyword(normal)
-            else ""
+            f'; write "{normal}"' if normal.isidentifier() and not keyword.iskeyword(normal) else ""
         )
         return (
-            f'is read by Python as "{normal}" (Python normalises names to NFKC), so the '
-            f"module would be imported under another name than its file's{fix}"
+            f'is read by Python as "{normal}" (Python normalises names to NFKC), so '
+            f"`import` would look for another file than the one written{fix}"
         )
     if keyword.iskeyword(name):
         return f"is a Python keyword (`import {name}` is a syntax error)"

@@ -23,7 +23,7 @@ from pathlib import Path
 from .config import load_config
 from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
 from .fsio import check_writable, ensure_inside, write_text_atomic
-from .generate import generate, options_for, remember_export, up_to_date
+from .generate import generate, options_for, plan_export, remember_export, up_to_date
 from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
 from .module_text import EditKind, read_module
 from .notebook import Notebook, parse_notebook
@@ -35,7 +35,7 @@ from .package_files import (
     apply_file_changes,
     reverted_head_edits,
 )
-from .plan import make_plan, module_name
+from .plan import module_name
 from .project import Project, load_project
 from .render import RenderedModule
 from .report import Diagnostic, count
@@ -86,14 +86,15 @@ def sync_project(
         return SyncResult((), (), (), dry_run, config.root)
     files = PackageFiles.read(config.lib_dir)
     project = load_project(config=config)
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    options = options_for(project)
+    plan = plan_export(project, options)
     sources = [
         ModuleSource(
             f.path, config.relative(f.path), module_name(config.lib_dir, f.path), f.text or ""
         )
         for f in files.modules()
     ]
-    result = merge(project, plan, sources, options_for(project), Prefer(prefer) if prefer else None)
+    result = merge(project, plan, sources, options, Prefer(prefer) if prefer else None)
     raise_all(result.problems)
     if result.conflicts:
         raise SyncConflict(conflict_report(result.conflicts))
