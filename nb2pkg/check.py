@@ -40,6 +40,7 @@ class CheckResult:
     strict: bool
     notebooks: int
     modules: int
+    ignored: tuple[Diagnostic, ...] = ()  # silenced by [tool.nb2pkg.check] or a cell (for -v)
 
     @property
     def errors(self) -> int:
@@ -87,11 +88,14 @@ def check_project(
     if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):
         found += freshness(project, modules)
     kept = without_ignored(project, found, settings["ignore"])
+    shown = {id(d) for d in kept}
+    ignored = [d for d in found if id(d) not in shown]
     return CheckResult(
         tuple(sorted(kept, key=_order)),
         settings["strict"] if strict is None else strict,
         len(project.notebooks),
         len(modules),
+        tuple(sorted(ignored, key=_order)),
     )
 
 

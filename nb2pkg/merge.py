@@ -714,6 +714,7 @@ def conflict_report(conflicts: list[CellChange]) -> str:
             parts.append(diff.rstrip("\n"))
     parts.append(
         "Resolve with `nb2pkg sync --prefer module` (the module's version wins) or "
-        "`--prefer notebook` (the notebook's version wins; then run `nb2pkg export`)."
+        "`nb2pkg sync --prefer notebook` (the notebook's version wins; sync rewrites the "
+        "module from it)."
     )
     return "\n".join(parts)

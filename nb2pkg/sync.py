@@ -76,9 +76,17 @@ class SyncResult:
 
 
 def sync_project(
-    path: Path | None = None, *, prefer: str | None = None, dry_run: bool = False
+    path: Path | None = None,
+    *,
+    prefer: str | None = None,
+    dry_run: bool = False,
+    check: bool = True,
 ) -> SyncResult:
-    """Sync every generated module of the project at *path* back into its notebooks."""
+    """Sync every generated module of the project at *path* back into its notebooks.
+
+    With *check* (the default), a merge whose modules would fail when imported is refused,
+    as ``export`` refuses them; nothing is written then.
+    """
     if prefer not in (None, *(p.value for p in Prefer)):
         raise Nb2pkgError(f"--prefer must be one of module, notebook, not {prefer!r}")
     config = load_config(path)
@@ -103,7 +111,7 @@ def sync_project(
     # markers and every hash its new base, so a second sync is a no-op; and a merge that
     # would not export is refused while nothing is written yet.
     merged = _merged_project(project, texts)
-    export = generate(merged, discard_edits=True, files=files, written=not dry_run)
+    export = generate(merged, check=check, discard_edits=True, files=files, written=not dry_run)
     _refuse_reverted_heads(merged, files, export.modules)
     if not texts and not result.overruled:
         # Nothing goes into a notebook: rewrite only modules whose edits the notebooks
