@@ -136,7 +136,7 @@ ERROR_CASES = [
     (PROJECT + "[tool.nb2pkg]\ndrop_magics = true\n", ['did you mean "drop-magics"'], 6),
     (PROJECT + "[tool.nb2pkg]\nformat = 'yes'\n", ['format must be true or false, not "yes"'], 6),
     (PROJECT + "[tool.nb2pkg]\n\nrecursive = 1\n", ["recursive must be true or false"], 7),
-    (PROJECT + "[tool.nb2pkg]\nnotebooks = ['nbs']\n", ['notebooks must be a string'], 6),
+    (PROJECT + "[tool.nb2pkg]\nnotebooks = ['nbs']\n", ["notebooks must be a string"], 6),
     (PROJECT + "[tool.nb2pkg]\ncheck = ['NB101']\n", ["check must be a table"], 6),
     (
         PROJECT + "[tool.nb2pkg]\npackage = 'not-valid'\n",
@@ -149,7 +149,7 @@ ERROR_CASES = [
         6,
     ),
     (
-        PROJECT + "[tool.nb2pkg]\npackage = '\uFB01le'\n",  # the "fi" ligature
+        PROJECT + "[tool.nb2pkg]\npackage = '\ufb01le'\n",  # the "fi" ligature
         ['read by Python as "file"', "NFKC", 'write "file"'],
         6,
     ),

@@ -56,12 +56,15 @@ def test_module_names_follow_the_same_rule(name: str, words: list[str] | None) -
 def test_a_refused_name_is_never_what_python_imports() -> None:
     # The reason for the NFKC rule, shown: the parser turns the ligature into "fi".
     namespace: dict[str, int] = {}
-    exec("\ufb01le = 1", namespace)  # noqa: S102 - a literal, to show the parser's behaviour
+    exec("\ufb01le = 1", namespace)  # a literal: shows what the parser does
     assert "file" in namespace and "\ufb01le" not in namespace
     assert unicodedata.normalize("NFKC", "\ufb01le") == "file"
 
 
 def test_dotted_names() -> None:
     assert import_name_problem("acme.sub") is None
-    assert import_name_problem("acme.class") == '"class" is a Python keyword (`import class` is a syntax error)'
+    assert (
+        import_name_problem("acme.class")
+        == '"class" is a Python keyword (`import class` is a syntax error)'
+    )
     assert import_name_problem("acme..x") == '"" is empty'
