@@ -41,7 +41,9 @@ def dependency_table(
     place an import is used instead of the first one.
     """
     project = load_project(path)
-    export = generate(project, check=False)
+    # deps writes nothing: a module holding unsynced edits does not stop it (export and
+    # build say so when they would write); the table is that of the notebooks' code.
+    export = generate(project, check=False, discard_edits=True)
     found = collect_dependencies(
         project, export.modules, allow_unresolved=allow_unresolved, list_unresolved=True
     )

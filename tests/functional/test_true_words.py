@@ -341,3 +341,17 @@ def test_hooks_verbose_and_quiet(tmp_path: Path) -> None:
     status = run_cli("hooks", "status", "--path", root, "-v")
     assert "  nbs/00_core.ipynb: cleaned by git on every add and commit" in status.stdout
     assert run_cli("hooks", "status", "--path", root, "-q").stdout == "installed\n"
+
+
+def test_deps_reads_past_unsynced_edits_instead_of_naming_a_flag_it_lacks(tmp_path: Path) -> None:
+    cells = ["#| default_exp core", "#| export\nimport json\nLIMIT = 3"]
+    root = make_project(tmp_path / "p", {"core.ipynb": cells})
+    assert run_cli("export", "--path", root).returncode == 0
+    module = root / "acme" / "core.py"
+    module.write_text(module.read_text().replace("LIMIT = 3", "LIMIT = 4"))
+    before = snapshot(root)
+    table = run_cli("deps", "--path", root)
+    assert table.returncode == 0 and "--discard-edits" not in table.stderr
+    assert "json" in table.stdout and snapshot(root) == before
+    refused = run_cli("export", "--path", root)  # export, which has the flag, names it
+    assert refused.returncode == 1 and "--discard-edits" in refused.stderr
