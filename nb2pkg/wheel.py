@@ -138,7 +138,8 @@ def _parse(text: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise ConfigError(
-            f"is not valid TOML: {str(exc).split(' (at ')[0]}", Location("pyproject.toml", line=line)
+            f"is not valid TOML: {str(exc).split(' (at ')[0]}",
+            Location("pyproject.toml", line=line),
         ) from None
 
 

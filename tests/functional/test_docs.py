@@ -357,9 +357,9 @@ def test_shell_examples_run(tmp_path: Path, shims: dict[str, str], name: str) ->
         text=True,
         timeout=900,
     )
-    assert done.returncode == 0, (
-        f"{name}:\n{script}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
-    )
+    assert (
+        done.returncode == 0
+    ), f"{name}:\n{script}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
     assert "Traceback" not in done.stderr
     if scenario.output is not None:
         file, start = scenario.output
@@ -451,9 +451,9 @@ def test_the_getting_started_page_describes_the_templates_ci() -> None:
         runs = mentions_in_code(path.read_text(encoding="utf-8"), path.name, shell=True)
         for mention in (m for m in runs if m.strict):
             command = "nb2pkg " + " ".join(mention.words)
-            assert f"`{command}`" in page, (
-                f"{path.name} runs `{command}`; getting-started.md does not say so"
-            )
+            assert (
+                f"`{command}`" in page
+            ), f"{path.name} runs `{command}`; getting-started.md does not say so"
 
 
 def test_sync_help_does_not_send_the_user_to_export() -> None:
