@@ -297,8 +297,8 @@ def _resolve(
     if index is None or not 0 <= index < len(notebook.cells):
         state.problems.append(
             Nb2pkgError(
-                f"the marker names cell index {index} of {notebook.relpath}, which has "
-                f"{len(notebook.cells)} cells",
+                f"the marker names the cell at index {index} (counted from 0, as nbdev "
+                f"writes it) of {notebook.relpath}, which has {len(notebook.cells)} cells",
                 Location(source.relpath, line=marker.line),
             )
         )

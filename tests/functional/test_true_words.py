@@ -90,6 +90,7 @@ def test_a_pyproject_with_a_byte_order_mark_builds_and_keeps_the_mark(tmp_path: 
     edited = (plain / "pyproject.toml").read_bytes()
     assert b"PyYAML" in edited and path.read_bytes() == BOM + edited
     assert "note NB803: pyproject.toml starts with a byte order mark" in built.stderr
+    assert run_cli("check", "--path", root, "--ci").returncode == 0
     assert list((root / "dist").glob("acme-0.1.0-*.whl"))
     assert run_cli("check", "--path", root, "--ci").returncode == 0
 
@@ -132,6 +133,15 @@ def test_config_errors_name_line_and_closest_key_in_one_run(tmp_path: Path) -> N
         )
         assert lines[2].startswith('error: pyproject.toml: line 14: unknown key "output"')
         assert lines[3] == "3 problems found; nothing was written."
+
+
+@pytest.mark.parametrize("command", ["build", "deps"])
+def test_a_bad_requires_python_names_its_line(tmp_path: Path, command: str) -> None:
+    pyproject = '[project]\nname = "acme"\nversion = "0.1.0"\n\nrequires-python = "3.10"\n'
+    root = make_project(tmp_path / "p", {"core.ipynb": GOOD}, pyproject=pyproject)
+    result = run_cli(command, "--path", root)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: pyproject.toml: line 5: requires-python '3.10'")
 
 
 # -- each problem once, all in one run (item 11) -----------------------------------------
