@@ -55,6 +55,13 @@ def new_project(
         "{{description}}": description or f"{name}: a package made from notebooks",
     }
     source = template_dir()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder must be, no permission, ...
+        raise Nb2pkgError(
+            f"cannot be created: {exc.strerror}; choose another place (--path)",
+            Location(str(target)),
+        ) from None
     written = []
     for path in sorted(source.rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts:
@@ -63,7 +70,6 @@ def new_project(
         for placeholder, value in values.items():
             text = text.replace(placeholder, _escaped(value, path))
         destination = target / path.relative_to(source)
-        target.mkdir(parents=True, exist_ok=True)
         write_text_atomic(destination, text, root=target)
         written.append(destination)
     return written

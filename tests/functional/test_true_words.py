@@ -285,6 +285,14 @@ def test_new_path_is_the_folder_to_create_the_project_in(tmp_path: Path) -> None
     assert run_cli("export", "--path", tmp_path / "work" / "demo").returncode == 0
 
 
+def test_new_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("mine")
+    made = run_cli("new", "demo", "--path", tmp_path / "afile", "--no-git")
+    assert made.returncode == 2 and "Traceback" not in made.stderr
+    assert "afile/demo: cannot be created: Not a directory" in made.stderr
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
 def test_build_verbose_lists_the_modules_written(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", {"core.ipynb": GOOD})
     built = run_cli("build", "--path", root, "-v")
