@@ -15,6 +15,9 @@ DROP_MAGICS_FIX = (
     "move it to an unexported cell, or set drop-magics = true in [tool.nb2pkg] to leave "
     "such lines out (`nb2pkg export --drop-magics` for one export)"
 )
+#: Decorators that add a case to the object a name holds instead of replacing it:
+#: typing's ``overload``, fastcore's ``typedispatch``, plum's / multipledispatch's ``dispatch``.
+_EXTENDING_DECORATORS = frozenset({"overload", "typedispatch", "dispatch"})
 #: Comments and string literals, matched left to right so that neither hides in the other.
 #: Kept as text: ``re`` compiles and caches it on first use, not at import time.
 STRINGS_AND_COMMENTS = (
@@ -127,7 +130,8 @@ def public_names(tree: ast.Module) -> list[str]:
 
     Counts defs, classes and assignment targets (also nested tuple unpacking, annotated and
     augmented assignments) at top level or inside top-level ``if``/``try`` blocks; skips
-    ``_private`` names and functions patched onto a class with fastcore's ``@patch``.
+    ``_private`` names and functions patched onto a class with fastcore's ``@patch`` (as
+    nbdev does: a decorator whose name starts with ``patch``).
     """
     names: list[str] = []
     for node in _top_level(tree.body):
@@ -138,6 +142,43 @@ def public_names(tree: ast.Module) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+def defined_names(tree: ast.Module) -> list[str]:
+    """Return the public top-level names *tree* (re)binds, for the checks that compare cells.
+
+    Like ``public_names`` without the names ``_all_`` lists (``_all_`` adds a name to
+    ``__all__``, it defines nothing) and without functions whose decorator adds to what a
+    name holds rather than replacing it (``extends_name``).
+    """
+    names: list[str] = []
+    for node in _top_level(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
+            continue
+        for name in _bound_names(node):
+            if not name.startswith("_") and name not in names:
+                names.append(name)
+    return names
+
+
+def extends_name(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Tell whether a decorator leaves the function's name to what it held before.
+
+    fastcore's ``@patch`` / ``@patch_to`` / ``@patch_property`` add a method to a class;
+    ``@overload``, ``@typedispatch`` and ``@dispatch`` add a case under the same name;
+    ``@f.register`` (``functools.singledispatch``) adds a case to ``f``. None of them
+    replaces the object the package exports under that name.
+    """
+    if _is_patch(node):
+        return True
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr == "register":
+            return True
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _EXTENDING_DECORATORS:
+            return True
+    return False
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -184,8 +225,10 @@ def _target_names(target: ast.expr) -> list[str]:
 def _is_patch(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-        if name in _PATCH_DECORATORS:
+        if isinstance(target, ast.Attribute) and target.attr in _PATCH_DECORATORS:
+            return True
+        # nbdev leaves out of __all__ every function whose decorator's name starts "patch"
+        if isinstance(target, ast.Name) and target.id.startswith("patch"):
             return True
     return False
 

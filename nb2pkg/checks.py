@@ -11,6 +11,7 @@ example and the fix.
     NB401 warning  an unknown directive
     NB402 error    a mis-typed export directive (the cell is silently not exported)
     NB403 warning  a directive comment after the first code line (ignored, as by nbdev)
+    NB404 error    nbdev 1 directives (`# export`), one per notebook: run `nb2pkg migrate`
     NB501 error    IPython syntax in an exported cell
     NB502 error    a syntax error in an exported cell
     NB601 warning  an import cycle between generated modules
@@ -24,7 +25,7 @@ import re
 from collections.abc import Iterator
 
 from .cache import BlockCache
-from .cellcode import comment_lines
+from .cellcode import comment_lines, extends_name
 from .errors import CellError, Location, ProblemsFound, cell_label
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
@@ -77,7 +78,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
     for module in modules:
         for block in module.blocks:
             chunk = block.chunk
-            for name in block.names:
+            for name in block.defines:
                 exported.setdefault(chunk.notebook, {})[name] = (chunk.cell_index, chunk.cell_id)
     found: list[Diagnostic] = []
     for notebook in project.notebooks:
@@ -108,6 +109,8 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
 def _top_level_definitions(tree: ast.Module | None) -> dict[str, int]:
     names: dict[str, int] = {}
     for node in tree.body if tree else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
+            continue  # @patch, @overload, @f.register, ...: adds to the name, does not rebind it
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.setdefault(node.name, node.lineno)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -144,7 +147,7 @@ def execution_order(project: Project) -> list[Diagnostic]:
 
 
 def directive_problems(project: Project) -> list[Diagnostic]:
-    """NB401/NB402/NB403: directives nb2pkg will not act on."""
+    """NB401/NB402/NB403/NB404: directives nb2pkg will not act on."""
     found = directive_warnings(project, export_severity="error")
     for notebook in project.notebooks:
         for cell in notebook.cells:

@@ -370,7 +370,8 @@ def build(
     supported Python, third-party) and third-party imports are resolved to distributions:
     [tool.nb2pkg.dependency-map], installed metadata, a curated table; never a guess. Missing
     ones are inserted into [project].dependencies (optional imports into an extra); nothing
-    you wrote is changed or removed. The wheel is built offline and reproducibly.
+    you wrote is changed or removed. The wheel is built offline and reproducibly. Every check
+    runs before the first write, so a refused build changes nothing; no project code runs.
     """
     result = _run(
         lambda: _library("build").build_project(
@@ -712,6 +713,33 @@ def hooks_textconv(
     """Print a notebook as text for `git diff`: cells, sources, text outputs (git's textconv)."""
     text = _run(lambda: _library("gitdrivers").textconv(notebook))
     sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+
+
+@app.command()
+def migrate(
+    path: PathOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the lines that would change; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list every line rewritten.")
+    ] = False,
+) -> None:
+    """Rewrite nbdev 1 comment directives (# export, # default_exp core) as #| directives.
+
+    nbdev 1 projects mark cells with plain comments, which nb2pkg (like nbdev 2 and 3) does
+    not read. migrate rewrites them in place in every notebook: `# export core` becomes
+    `#| export core`, `#exporti` becomes `#| exporti`, `# hide` becomes `#| hide` (also the
+    test flags of settings.ini). Only those lines change; the notebooks keep their layout.
+    Then run `nb2pkg export`.
+    """
+    result = _run(lambda: _library("migrate").migrate_project(path, dry_run=dry_run))
+    if (dry_run or verbose) and not quiet:
+        for line in result.lines:
+            typer.echo(str(line))
+    if not quiet:
+        typer.echo(result.summary())
 
 
 def main(argv: list[str] | None = None) -> None:

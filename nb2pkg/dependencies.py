@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from .config import Config, setting_line
 from .deps import Declared, Dependency, FoundImport, classify, find_imports
 from .errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_all
+from .fsio import read_text_exact
 from .project import Project
 from .pyproject import DependencyChanges, declared_requirements, update_pyproject
 from .render import RenderedModule
@@ -192,15 +193,16 @@ def pyproject_changes(project: Project, modules: list[RenderedModule]) -> Depend
 
 
 def pyproject_changes_for(
-    project: Project, dependencies: DependencySet
+    project: Project, dependencies: DependencySet, text: str | None = None
 ) -> DependencyChanges | None:
-    """Return the insert-only edit of the pyproject that declares *dependencies*."""
+    """Return the insert-only edit of the pyproject (*text*: as read) declaring *dependencies*."""
     config = project.config
     if config.source == "nbdev2":
         return None  # settings.ini stays the source; the build uses a generated pyproject
-    path = config.root / "pyproject.toml"
+    if text is None:
+        text = read_text_exact(config.root / "pyproject.toml")  # CRLF and a BOM kept
     return update_pyproject(
-        path.read_text(encoding="utf-8"),
+        text,
         required=dependencies.required,
         optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
         default_build_system=DEFAULT_BUILD_SYSTEM,

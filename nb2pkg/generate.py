@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BlockCache, ExportStamp
+from .cache import CACHE_DIR, BlockCache, ExportStamp
 from .config import Config
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
+from .fsio import remove_stale_temp_files
+from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
     Action,
@@ -151,7 +153,9 @@ def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
     IPython syntax: every problem is reported in one run.
     """
     config = project.config
-    plan, problems = plan_with_problems(config.package, config.lib_dir, project.notebooks)
+    plan, problems = plan_with_problems(
+        config.package, config.lib_dir, project.notebooks, doc_rules(config)
+    )
     if problems:
         for module in plan.modules:
             chunks = list(module.chunks)
@@ -167,6 +171,14 @@ def write_export(result: ExportResult) -> None:
     apply_file_changes(result.changes, result.root)
     if result.cache is not None:
         result.cache.save()
+
+
+def remove_leftovers(config: Config, before: float) -> list[Path]:
+    """Remove the temporary files that runs killed before *before* left where nb2pkg writes."""
+    root = config.root
+    removed = remove_stale_temp_files([root], root=root, before=before, recursive=False)
+    folders = [config.lib_dir, config.notebooks_dir, root / CACHE_DIR]
+    return removed + remove_stale_temp_files(folders, root=root, before=before)
 
 
 def stamped_result(
@@ -302,12 +314,16 @@ def render_modules(
 
 
 def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnostic]:
-    """Warn where two cells of one module define the same public name."""
+    """Warn where two cells of one module define the same public name.
+
+    Names listed in ``_all_`` and functions whose decorator adds to a name (``@patch``,
+    ``@overload``, ``@typedispatch``, ``@f.register``) define nothing again.
+    """
     found: list[Diagnostic] = []
     for module in modules:
         first: dict[str, RenderedBlock] = {}
         for block in module.blocks:
-            for name in block.names:
+            for name in block.defines:
                 if name in first and first[name].chunk.cell_id != block.chunk.cell_id:
                     earlier = first[name].chunk
                     found.append(

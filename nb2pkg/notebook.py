@@ -4,7 +4,8 @@ Reading uses plain ``json`` (nbformat's validator is slow and its errors are not
 the structure nb2pkg relies on is checked here, and every failure becomes a
 ``NotebookError`` naming the file and cell. nbformat 3 notebooks are upgraded to 4 with
 nbformat's converter. Cells without ids get deterministic ids (a notebook that needs them
-is marked ``needs_ids`` and written back by export, as nbformat 4.5).
+is marked ``needs_ids`` and written back by export, as nbformat 4.5). Directives kept in
+metadata, as nbdev reads them, join the cells' comment directives.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .directives import Directive, DirectiveProblem, parse_cell
+from .directives import Directive, DirectiveProblem, parse_cell, parse_markdown
 from .errors import Location, NotebookError, cell_label
+from .metadirectives import metadata_directives, notebook_directives, with_metadata
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
@@ -27,7 +29,13 @@ _CONFLICT_MARKER = re.compile(r"^<{7}(?: |$)", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell: its place, its kind, and for code cells the directive block and body."""
+    """One cell: its place, its kind, and its directive block and body.
+
+    Code cells: the leading ``#|`` block (``parse_cell``). Markdown cells: leading ``#|``
+    lines only (nbdev 3's ``#| export`` on markdown). Both also carry the directives of the
+    cell's ``nbdev`` metadata, and the first code cell those of the notebook's
+    (``metadirectives``), which stand on no line (``line`` 0).
+    """
 
     index: int
     id: str
@@ -55,6 +63,7 @@ class Notebook:
 
     def where(self, cell: Cell | None = None, line: int | None = None) -> Location:
         """Return a location in this notebook, optionally at a cell and a line of it."""
+        line = line or None  # 0: a directive read from metadata, on no line of the source
         if cell is None:
             return Location(self.relpath, line=line)
         return Location(self.relpath, cell.index, cell.id, line)
@@ -99,6 +108,7 @@ def parse_notebook(data: bytes, path: Path, relpath: str) -> Notebook:
     if not isinstance(cells_raw, list):
         raise NotebookError('has no list of "cells"; it is not a Jupyter notebook', where)
     cells, needs_ids = _read_cells(cells_raw, relpath)
+    cells = _with_notebook_directives(cells, raw.get("metadata"), where)
     digest = hashlib.sha256(data).hexdigest()
     return Notebook(path, relpath, tuple(cells), digest, needs_ids, raw)
 
@@ -239,6 +249,18 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
     source = _source_text(entry.get("source", ""), where)
     count = entry.get("execution_count")
     count = count if isinstance(count, int) and not isinstance(count, bool) else None
+    metadata = metadata_directives(entry.get("metadata"), where)
+    if kind == "markdown":
+        directives, text = parse_markdown(source)
+        return Cell(
+            index,
+            cell_id,
+            kind,
+            source,
+            directives=with_metadata(directives, metadata),
+            header=source[: len(source) - len(text)],
+            body=text,
+        )
     if kind != "code":
         return Cell(index, cell_id, kind, source, body=source, execution_count=None)
     parsed = parse_cell(source)
@@ -247,7 +269,7 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
         id=cell_id,
         kind="code",
         source=source,
-        directives=parsed.directives,
+        directives=with_metadata(parsed.directives, metadata),
         header=parsed.header,
         body=parsed.body,
         body_line=parsed.body_line,
@@ -255,6 +277,19 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
         problems=parsed.problems,
         execution_count=count,
     )
+
+
+def _with_notebook_directives(cells: list[Cell], metadata: Any, where: Location) -> list[Cell]:
+    """Give the notebook's metadata directives (nbdev's ``default_exp`` there) to a cell."""
+    placed = notebook_directives(
+        [(c.kind, c.directives) for c in cells], metadata_directives(metadata, where)
+    )
+    if placed is None:
+        return cells
+    index, directives = placed
+    cells = list(cells)
+    cells[index] = replace(cells[index], directives=cells[index].directives + directives)
+    return cells
 
 
 def _source_text(source: Any, where: Location) -> str:
@@ -287,20 +322,21 @@ def set_source(entry: dict[str, Any], text: str) -> None:
 def dumps_notebook(raw: dict[str, Any], like: bytes | None = None) -> str:
     """Serialise *raw* as Jupyter does (1-space indent, sorted keys, UTF-8), or like *like*.
 
-    Writing a notebook back in the layout it was read in keeps the diff to the lines that
-    really changed.
+    With *like* (the file's bytes as read), every part of the notebook that did not change
+    keeps its bytes - line endings, indentation, key order, escapes, number spelling, a byte
+    order mark - and what changed is written in the file's own style (``nb2pkg.jsonlayout``):
+    a one-cell change is a one-cell diff in every layout.
     """
-    indent = 1
-    sort_keys = True
-    trailing = "\n"
-    if like:
-        text = like.decode("utf-8-sig", errors="replace")
-        second = text.split("\n", 2)[1] if text.count("\n") >= 1 else ""
-        spaces = len(second) - len(second.lstrip(" "))
-        indent = spaces or 1
-        sort_keys = list(raw) == sorted(raw)
-        trailing = "\n" if text.endswith("\n") else ""
-    return json.dumps(raw, indent=indent, sort_keys=sort_keys, ensure_ascii=False) + trailing
+    if not like:
+        text = json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": "))
+        return text + "\n"
+    from .jsonlayout import JsonLayoutError, dumps_like
+
+    try:
+        return dumps_like(raw, like.decode("utf-8"))
+    except (UnicodeDecodeError, JsonLayoutError) as exc:
+        # The same bytes were read as a notebook a moment ago, so this is unexpected.
+        raise NotebookError(f"cannot be written back in its own layout: {exc}") from None
 
 
 def notebook_with_ids(notebook: Notebook, original: bytes) -> str:

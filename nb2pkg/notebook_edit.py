@@ -62,10 +62,18 @@ def apply_changes(project: Project, changes: Iterable[CellChange]) -> list[tuple
         notebook = project.notebook(relpath)
         assert notebook is not None
         if raws[relpath] != notebook.raw:
+            if notebook.needs_ids:  # the ids given on read are written too: nbformat 4.5
+                _at_least_45(raws[relpath])
             results.append(
                 (notebook, dumps_notebook(raws[relpath], like=notebook.path.read_bytes()))
             )
     return results
+
+
+def _at_least_45(raw: Raw) -> None:
+    minor = raw.get("nbformat_minor")
+    if not isinstance(minor, int) or minor < 5:
+        raw["nbformat_minor"] = 5
 
 
 def _edit(project: Project, cells: list[dict[str, Any]], change: CellChange) -> None:

@@ -7,7 +7,6 @@ never matters: ``#| export other`` works whichever notebook declares ``other``, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from .directives import default_module, export_kind
 from .errors import Location, Nb2pkgError, PlanError, raise_all
 from .identifiers import identifier_problem
+from .moduledoc import DocRules, doc_target, exportd_part, module_docstring
 from .notebook import Cell, Notebook
 
 
@@ -38,7 +38,7 @@ class ModulePlan:
     name: str  # dotted, relative to the package: "core", "sub.inner", "__init__"
     path: Path
     notebooks: tuple[str, ...]  # the notebooks it is generated from, in order
-    title: str | None  # the module docstring: from the notebook that declares it
+    title: str | None  # the module docstring's text (moduledoc.py), or None for none
     chunks: tuple[Chunk, ...]
 
 
@@ -87,21 +87,28 @@ def check_module_name(name: str) -> str | None:
     return None
 
 
-def make_plan(package: str, lib_dir: Path, notebooks: Iterable[Notebook]) -> ExportPlan:
-    """Compute the export plan for *notebooks*; raise every problem found, together."""
-    plan, problems = plan_with_problems(package, lib_dir, notebooks)
+def make_plan(
+    package: str, lib_dir: Path, notebooks: Iterable[Notebook], docs: DocRules | None = None
+) -> ExportPlan:
+    """Compute the export plan for *notebooks*; raise every problem found, together.
+
+    *docs* says how module docstrings are built (``moduledoc.doc_rules``; default: nbdev 3's
+    rules without a docs url).
+    """
+    plan, problems = plan_with_problems(package, lib_dir, notebooks, docs)
     raise_all(problems)
     return plan
 
 
 def plan_with_problems(
-    package: str, lib_dir: Path, notebooks: Iterable[Notebook]
+    package: str, lib_dir: Path, notebooks: Iterable[Notebook], docs: DocRules | None = None
 ) -> tuple[ExportPlan, list[Nb2pkgError]]:
     """Compute the export plan and every problem found; the plan leaves out what is wrong.
 
     Callers that must say everything in one run (export) judge the cells of that partial
-    plan too, before they raise.
+    plan too, before they raise. *docs* as for ``make_plan``.
     """
+    docs = docs or DocRules()
     notebooks = list(notebooks)
     problems: list[Nb2pkgError] = []
     declared, refused = _declared_modules(notebooks, problems)
@@ -115,13 +122,18 @@ def plan_with_problems(
             if target is not None:
                 chunks.setdefault(target[0], []).append(target[1])
     owners = {module: relpath for relpath, module in declared.items()}
-    titles = {nb.relpath: _title(nb) for nb in notebooks}
+    by_path = {nb.relpath: nb for nb in notebooks}
+    sent = _docs_sent(notebooks)
     modules = []
     for name in sorted(set(chunks) | set(owners)):
         module_chunks = tuple(chunks.get(name, ()))
         owner = [owners[name]] if name in owners else []
         sources = _unique(owner + [c.notebook for c in module_chunks])
-        title = titles.get(owners[name]) if name in owners else None
+        extra = tuple(sent.get(name, ()))
+        if name in owners:
+            title = module_docstring(by_path[owners[name]], docs, extra)
+        else:
+            title = "\n\n".join(extra) or None
         modules.append(
             ModulePlan(name, module_path(lib_dir, name), tuple(sources), title, module_chunks)
         )
@@ -249,23 +261,17 @@ def _first_location(module: ModulePlan) -> Location | None:
     return Location(module.notebooks[0]) if module.notebooks else None
 
 
-_HEADING = re.compile(r"^\s*#\s+(?P<title>.+?)\s*#*\s*$")
-
-
-def _title(notebook: Notebook) -> str | None:
-    """Return the notebook's ``> summary`` (as nbdev does), else its first markdown title."""
-    for cell in notebook.cells:
-        if cell.kind != "markdown" or not cell.source.strip():
-            continue
-        lines = cell.source.strip().splitlines()
-        heading = _HEADING.match(lines[0])
-        if not heading:
-            return None
-        summary = " ".join(
-            line.lstrip().lstrip(">").strip() for line in lines[1:] if line.lstrip().startswith(">")
-        )
-        return summary or heading["title"].strip()
-    return None
+def _docs_sent(notebooks: list[Notebook]) -> dict[str, list[str]]:
+    """Collect the ``#| exportd NAME`` cells: each adds its fenced code to NAME's docstring."""
+    sent: dict[str, list[str]] = {}
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            if cell.kind != "code":
+                continue
+            marked, target = doc_target(cell.directives)
+            if marked and target is not None:
+                sent.setdefault(target, []).append(exportd_part(cell))
+    return sent
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -12,6 +12,8 @@ Where new text goes (``nb2pkg.tomledit`` says how arrays are extended):
   ``[project.optional-dependencies]`` table after the ``[project]`` keys.
 * a missing ``[build-system]`` goes above the first table (and above the comment lines
   that sit right on top of it), where the packaging guides and most tools put it.
+* the file's own bytes stay: CRLF or LF, its indent unit, a byte order mark, a missing
+  final newline (the caller reads the file with ``fsio.read_text_exact``).
 
 A distribution counts as declared when an entry with the same canonical name (PEP 503)
 exists, whatever its pin, extras or marker. An optional one also counts as declared when
@@ -108,7 +110,8 @@ def update_pyproject(
 ) -> DependencyChanges:
     """Insert the detected requirements that *text* does not declare yet; return the result.
 
-    A byte order mark at the start of *text* is kept at the start of the result.
+    *text* is the file's text exactly as it is on disk: its line endings, indentation and
+    byte order mark are kept (a BOM is set aside for the edit and put back in front).
     """
     bom = BOM if text.startswith(BOM) else ""
     text = text[len(bom) :]

@@ -14,6 +14,7 @@ from typing import Any
 from .cellcode import (
     DROP_MAGICS_FIX,
     ImportRef,
+    defined_names,
     drop_lines,
     import_time_imports,
     ipython_issues,
@@ -30,6 +31,7 @@ from .markers import (
     format_marker,
     head_digest,
 )
+from .moduledoc import docstring_literal
 from .plan import Chunk, ModulePlan
 from .report import Diagnostic
 
@@ -54,6 +56,7 @@ class RenderedBlock:
     futures: tuple[str, ...]  # `from __future__` names hoisted to the module top
     warnings: tuple[Diagnostic, ...] = ()
     imports: tuple[ImportRef, ...] = ()  # imports that run at import time (for NB601)
+    defines: tuple[str, ...] = ()  # public names the cell (re)binds (for NB201, NB602)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,14 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
     names = tuple(public_names(tree)) if chunk.directive != "exporti" else ()
     imports = import_time_imports(tree)
     return RenderedBlock(
-        chunk, code, block_digest(code), names, tuple(futures), tuple(warnings), imports
+        chunk,
+        code,
+        block_digest(code),
+        names,
+        tuple(futures),
+        tuple(warnings),
+        imports,
+        tuple(defined_names(tree)),
     )
 
 
@@ -171,7 +181,7 @@ def render_module(plan: ModulePlan, blocks: list[RenderedBlock]) -> RenderedModu
     """Assemble the module text: docstring, header, futures, ``__all__``, marked blocks."""
     exports = _exports(blocks)
     futures = list(dict.fromkeys(name for block in blocks for name in block.futures))
-    docstring = _docstring(plan.title) if plan.title else None
+    docstring = docstring_literal(plan.title) if plan.title else None
     future_line = f"from __future__ import {', '.join(futures)}" if futures else None
     all_line = _all_line(exports)
     generated = [part for part in (docstring, future_line, all_line) if part is not None]
@@ -212,11 +222,3 @@ def _all_line(names: list[str]) -> str:
     if len(one_line) <= 100:
         return one_line
     return "__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]"
-
-
-def _docstring(title: str) -> str:
-    text = "".join(ch for ch in title if ch.isprintable())
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
-    if text.endswith('"'):
-        text = text[:-1] + '\\"'
-    return f'"""{text}"""'

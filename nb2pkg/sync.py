@@ -25,7 +25,7 @@ from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_al
 from .fsio import check_writable, ensure_inside, write_text_atomic
 from .generate import generate, options_for, plan_export, remember_export, up_to_date
 from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
-from .module_text import EditKind, read_module
+from .module_text import EditKind, ModuleText, read_module
 from .notebook import Notebook, parse_notebook
 from .notebook_edit import apply_changes
 from .package_files import (
@@ -112,7 +112,7 @@ def sync_project(
     # would not export is refused while nothing is written yet.
     merged = _merged_project(project, texts)
     export = generate(merged, check=check, discard_edits=True, files=files, written=not dry_run)
-    _refuse_reverted_heads(merged, files, export.modules)
+    _refuse_reverted_heads(merged, result.modules, export.modules)
     if not texts and not result.overruled:
         # Nothing goes into a notebook: rewrite only modules whose edits the notebooks
         # already hold (their hashes are refreshed); export's job is left to export.
@@ -151,15 +151,15 @@ def _refreshing(changes: tuple[FileChange, ...], files: PackageFiles) -> list[Fi
 
 
 def _refuse_reverted_heads(
-    project: Project, files: PackageFiles, modules: tuple[RenderedModule, ...]
+    project: Project, read: dict[str, ModuleText], modules: tuple[RenderedModule, ...]
 ) -> None:
     """Edits to a generated docstring or ``__all__`` that export would revert are refused."""
     problems: list[Nb2pkgError] = []
     for module in modules:
-        current = files.get(module.plan.path)
-        if current is None or current.text is None or not current.is_module:
+        current = read.get(project.config.relative(module.plan.path))
+        if current is None:
             continue
-        for part, fix in reverted_head_edits(read_module(current.text), module):
+        for part, fix in reverted_head_edits(current, module):
             problems.append(
                 UnsyncedEdits(
                     f"{part.value} was edited in the module, but sync cannot carry that edit "

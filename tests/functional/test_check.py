@@ -42,7 +42,26 @@ CASES: dict[str, tuple[list[str], list[tuple[str, int, int | None]]]] = {
     ),
     "old-style export directive": (
         ["# export\ndef f():\n    pass"],
-        [("NB402", 1, 1)],
+        [("NB404", 1, 1)],
+    ),
+    "nbdev 1 directives: one diagnostic per notebook": (
+        ["# export\ndef f():\n    pass", "#exporti\ndef g():\n    pass", "# hide\nf()"],
+        [("NB404", 1, 1)],
+    ),
+    "a real redefinition next to @patch is still reported": (
+        [
+            "#| export\nfrom fastcore.basics import patch\nclass A:\n    pass\ndef g():\n    return 1",
+            "@patch\ndef g(self: A):\n    return 2",
+            "def g():\n    return 3",
+        ],
+        [("NB201", 3, 1)],
+    ),
+    "a second plain definition after an @overload is a redefinition": (
+        [
+            "#| export\nfrom typing import overload\n@overload\ndef p(x: int) -> int: ...\ndef p(x):\n    return x",
+            "#| export\ndef p(x):\n    return -x",
+        ],
+        [("NB602", 2, None)],
     ),
     "unknown directive": (
         ["#| frobnicate\nx = 1"],
@@ -184,6 +203,40 @@ FALSE_POSITIVES = {
     ],
     "decorators defined earlier": [
         "#| export\nimport functools\n@functools.cache\ndef f():\n    return 1"
+    ],
+    "_all_ lists names defined in other cells": [
+        "#| export\ndef f():\n    return 1",
+        "#| export\ndef _g():\n    return 2",
+        '#| export\n_all_ = ["f", "_g"]',
+    ],
+    "fastcore @patch in a later unexported cell": [
+        "#| export\nfrom fastcore.basics import patch\nclass A:\n    pass\ndef g():\n    return 1",
+        "@patch\ndef g(self: A):\n    return 2",
+        "@patch_to(A)\ndef g(self):\n    return 3",
+        "@patch_property\ndef g(self: A):\n    return 4",
+    ],
+    "typing.overload across cells": [
+        "#| export\nfrom typing import overload\n@overload\ndef p(x: int) -> int: ...",
+        "#| export\n@overload\ndef p(x: str) -> str: ...",
+        "#| export\ndef p(x):\n    return x",
+        "@overload\ndef p(x: bytes) -> bytes: ...",
+    ],
+    "singledispatch register": [
+        "#| export\nimport functools\n@functools.singledispatch\ndef show(x):\n    return 'x'",
+        "#| export\n@show.register(int)\ndef show(x):\n    return 'int'",
+        "@show.register\ndef show(x: float):\n    return 'float'",
+    ],
+    "typedispatch and dispatch add cases": [
+        "#| export\nfrom acme.util import helper as typedispatch, helper as dispatch\n"
+        "@typedispatch\ndef r(x: int):\n    return x",
+        "#| export\n@typedispatch\ndef r(x: str):\n    return x",
+        "@typedispatch\ndef r(x: float):\n    return x",
+        "#| export\n@dispatch\ndef q(x: int):\n    return x",
+        "@dispatch\ndef q(x: str):\n    return x",
+    ],
+    "exportd cells are documentation": [
+        "#| export\ndef f():\n    return 1",
+        "#| exportd\nf()",
     ],
     "test cells may use anything": [
         "#| export\ndef f():\n    return 1",
