@@ -6,7 +6,9 @@ Two checks keep README.md and docs/*.md true while the code changes:
    below: in ``SCENARIOS`` (run, offline, in a fresh temporary folder, with ``nb2pkg`` and
    ``python`` on PATH being this checkout and this interpreter) or in ``SKIPPED`` (with the
    reason). A block is known by its file and its first command line (comment left out). A
-   new block fails ``test_every_shell_block_is_run_or_skipped`` until it is listed.
+   new block fails ``test_every_shell_block_is_run_or_skipped`` until it is listed. In a
+   ``console`` block the ``$ `` lines are run, and every other line (``…`` aside) is output
+   the commands must print.
 2. Every ``nb2pkg <command> --option`` written in README.md, docs/*.md, the template's
    README, CI workflow and pre-commit configuration, and in nb2pkg's own messages and help
    texts names a command and options the CLI has. Commands and options are read from the
@@ -46,6 +48,7 @@ IMPORT_YAML = (
     "nbformat.write(nb, 'nbs/00_core.ipynb')\n"
     "PY"
 )
+NBDEV1_PROJECT = REPO / "tests" / "data" / "projects" / "nbdev1_lib"
 # Files the `clean` examples name.
 CLEAN_FILES = (
     "cp nbs/00_core.ipynb nbs/01_data.ipynb && mkdir docs && cp nbs/index.ipynb docs/ "
@@ -100,6 +103,11 @@ SCENARIOS: dict[str, Scenario] = {
         setup="nb2pkg new acme > /dev/null && cd acme",
         git=True,
     ),
+    # nbdev 1's project of the compatibility tests, whose notebooks the example's output names.
+    "migrate": Scenario(
+        (("docs/migrating-from-nbdev.md", "$ nb2pkg migrate --dry-run"),),
+        setup=f'cp -R "{NBDEV1_PROJECT}" acme && cd acme',
+    ),
 }
 
 SKIPPED: dict[tuple[str, str], str] = {
@@ -132,6 +140,24 @@ class Block:
     @property
     def key(self) -> tuple[str, str]:
         return (self.file, _command_part(self.text.strip().splitlines()[0]))
+
+    @property
+    def script(self) -> str:
+        """Return the shell text to run: a console block's ``$ `` lines, else the whole block."""
+        if self.language != "console":
+            return self.text
+        return "\n".join(line[2:] for line in self.text.splitlines() if line.startswith("$ "))
+
+    @property
+    def shown(self) -> list[str]:
+        """Return the output lines a console block shows (``…`` stands for lines left out)."""
+        if self.language != "console":
+            return []
+        return [
+            line
+            for line in self.text.splitlines()
+            if line.strip() and not line.startswith("$ ") and line.strip() != "…"
+        ]
 
 
 def _command_part(line: str) -> str:
@@ -342,7 +368,8 @@ def test_shell_examples_run(tmp_path: Path, shims: dict[str, str], name: str) ->
     scenario = SCENARIOS[name]
     if scenario.git and shutil.which("git") is None:
         pytest.skip("the example runs git, which is not on PATH")
-    texts = [find_block(*key).text for key in scenario.blocks]
+    found = [find_block(*key) for key in scenario.blocks]
+    texts = [block.script for block in found]
     assert texts[0].startswith(scenario.drop)
     texts[0] = texts[0][len(scenario.drop) :]
     final = tmp_path / ".final-folder"
@@ -367,6 +394,11 @@ def test_shell_examples_run(tmp_path: Path, shims: dict[str, str], name: str) ->
             b.text.strip() for b in blocks() if b.file == file and b.text.startswith(start)
         )
         assert shown in done.stdout, f"the docs show {shown!r}; the command printed {done.stdout!r}"
+    for block in found:
+        for line in block.shown:
+            assert line in done.stdout.splitlines(), (
+                f"{block.file} shows {line!r}; the commands printed {done.stdout!r}"
+            )
     here = Path(final.read_text().strip())
     for text in texts:  # a file the example says it makes must be there
         for made in re.findall(r"\b(dist/\S+\.whl)", text):
