@@ -51,8 +51,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from .backendguard import check_backend
-from .config import normalise_package_name
-from .errors import BuildError, ConfigError, Location, Nb2pkgError
+from .config import normalise_package_name, parse_toml
+from .errors import BuildError, Location, Nb2pkgError
 from .fsio import check_writable, ensure_inside, is_temp_name, read_text_exact, write_text_atomic
 from .pep517 import (
     backend_artefacts,
@@ -146,7 +146,7 @@ def plan_build(
     root = root.resolve()
     tree = tree or SourceTree(root)
     text = _pyproject_text(root, pyproject_text)
-    data = _parse(text)
+    data = parse_toml(text, "pyproject.toml")
     backend = _backend(data)
     target = _output_folder(root, outdir)
     name = _import_name(tree, data, package)
@@ -191,7 +191,7 @@ def run_build(plan: BuildPlan) -> list[BuiltDistribution]:
 
 def backend_of(pyproject_text: str) -> str:
     """Return the build backend a pyproject declares (flit_core when it declares none)."""
-    return _backend(_parse(pyproject_text))
+    return _backend(parse_toml(pyproject_text, "pyproject.toml"))
 
 
 def _output_folder(root: Path, outdir: Path) -> Path:
@@ -281,17 +281,6 @@ def _pyproject_text(root: Path, given: str | None) -> str:
         raise BuildError(
             "has no pyproject.toml to build from; run `nb2pkg build`, which writes one",
             Location(str(root)),
-        ) from None
-
-
-def _parse(text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text.removeprefix("\ufeff"))  # a byte order mark means nothing
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(
-            f"is not valid TOML: {str(exc).split(' (at ')[0]}",
-            Location("pyproject.toml", line=line),
         ) from None
 
 
