@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .config import Config
 from .dependencies import DependencySet, collect_dependencies, pyproject_changes_for
-from .errors import Nb2pkgError
+from .errors import Location, Nb2pkgError
 from .fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
 from .gate import build_gate
 from .generate import ExportResult, generate, remove_leftovers
@@ -103,7 +103,7 @@ def build_project(
     pyproject_path = config.root / "pyproject.toml"
     current = read_text_exact(pyproject_path) if config.source != "nbdev2" else None
     changes = pyproject_changes_for(project, dependencies, current)
-    notes = list(dependencies.unresolved) + _unused_notes(changes)
+    notes = list(dependencies.unresolved) + _unused_notes(changes) + _bom_notes(current)
     if check_only:
         return BuildResult(export, dependencies, changes, False, (), tuple(notes))
     text = changes.text if changes is not None else _nbdev2_pyproject(config, dependencies)
@@ -193,6 +193,21 @@ def _unused_notes(changes: DependencyChanges | None) -> list[Diagnostic]:
             "note",
             f"declared but imported by no exported cell: {', '.join(changes.unused)} "
             "(kept; it may be a plugin or a runtime-only dependency)",
+        )
+    ]
+
+
+def _bom_notes(pyproject: str | None) -> list[Diagnostic]:
+    """Say that pip cannot read a pyproject.toml that starts with a byte order mark."""
+    if pyproject is None or not pyproject.startswith("\ufeff"):
+        return []
+    return [
+        Diagnostic(
+            "NB803",
+            "note",
+            "pyproject.toml starts with a byte order mark: nb2pkg reads past it (and keeps it), "
+            "but pip and most build tools refuse the file; save it as UTF-8 without the mark",
+            Location("pyproject.toml", line=1),
         )
     ]
 

@@ -10,6 +10,11 @@ import re
 from dataclasses import dataclass
 
 _PATCH_DECORATORS = frozenset({"patch", "patch_to", "patch_property"})
+#: The way out for IPython syntax in an exported cell, true whichever command reports it.
+DROP_MAGICS_FIX = (
+    "move it to an unexported cell, or set drop-magics = true in [tool.nb2pkg] to leave "
+    "such lines out (`nb2pkg export --drop-magics` for one export)"
+)
 #: Decorators that add a case to the object a name holds instead of replacing it:
 #: typing's ``overload``, fastcore's ``typedispatch``, plum's / multipledispatch's ``dispatch``.
 _EXTENDING_DECORATORS = frozenset({"overload", "typedispatch", "dispatch"})
@@ -66,6 +71,15 @@ def parse_code(code: str) -> tuple[ast.Module | None, CodeIssue | None]:
     return None, CodeIssue(error.lineno or 1, "syntax", text, f"syntax error: {error.msg}")
 
 
+def ipython_issues(code: str) -> list[CodeIssue]:
+    """Return one issue per line of *code* that holds IPython syntax, in order."""
+    return [
+        CodeIssue(number, "ipython", line.strip(), _ipython_message(line.strip()))
+        for number, line in enumerate(code.splitlines(), 1)
+        if _IPYTHON_LINE.match(line)
+    ]
+
+
 def ipython_lines(code: str) -> list[int]:
     """Return the numbers of the lines that hold IPython syntax (for --drop-magics)."""
     return [n for n, line in enumerate(code.splitlines(), 1) if _IPYTHON_LINE.match(line)]
@@ -108,10 +122,7 @@ def _ipython_message(text: str) -> str:
         what = f'IPython help "{stripped}"'
     else:
         what = f'IPython syntax "{stripped}"'
-    return (
-        f"{what} cannot be exported; move it to an unexported cell, "
-        "or pass --drop-magics (drop-magics = true) to leave such lines out"
-    )
+    return f"{what} cannot be exported; {DROP_MAGICS_FIX}"
 
 
 def public_names(tree: ast.Module) -> list[str]:

@@ -26,12 +26,19 @@ from collections.abc import Iterator
 
 from .cache import BlockCache
 from .cellcode import comment_lines, extends_name
-from .errors import CellError, Location
+from .errors import CellError, Location, ProblemsFound, cell_label
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
 from .plan import ExportPlan
 from .project import Project, directive_warnings
-from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk, render_module
+from .render import (
+    ExportOptions,
+    RenderedBlock,
+    RenderedModule,
+    cell_problems,
+    export_chunk,
+    render_module,
+)
 from .report import Diagnostic
 
 _LATE_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(default_exp|export|exporti|exports)\b")
@@ -52,9 +59,11 @@ def render_for_check(
                 continue
             try:
                 blocks.append(export_chunk(chunk, plan.package, module.name, options))
-            except CellError as exc:
-                code = "NB501" if "IPython" in exc.message or "magic" in exc.message else "NB502"
-                found.append(Diagnostic(code, "error", exc.message, exc.where))
+            except (CellError, ProblemsFound) as exc:
+                for problem in cell_problems(exc):
+                    text = problem.message
+                    code = "NB501" if "IPython" in text or "magic" in text else "NB502"
+                    found.append(Diagnostic(code, "error", text, problem.where))
         modules.append(render_module(module, blocks))
     return modules, found
 
@@ -88,7 +97,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
                     Diagnostic(
                         "NB201",
                         "warning",
-                        f'"{name}" from exported cell {source[0]} (id {source[1]}) is redefined '
+                        f'"{name}" from exported {cell_label(*source)} is redefined '
                         "here, in a cell that is not exported: the notebook now tests a different "
                         "object from the one the package ships; rename it, or export this cell",
                         notebook.where(cell, cell.body_line - 1 + line),
@@ -127,7 +136,7 @@ def execution_order(project: Project) -> list[Diagnostic]:
                         "NB301",
                         "warning",
                         f"ran out of order: execution count {cell.execution_count} after "
-                        f"{previous.execution_count} in cell {previous.index}; the saved outputs may "
+                        f"{previous.execution_count} in {cell_label(previous.index)}; the saved outputs may "
                         "not match the code — restart the kernel and run all cells",
                         notebook.where(cell),
                     )

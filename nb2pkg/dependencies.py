@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from .config import Config, setting_line
 from .deps import Declared, Dependency, FoundImport, classify, find_imports
-from .errors import DependencyError, Location, Nb2pkgError, raise_all
+from .errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_all
 from .fsio import read_text_exact
 from .project import Project
 from .pyproject import DependencyChanges, declared_requirements, update_pyproject
@@ -67,6 +68,7 @@ def collect_dependencies(
     table of ``nb2pkg deps``) NB801 errors. Either way each is also a row of the set.
     """
     config = project.config
+    _check_requires_python(config)
     declared = Declared.of(declared_requirements(config), config.relative(config.config_file))
     merged: dict[str, Dependency] = {}
     problems: list[Nb2pkgError] = []
@@ -171,6 +173,18 @@ def _name(requirement: str) -> str:
 
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
     return _canonical(match.group(1)) if match else requirement
+
+
+def _check_requires_python(config: Config) -> None:
+    """Raise a bad ``requires-python`` (or nbdev's ``min_python``) once, with its line."""
+    from .stdlib import supported_versions
+
+    try:
+        supported_versions(config.requires_python)
+    except ConfigError as exc:
+        key = ("min_python",) if config.source == "nbdev2" else ("project", "requires-python")
+        where = Location(config.relative(config.config_file), line=setting_line(config, *key))
+        raise ConfigError(exc.message, where) from None
 
 
 def pyproject_changes(project: Project, modules: list[RenderedModule]) -> DependencyChanges | None:

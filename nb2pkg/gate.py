@@ -34,7 +34,7 @@ def export_gate(project: Project, found: Sequence[Diagnostic]) -> list[Diagnosti
         raise CheckFailed(
             f"{count(len(refused), 'problem')} would leave the package broken or incomplete "
             "as soon as it is imported; nothing was written (fix them, or pass --no-check to "
-            "export anyway):\n" + "\n".join(str(d) for d in refused)
+            "write anyway):\n" + "\n".join(str(d) for d in refused)
         )
     return [d for d in kept if d.severity == "error" and not _leaves_out(d)]
 

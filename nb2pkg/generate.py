@@ -1,6 +1,6 @@
 """The export stage as a library: a project → its rendered modules and the file changes.
 
-    plan = make_plan(...)                   # all modules, before anything is written
+    plan = plan_export(...)                 # all modules, before anything is written
     modules = render_modules(plan, ...)     # cached per cell, checked, marked blocks
     changes = plan_file_changes(...)        # what to write, keep, remove; lost edits refused
     write_export(result)                    # guarded atomic writes, then the block cache
@@ -19,7 +19,7 @@ from typing import Any
 
 from .cache import CACHE_DIR, BlockCache, ExportStamp
 from .config import Config
-from .errors import CellError, Location, Nb2pkgError, raise_all
+from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
 from .fsio import remove_stale_temp_files
 from .moduledoc import doc_rules
 from .notebook import find_notebooks
@@ -30,7 +30,7 @@ from .package_files import (
     apply_file_changes,
     plan_file_changes,
 )
-from .plan import ExportPlan, make_plan
+from .plan import ExportPlan, plan_with_problems
 from .project import Project, directive_warnings
 from .render import (
     ExportOptions,
@@ -120,8 +120,8 @@ def generate(
     whether the caller is going to write the result (for its summary).
     """
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks, doc_rules(config))
     options = options_for(project, drop_magics)
+    plan = plan_export(project, options)
     cache = BlockCache(config.root, config.package, options)
     if check:
         modules, warnings = _render_checked(project, plan, options, cache)
@@ -144,6 +144,26 @@ def generate(
         tuple(modules),
         cache,
     )
+
+
+def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
+    """Plan the modules; raise the plan's problems together with those of its cells.
+
+    A notebook whose ``default_exp`` is refused must not hide that another cell holds
+    IPython syntax: every problem is reported in one run.
+    """
+    config = project.config
+    plan, problems = plan_with_problems(
+        config.package, config.lib_dir, project.notebooks, doc_rules(config)
+    )
+    if problems:
+        for module in plan.modules:
+            chunks = list(module.chunks)
+            for result in export_chunks(chunks, plan.package, module.name, options):
+                if isinstance(result, list):
+                    problems.extend(CellError(message, where) for message, where in result)
+        raise_all(problems)
+    return plan
 
 
 def write_export(result: ExportResult) -> None:
@@ -278,8 +298,8 @@ def render_modules(
         blocks: list[RenderedBlock] = []
         for key, block in found:
             result = block or next(fresh)
-            if isinstance(result, tuple):
-                problems.append(CellError(*result))
+            if isinstance(result, list):
+                problems.extend(CellError(message, where) for message, where in result)
                 continue
             if cache:
                 cache.store(key, result)
@@ -311,7 +331,7 @@ def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnosti
                             "NB602",
                             "warning",
                             f'"{name}" is defined again in module {module.plan.name} (first in '
-                            f"{earlier.notebook} cell {earlier.cell_index}); the later one wins",
+                            f"{earlier.notebook} {cell_label(earlier.cell_index)}); the later one wins",
                             Location(
                                 block.chunk.notebook, block.chunk.cell_index, block.chunk.cell_id
                             ),

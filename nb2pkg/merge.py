@@ -32,7 +32,7 @@ from enum import Enum
 from pathlib import Path
 
 from .directives import export_kind
-from .errors import CellError, Location, Nb2pkgError
+from .errors import CellError, Location, Nb2pkgError, cell_label
 from .markers import Block, Marker, MarkerKind
 from .module_text import ModuleText, read_module
 from .nbdev_blocks import as_nbdev_wrote, match_unknown_ids
@@ -333,8 +333,8 @@ def _resolve(
     if index is None or not 0 <= index < len(notebook.cells):
         state.problems.append(
             Nb2pkgError(
-                f"the marker names cell index {index} of {notebook.relpath}, which has "
-                f"{len(notebook.cells)} cells",
+                f"the marker names the cell at index {index} (counted from 0, as nbdev "
+                f"writes it) of {notebook.relpath}, which has {len(notebook.cells)} cells",
                 Location(source.relpath, line=marker.line),
             )
         )
@@ -691,7 +691,7 @@ def _removed(
                     Diagnostic(
                         "NB704",
                         "note",
-                        f"the block of cell {chunk.cell_index + 1} (id {chunk.cell_id}) is "
+                        f"the block of {cell_label(chunk.cell_index, chunk.cell_id)} is "
                         "missing, but another block names a cell that does not exist: the cell "
                         "is kept; delete it in the notebook if that was meant",
                         Location(source.relpath),
@@ -743,6 +743,7 @@ def conflict_report(conflicts: list[CellChange]) -> str:
             parts.append(diff.rstrip("\n"))
     parts.append(
         "Resolve with `nb2pkg sync --prefer module` (the module's version wins) or "
-        "`--prefer notebook` (the notebook's version wins; then run `nb2pkg export`)."
+        "`nb2pkg sync --prefer notebook` (the notebook's version wins; sync rewrites the "
+        "module from it)."
     )
     return "\n".join(parts)

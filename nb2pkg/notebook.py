@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .directives import Directive, DirectiveProblem, parse_cell, parse_markdown
-from .errors import Location, NotebookError
+from .errors import Location, NotebookError, cell_label
 from .metadirectives import metadata_directives, notebook_directives, with_metadata
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -205,7 +205,7 @@ def _read_cells(cells_raw: list[Any], relpath: str) -> tuple[list[Cell], bool]:
     for index, entry in enumerate(cells_raw):
         if not isinstance(entry, dict):
             raise NotebookError(
-                f"cell {index} is a {type(entry).__name__}, not a JSON object",
+                f"the cell is a {type(entry).__name__}, not a JSON object",
                 Location(relpath, index),
             )
         cell_id = entry.get("id")
@@ -214,13 +214,13 @@ def _read_cells(cells_raw: list[Any], relpath: str) -> tuple[list[Cell], bool]:
             cell_id = _new_id(relpath, index, entry, seen)
         elif not isinstance(cell_id, str) or not _VALID_ID.match(cell_id):
             raise NotebookError(
-                f"cell {index} has an invalid id {cell_id!r}; ids are 1-64 letters, digits, "
+                f"the cell has an invalid id {cell_id!r}; ids are 1-64 letters, digits, "
                 "- or _ (delete the id and nb2pkg assigns a new one)",
                 Location(relpath, index),
             )
         if cell_id in seen:
             raise NotebookError(
-                f"cells {seen[cell_id]} and {index} share the id {cell_id!r}; delete one of "
+                f"the cell shares its id {cell_id!r} with {cell_label(seen[cell_id])}; delete one of "
                 "the ids and nb2pkg assigns a new one",
                 Location(relpath, index, cell_id),
             )

@@ -12,18 +12,13 @@ must say what the build was planned with.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import BuildError, ConfigError, Location
+from .config import parse_toml
+from .errors import BuildError, Location
 from .fsio import read_text_exact
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 
 def refuse_replaced_pyproject(root: Path, text: str, backend: str) -> None:
@@ -41,7 +36,7 @@ def refuse_other_build_system(root: Path, data: Mapping[str, Any], backend: str)
     """
     path = root / "pyproject.toml"
     try:
-        on_disk = _parse_toml(read_text_exact(path))
+        on_disk = parse_toml(read_text_exact(path), "pyproject.toml")
     except FileNotFoundError:
         raise _needs_the_file(backend, path) from None
     if on_disk.get("build-system") != data.get("build-system"):
@@ -133,10 +128,3 @@ def backend_artefacts(root: Path) -> set[Path]:
     for base in (root, root / "src"):
         found |= {p for p in base.glob("*.egg-info") if p.is_dir() and not p.is_symlink()}
     return found
-
-
-def _parse_toml(text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"is not valid TOML: {exc}", Location("pyproject.toml")) from None

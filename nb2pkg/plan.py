@@ -7,13 +7,13 @@ never matters: ``#| export other`` works whichever notebook declares ``other``, 
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .directives import default_module, export_kind
 from .errors import Location, Nb2pkgError, PlanError, raise_all
+from .identifiers import identifier_problem
 from .moduledoc import DocRules, doc_target, exportd_part, module_docstring
 from .notebook import Cell, Notebook
 
@@ -81,8 +81,9 @@ def check_module_name(name: str) -> str | None:
             continue
         if part == "__init__":
             return f'module "{name}": "__init__" can only be the last part of a module name'
-        if not part.isidentifier() or keyword.iskeyword(part):
-            return f'module "{name}" is not a dotted Python name ("{part}" is not an identifier)'
+        problem = identifier_problem(part)
+        if problem:
+            return f'module "{name}" cannot be imported: "{part}" {problem}'
     return None
 
 
@@ -94,15 +95,30 @@ def make_plan(
     *docs* says how module docstrings are built (``moduledoc.doc_rules``; default: nbdev 3's
     rules without a docs url).
     """
+    plan, problems = plan_with_problems(package, lib_dir, notebooks, docs)
+    raise_all(problems)
+    return plan
+
+
+def plan_with_problems(
+    package: str, lib_dir: Path, notebooks: Iterable[Notebook], docs: DocRules | None = None
+) -> tuple[ExportPlan, list[Nb2pkgError]]:
+    """Compute the export plan and every problem found; the plan leaves out what is wrong.
+
+    Callers that must say everything in one run (export) judge the cells of that partial
+    plan too, before they raise. *docs* as for ``make_plan``.
+    """
     docs = docs or DocRules()
     notebooks = list(notebooks)
     problems: list[Nb2pkgError] = []
-    declared = _declared_modules(notebooks, problems)
+    declared, refused = _declared_modules(notebooks, problems)
     chunks: dict[str, list[Chunk]] = {}
     for notebook in notebooks:
         default = declared.get(notebook.relpath)
         for cell in notebook.cells:
-            target = _target(notebook, cell, default, problems)
+            # A notebook whose default_exp was refused has one problem, reported there: its
+            # cells are not also "without a default_exp".
+            target = _target(notebook, cell, default, problems, notebook.relpath in refused)
             if target is not None:
                 chunks.setdefault(target[0], []).append(target[1])
     owners = {module: relpath for relpath, module in declared.items()}
@@ -122,13 +138,18 @@ def make_plan(
             ModulePlan(name, module_path(lib_dir, name), tuple(sources), title, module_chunks)
         )
     _check_collisions(modules, lib_dir, problems)
-    raise_all(problems)
-    return ExportPlan(package, lib_dir, tuple(modules))
+    return ExportPlan(package, lib_dir, tuple(modules)), problems
 
 
-def _declared_modules(notebooks: list[Notebook], problems: list[Nb2pkgError]) -> dict[str, str]:
-    """Map each notebook to its ``default_exp`` module; report clashes between notebooks."""
+def _declared_modules(
+    notebooks: list[Notebook], problems: list[Nb2pkgError]
+) -> tuple[dict[str, str], set[str]]:
+    """Map each notebook to its ``default_exp`` module; report clashes between notebooks.
+
+    Also return the notebooks whose every ``default_exp`` was refused (already reported).
+    """
     declared: dict[str, str] = {}
+    refused: set[str] = set()
     first_owner: dict[str, tuple[Notebook, Cell]] = {}
     for notebook in notebooks:
         for cell in notebook.cells:
@@ -140,6 +161,7 @@ def _declared_modules(notebooks: list[Notebook], problems: list[Nb2pkgError]) ->
             reason = check_module_name(name)
             if reason:
                 problems.append(PlanError(f"default_exp: {reason}", where))
+                refused.add(notebook.relpath)
                 continue
             if notebook.relpath in declared:
                 if declared[notebook.relpath] != name:
@@ -161,14 +183,19 @@ def _declared_modules(notebooks: list[Notebook], problems: list[Nb2pkgError]) ->
                         where,
                     )
                 )
+                refused.add(notebook.relpath)
                 continue
             first_owner[name] = (notebook, cell)
             declared[notebook.relpath] = name
-    return declared
+    return declared, refused - set(declared)
 
 
 def _target(
-    notebook: Notebook, cell: Cell, default: str | None, problems: list[Nb2pkgError]
+    notebook: Notebook,
+    cell: Cell,
+    default: str | None,
+    problems: list[Nb2pkgError],
+    default_refused: bool = False,
 ) -> tuple[str, Chunk] | None:
     if cell.kind != "code":
         return None
@@ -179,6 +206,8 @@ def _target(
     line = next(d.line for d in cell.directives if d.name == directive)
     where = notebook.where(cell, line)
     if module is None:
+        if default is None and default_refused:
+            return None
         if default is None:
             problems.append(
                 PlanError(

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config, load_config
+from .config import Config, load_config, notebooks_setting
 from .errors import ConfigError, Location, Nb2pkgError, raise_all
 from .notebook import Notebook, find_notebooks, read_notebook
 from .report import Diagnostic
@@ -32,7 +32,7 @@ def load_project(path: Path | None = None, config: Config | None = None) -> Proj
         raise ConfigError(
             f'the notebooks folder "{config.relative(folder)}" does not exist; create it, or '
             f"point the configuration at your notebooks ({_setting_name(config)})",
-            Location(config.relative(config.config_file)),
+            notebooks_setting(config),
         )
     notebooks: list[Notebook] = []
     problems: list[Nb2pkgError] = []

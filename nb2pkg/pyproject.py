@@ -43,6 +43,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .config import Config
+from .config_keys import BOM
 from .errors import ConfigError, Location
 from .tomledit import Editor, Layout, Scanner, verify
 
@@ -112,7 +113,7 @@ def update_pyproject(
     *text* is the file's text exactly as it is on disk: its line endings, indentation and
     byte order mark are kept (a BOM is set aside for the edit and put back in front).
     """
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    bom = BOM if text.startswith(BOM) else ""
     text = text[len(bom) :]
     data = _parse(text, where)
     layout = Scanner(text).scan()

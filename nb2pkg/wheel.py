@@ -51,8 +51,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from .backendguard import check_backend
-from .config import normalise_package_name
-from .errors import BuildError, ConfigError, Location, Nb2pkgError
+from .config import normalise_package_name, parse_toml
+from .errors import BuildError, Location, Nb2pkgError
 from .fsio import check_writable, ensure_inside, is_temp_name, read_text_exact, write_text_atomic
 from .pep517 import (
     backend_artefacts,
@@ -146,7 +146,7 @@ def plan_build(
     root = root.resolve()
     tree = tree or SourceTree(root)
     text = _pyproject_text(root, pyproject_text)
-    data = _parse(text)
+    data = parse_toml(text, "pyproject.toml")
     backend = _backend(data)
     target = _output_folder(root, outdir)
     name = _import_name(tree, data, package)
@@ -191,7 +191,7 @@ def run_build(plan: BuildPlan) -> list[BuiltDistribution]:
 
 def backend_of(pyproject_text: str) -> str:
     """Return the build backend a pyproject declares (flit_core when it declares none)."""
-    return _backend(_parse(pyproject_text))
+    return _backend(parse_toml(pyproject_text, "pyproject.toml"))
 
 
 def _output_folder(root: Path, outdir: Path) -> Path:
@@ -284,13 +284,6 @@ def _pyproject_text(root: Path, given: str | None) -> str:
         ) from None
 
 
-def _parse(text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"is not valid TOML: {exc}", Location("pyproject.toml")) from None
-
-
 def _backend(data: Mapping[str, Any]) -> str:
     table = data.get("build-system")
     if table is None:
@@ -374,6 +367,7 @@ def _flit_build(plan: BuildPlan, staging: Path, *, sdist: bool) -> list[Path]:
     if sdist:
         text, data = plan.text, plan.data
         completed = _flit_ready(data, plan.package)
+        text = text.removeprefix("\ufeff")  # pip refuses a pyproject.toml with a byte order mark
         sdist_text = text if completed == data else _completed_text(text, data, completed)
         built.append(_flit_sdist(root, info, module, metadata, sdist_text, staging))
     return built

@@ -126,7 +126,7 @@ def test_hidden_state_names_the_defining_cell(tmp_path: Path) -> None:
     cell_id = nbformat.read(root / "nbs" / "core.ipynb", as_version=4).cells[1].id
     assert '"threshold" is not defined in module core' in diagnostic.message
     assert (
-        f"defined in unexported cell 1 (id {cell_id}); export that cell, or pass it as an argument"
+        f"defined in unexported cell 2 (id {cell_id}); export that cell, or pass it as an argument"
         in diagnostic.message
     )
     assert diagnostic.where is not None and diagnostic.where.column == 16
@@ -288,13 +288,16 @@ def test_formats(tmp_path: Path) -> None:
     root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
     text = run_cli("check", "--path", root)
     assert text.returncode == 1
-    assert text.stdout.startswith("nbs/core.ipynb: cell 2 (id ") and "error NB101" in text.stdout
+    assert text.stdout.startswith("nbs/core.ipynb: cell 3 (id ") and "error NB101" in text.stdout
     assert text.stdout.strip().endswith("1 error, 0 warnings")
     data = json.loads(run_cli("check", "--path", root, "--format", "json").stdout)
     assert data["errors"] == 1 and data["diagnostics"][0]["code"] == "NB101"
-    assert data["diagnostics"][0]["location"][:2] == ["nbs/core.ipynb", 2]
+    location = data["diagnostics"][0]["location"]
+    # "cell" counts from 1, as the text says ("cell 3"); the id names the same cell.
+    assert (location["file"], location["cell"], location["line"]) == ("nbs/core.ipynb", 3, 3)
+    assert text.stdout.startswith(f"nbs/core.ipynb: cell 3 (id {location['cell_id']}): line 3")
     github = run_cli("check", "--path", root, "--format", "github").stdout
-    assert github.startswith("::error file=nbs/core.ipynb,title=NB101::cell 2 (id ")
+    assert github.startswith("::error file=nbs/core.ipynb,title=NB101::cell 3 (id ")
 
 
 def test_ci_mode(tmp_path: Path) -> None:

@@ -142,7 +142,7 @@ def test_a_name_left_in_an_unexported_cell_is_named(tmp_path: Path) -> None:
         {},
     )
     (diagnostic,) = check_project(root).diagnostics
-    assert "defined in unexported cell 2 (id " in diagnostic.message
+    assert "defined in unexported cell 3 (id " in diagnostic.message
     assert "of nbs/01_features.ipynb: export that cell" in diagnostic.message
 
 

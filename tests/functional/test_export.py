@@ -193,7 +193,7 @@ def test_drop_magics(tmp_path: Path) -> None:
     failing = run_cli("export", "--path", root)
     assert failing.returncode == 2
     assert (
-        "nbs/a.ipynb: cell 1 (id " in failing.stderr
+        "nbs/a.ipynb: cell 2 (id " in failing.stderr
         and 'line 2: IPython magic "%load_ext"' in failing.stderr
     )
     dropped = run_cli("export", "--path", root, "--drop-magics")
