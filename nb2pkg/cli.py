@@ -809,6 +809,12 @@ def test_(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print failures and the summary only.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also say, per notebook, how many cells ran and which skipped."
+        ),
+    ] = False,
 ) -> None:
     """Run notebooks top to bottom as tests, each in a fresh process, several at once.
 
@@ -831,6 +837,11 @@ def test_(
     def show(outcome: Any) -> None:
         if not quiet or outcome.status.value == "failed":
             typer.echo(report.outcome_line(outcome))
+        if verbose and not quiet:
+            skipped = ", ".join(f"{n} {why}" for why, n in outcome.skipped_cells)
+            typer.echo(
+                f"    {outcome.cells_run} cells ran" + (f"; skipped: {skipped}" if skipped else "")
+            )
 
     run = _run(
         lambda: _library("testing.runner").test_project(

@@ -120,9 +120,7 @@ SKIPPED: dict[tuple[str, str], str] = {
 
 #: Commands the docs already describe that are not in this build yet: a mention of one is
 #: checked once the command exists. Remove an entry when its command lands.
-AWAITED = {
-    "test": "`nb2pkg test` (issue 13); the template's CI runs `nb2pkg test --against-package`"
-}
+AWAITED: dict[str, str] = {}
 
 
 # -- reading the docs ----------------------------------------------------------------------
