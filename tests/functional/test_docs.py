@@ -111,6 +111,15 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 SKIPPED: dict[tuple[str, str], str] = {
+    ("docs/performance.md", "python -m venv /tmp/nbdev && /tmp/nbdev/bin/pip install nbdev"): (
+        "installs nbdev from the network, for a benchmark"
+    ),
+    ("docs/performance.md", "python benchmarks/notebook_tests.py --repeat 3"): "a benchmark "
+    "that runs for minutes",
+    ("docs/test.md", "nb2pkg test"): "alternatives on an example project's notebooks; `nb2pkg "
+    "test` itself runs in the README tour, the rest in tests/functional/test_test_command.py",
+    ("docs/test.md", "pytest --nb2pkg"): "a pytest run; the plugin has its own tests "
+    "(tests/functional/test_pytest_plugin.py)",
     ("README.md", "pip install '.[test]' && pytest"): "installs from the network and runs this "
     "very test suite",
     ("docs/getting-started.md", "pip install nb2pkg"): "installs nb2pkg from an index",

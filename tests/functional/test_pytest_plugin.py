@@ -57,7 +57,7 @@ def test_notebooks_become_test_items(project: Path) -> None:
     assert re.search(r"nbs/bad\.ipynb::bad\.ipynb FAILED", result.stdout)
     assert re.search(r"SKIPPED \[1\] .*name starts with _", result.stdout)
     assert "copy.ipynb" not in result.stdout  # _build/ is not searched
-    assert "nbs/bad.ipynb: cell 1 (id " in result.stdout
+    assert "nbs/bad.ipynb: cell 2 (id " in result.stdout
     assert "AssertionError: no items were loaded" in result.stdout
     assert "> 1 | assert items, 'no items were loaded'" in result.stdout
     assert "slow ran" not in result.stdout and "draft ran" not in result.stdout

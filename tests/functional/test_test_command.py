@@ -167,7 +167,7 @@ def test_failure_names_notebook_cell_line_and_shows_the_source(
     cell_id = nbformat.read(suite / "nbs" / "fail.ipynb", as_version=4).cells[1].id
     text = block(suite_run, "nbs/fail.ipynb")
     assert text.splitlines()[0] == (
-        f"nbs/fail.ipynb: cell 1 (id {cell_id}): line 3: AssertionError: expected 4, got 3"
+        f"nbs/fail.ipynb: cell 2 (id {cell_id}): line 3: AssertionError: expected 4, got 3"
     )
     assert "    > 3 | assert total == 4, f'expected 4, got {total}'" in text
     assert "      2 | total = sum(values)" in text
@@ -180,23 +180,23 @@ def test_traceback_is_trimmed_to_the_notebooks_cells(suite_run: subprocess.Compl
     assert text.splitlines()[0].endswith("line 1: KeyError: 'missing'")
     frames = [line.strip() for line in text.splitlines() if ", in " in line]
     assert [f.split(", in ")[1] for f in frames] == ["<module>", "outer", "inner"]
-    assert frames[0].startswith("nbs/deep.ipynb: cell 2 (id ")
-    assert frames[2].startswith("nbs/deep.ipynb: cell 0 (id ") and "line 2" in frames[2]
+    assert frames[0].startswith("nbs/deep.ipynb: cell 3 (id ")
+    assert frames[2].startswith("nbs/deep.ipynb: cell 1 (id ") and "line 2" in frames[2]
     assert "return {}['missing']" in text
 
 
 def test_crash_and_syntax_error(suite_run: subprocess.CompletedProcess[str]) -> None:
     crash = block(suite_run, "nbs/crash.ipynb")
-    assert "cell 1 (id " in crash and "exited with code 3 while this cell ran" in crash
+    assert "cell 2 (id " in crash and "exited with code 3 while this cell ran" in crash
     syntax = block(suite_run, "nbs/syntax.ipynb")
-    assert "cell 0 (id " in syntax and "SyntaxError" in syntax
+    assert "cell 1 (id " in syntax and "SyntaxError" in syntax
 
 
 def test_github_annotations(suite_run: subprocess.CompletedProcess[str]) -> None:
     annotations = [line for line in suite_run.stdout.splitlines() if line.startswith("::error ")]
     assert len(annotations) == 4
     fail = next(a for a in annotations if "nbs/fail.ipynb" in a)
-    assert fail.startswith("::error file=nbs/fail.ipynb,title=nb2pkg test::cell 1 (id ")
+    assert fail.startswith("::error file=nbs/fail.ipynb,title=nb2pkg test::cell 2 (id ")
     assert fail.endswith("line 3: AssertionError: expected 4, got 3")
 
 
@@ -221,7 +221,7 @@ def test_timeout_kills_the_notebook_and_what_it_started(suite: Path) -> None:
     result = run("test", suite / "nbs" / "manual" / "sleepy.ipynb", "--timeout", "1")
     assert result.returncode == 1
     text = block(result, "nbs/manual/sleepy.ipynb")
-    assert "cell 0 (id " in text and "timed out: the cell did not finish within 1 s" in text
+    assert "cell 1 (id " in text and "timed out: the cell did not finish within 1 s" in text
     pid = int(pid_file.read_text())
     for _ in range(50):
         if not _alive(pid):
@@ -390,13 +390,13 @@ def test_against_package_catches_modules_out_of_step(against: tuple[Path, subpro
         "nbs/05_use.ipynb": "PASS",
     }
     text = block(edited, "nbs/01_edited.ipynb")
-    assert text.startswith("nbs/01_edited.ipynb: cell 2 (id ")
+    assert text.startswith("nbs/01_edited.ipynb: cell 3 (id ")
     assert "line 1: AssertionError" in text and "> 1 | assert triple(1) == 3" in text
     text = block(edited, "nbs/02_raises.ipynb")
     assert "ValueError: edited in the module" in text
     assert re.search(r"^    acme/raises\.py, line \d+, in half$", text, re.M)
     text = block(edited, "nbs/03_renamed.ipynb")
-    assert text.startswith("nbs/03_renamed.ipynb: cell 1 (id ")
+    assert text.startswith("nbs/03_renamed.ipynb: cell 2 (id ")
     assert "the cell is exported to acme.renamed, but the module does not define `neg`" in text
     text = block(edited, "nbs/04_broken.ipynb")
     assert "importing acme.broken, which this exported cell is part of, failed: SyntaxError" in text
@@ -446,7 +446,7 @@ def test_check_outputs(tmp_path: Path) -> None:
     failed = run("test", notebook, "--check-outputs")
     assert failed.returncode == 1
     text = block(failed, "nbs/outputs.ipynb")
-    assert text.splitlines()[0].startswith("nbs/outputs.ipynb: cell 5 (id ")
+    assert text.splitlines()[0].startswith("nbs/outputs.ipynb: cell 6 (id ")
     assert "the outputs differ from those stored in the notebook" in text
     assert "    -41" in text and "    +42" in text
 
