@@ -1,29 +1,53 @@
 """``nb2pkg build``: export, detected dependencies into pyproject.toml, then a wheel.
 
-    export = generate(...)                            # modules planned (refused if broken)
+Everything is decided before anything is written, so a refused build leaves every byte of
+the project as it was:
+
+    export = generate(...)                            # modules planned in memory (or refused)
     build_gate(...)                                   # refuse code that breaks when it runs
-    dependencies = collect_dependencies(...)          # every import, classified, with reasons
-    changes = pyproject_changes(...)                  # insert-only edit of the user's file
-    write pyproject.toml                              # atomic; nbdev 2: generated in memory
-    build_wheel(...)                                  # flit_core in-process, reproducible
+    dependencies = collect_dependencies(...)          # every import resolved (or refused)
+    changes = pyproject_changes_for(...)              # insert-only edit of the user's file
+    plan = plan_build(...)                            # output folder, backend, metadata, the
+                                                      # version read statically (or refused)
+    check_all_writable(...)                           # no read-only target
+    --- nothing can refuse any more; write ---
+    apply_file_changes(export.changes)                # atomic, guarded, only changed files
+    write pyproject.toml                              # guarded against a save meanwhile
+    run_build(plan)                                   # flit in-process, or the PEP 517 backend;
+                                                      # the wheel moves into dist/ last
+
+A backend other than flit reads the modules and the pyproject from disk, so they are
+written before it runs; if the build fails anyway (the backend, a file saved meanwhile),
+the files are put back as they were (``nb2pkg.rollback``). No stage imports or runs the project's code: the version and the
+description come from the source, read with ``ast`` (``nb2pkg.staticmeta``), and backend
+settings that would import the package are refused (``nb2pkg.backendguard``).
 
 ``--check`` stops after computing the pyproject changes and writes nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
 from .dependencies import DependencySet, collect_dependencies, pyproject_changes_for
-from .fsio import write_text_atomic
+from .errors import Location, Nb2pkgError
+from .fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
 from .gate import build_gate
-from .generate import ExportResult, generate, write_export
+from .generate import ExportResult, generate, remove_leftovers
+from .package_files import Action, apply_file_changes
 from .project import load_project
 from .pyproject import DependencyChanges, generated_pyproject
 from .report import Diagnostic
-from .wheel import DEFAULT_BUILD_SYSTEM, BuiltDistribution, build_wheel
+from .rollback import Snapshot
+from .staticmeta import SourceTree
+from .wheel import DEFAULT_BUILD_SYSTEM, BuildPlan, BuiltDistribution, plan_build, run_build
+
+_WRITES = (Action.WRITE, Action.CREATE, Action.IDS)
+_REMOVES = (Action.REMOVE, Action.REMOVE_INIT)
 
 
 @dataclass(frozen=True)
@@ -69,43 +93,83 @@ def build_project(
     discard_edits: bool = False,
 ) -> BuildResult:
     """Build the project at *path*; with *check_only*, only say what would change."""
+    started = time.time()
     project = load_project(path)
     config = project.config
-    export = generate(project, check=check, discard_edits=discard_edits, written=not check_only)
+    export = generate(project, check=check, discard_edits=discard_edits)
     if check:
         build_gate(export.warnings)  # also refuse what breaks only when the code runs
     dependencies = collect_dependencies(project, export.modules, allow_unresolved=allow_unresolved)
-    changes = pyproject_changes_for(project, dependencies)
-    notes = list(dependencies.unresolved) + _unused_notes(changes)
+    pyproject_path = config.root / "pyproject.toml"
+    current = read_text_exact(pyproject_path) if config.source != "nbdev2" else None
+    changes = pyproject_changes_for(project, dependencies, current)
+    notes = list(dependencies.unresolved) + _unused_notes(changes) + _bom_notes(current)
     if check_only:
         return BuildResult(export, dependencies, changes, False, (), tuple(notes))
-    write_export(export)  # nothing refused up to here: the modules the wheel is built from
     text = changes.text if changes is not None else _nbdev2_pyproject(config, dependencies)
     pending = changes is not None and changes.changed
-    in_memory = changes is None or _flit_builds(changes.text)
-    if pending and not in_memory:
-        _write_pyproject(config, text)  # another backend reads the file from disk
-    built = build_wheel(
+    planned = _planned_files(export)
+    plan = plan_build(
         config.root,
         outdir=outdir or config.root / "dist",
-        pyproject_text=text if in_memory else None,
+        pyproject_text=text,
         sdist=sdist,
         package=config.package,
+        tree=SourceTree(config.root, planned),
+        metadata_from="settings.ini" if changes is None else "pyproject.toml",
     )
-    if pending and in_memory:
-        _write_pyproject(config, text)  # only once the wheel built from it
+    pyproject = None
+    if pending and current is not None:
+        planned[pyproject_path] = text
+        pyproject = (text, digest_bytes(current.encode("utf-8")))  # guards the write
+    check_all_writable(planned, root=config.root)
+    # Nothing can refuse the build any more: from here on, files are written.
+    built = _write_and_build(config, export, plan, planned, pyproject, started)
+    if export.cache is not None:
+        export.cache.save()
+    export = dataclasses.replace(export, written=True)
     return BuildResult(export, dependencies, changes, pending, tuple(built), tuple(notes))
 
 
-def _flit_builds(text: str) -> bool:
-    """Tell whether *text* builds with flit_core, which nb2pkg can drive from memory."""
-    from .wheel import FLIT_BACKEND, backend_of
+def _planned_files(export: ExportResult) -> dict[Path, str | None]:
+    """Return the files the export will write (their text) or remove (None)."""
+    planned: dict[Path, str | None] = {}
+    for change in export.changes:
+        if change.action in _WRITES and change.text is not None:
+            planned[change.path] = change.text
+        elif change.action in _REMOVES:
+            planned[change.path] = None
+    return planned
 
-    return backend_of(text) == FLIT_BACKEND
+
+def _write_and_build(
+    config: Config,
+    export: ExportResult,
+    plan: BuildPlan,
+    planned: dict[Path, str | None],
+    pyproject: tuple[str, str] | None,
+    started: float,
+) -> list[BuiltDistribution]:
+    """Write the export (and the pyproject: text, digest as read), build; on failure undo."""
+    snapshot = Snapshot(config.root, planned)
+    remove_leftovers(config, started)
+    try:
+        apply_file_changes(export.changes, config.root)
+        if pyproject is not None:
+            _write_pyproject(config, pyproject)
+        built = run_build(plan)  # publishing the wheel in dist/ is its last step
+    except BaseException as exc:
+        changed_again = snapshot.restore()
+        if changed_again and isinstance(exc, Nb2pkgError):
+            names = ", ".join(config.relative(p) for p in changed_again)
+            exc.message += f" (changed again while building, so left as they are: {names})"
+        raise
+    return built
 
 
-def _write_pyproject(config: Config, text: str) -> None:
-    write_text_atomic(config.root / "pyproject.toml", text, root=config.root)
+def _write_pyproject(config: Config, pyproject: tuple[str, str]) -> None:
+    text, expect = pyproject  # refused if the file changed since it was read
+    write_text_atomic(config.root / "pyproject.toml", text, root=config.root, expect=expect)
 
 
 def _nbdev2_pyproject(config: Config, dependencies: DependencySet) -> str:
@@ -129,6 +193,21 @@ def _unused_notes(changes: DependencyChanges | None) -> list[Diagnostic]:
             "note",
             f"declared but imported by no exported cell: {', '.join(changes.unused)} "
             "(kept; it may be a plugin or a runtime-only dependency)",
+        )
+    ]
+
+
+def _bom_notes(pyproject: str | None) -> list[Diagnostic]:
+    """Say that pip cannot read a pyproject.toml that starts with a byte order mark."""
+    if pyproject is None or not pyproject.startswith("\ufeff"):
+        return []
+    return [
+        Diagnostic(
+            "NB803",
+            "note",
+            "pyproject.toml starts with a byte order mark: nb2pkg reads past it (and keeps it), "
+            "but pip and most build tools refuse the file; save it as UTF-8 without the mark",
+            Location("pyproject.toml", line=1),
         )
     ]
 

@@ -130,11 +130,19 @@ def _key(chunk: Chunk, module: str) -> str:
 def _encode(block: RenderedBlock) -> list[Any]:
     warnings = [diagnostic_to_json(w) for w in block.warnings]
     imports = [[level, module, list(names)] for level, module, names in block.imports]
-    return [block.code, block.digest, list(block.names), list(block.futures), warnings, imports]
+    return [
+        block.code,
+        block.digest,
+        list(block.names),
+        list(block.futures),
+        warnings,
+        imports,
+        list(block.defines),
+    ]
 
 
 def _decode(chunk: Chunk, entry: list[Any]) -> RenderedBlock:
-    code, digest, names, futures, warnings, imports = entry
+    code, digest, names, futures, warnings, imports, defines = entry
     return RenderedBlock(
         chunk,
         str(code),
@@ -145,6 +153,7 @@ def _decode(chunk: Chunk, entry: list[Any]) -> RenderedBlock:
         tuple(
             (int(level), str(module), tuple(map(str, found))) for level, module, found in imports
         ),
+        tuple(map(str, defines)),
     )
 
 

@@ -10,6 +10,14 @@ import re
 from dataclasses import dataclass
 
 _PATCH_DECORATORS = frozenset({"patch", "patch_to", "patch_property"})
+#: The way out for IPython syntax in an exported cell, true whichever command reports it.
+DROP_MAGICS_FIX = (
+    "move it to an unexported cell, or set drop-magics = true in [tool.nb2pkg] to leave "
+    "such lines out (`nb2pkg export --drop-magics` for one export)"
+)
+#: Decorators that add a case to the object a name holds instead of replacing it:
+#: typing's ``overload``, fastcore's ``typedispatch``, plum's / multipledispatch's ``dispatch``.
+_EXTENDING_DECORATORS = frozenset({"overload", "typedispatch", "dispatch"})
 #: Comments and string literals, matched left to right so that neither hides in the other.
 #: Kept as text: ``re`` compiles and caches it on first use, not at import time.
 #: A string left open runs to the end of its line (a triple-quoted one to the end of the
@@ -69,6 +77,15 @@ def parse_code(code: str) -> tuple[ast.Module | None, CodeIssue | None]:
     return None, CodeIssue(error.lineno or 1, "syntax", text, f"syntax error: {error.msg}")
 
 
+def ipython_issues(code: str) -> list[CodeIssue]:
+    """Return one issue per line of *code* that holds IPython syntax, in order."""
+    return [
+        CodeIssue(number, "ipython", line.strip(), _ipython_message(line.strip()))
+        for number, line in enumerate(code.splitlines(), 1)
+        if _IPYTHON_LINE.match(line)
+    ]
+
+
 def ipython_lines(code: str) -> list[int]:
     """Return the numbers of the lines that hold IPython syntax (for --drop-magics)."""
     return [n for n, line in enumerate(code.splitlines(), 1) if _IPYTHON_LINE.match(line)]
@@ -115,10 +132,7 @@ def _ipython_message(text: str) -> str:
         what = f'IPython help "{stripped}"'
     else:
         what = f'IPython syntax "{stripped}"'
-    return (
-        f"{what} cannot be exported; move it to an unexported cell, "
-        "or pass --drop-magics (drop-magics = true) to leave such lines out"
-    )
+    return f"{what} cannot be exported; {DROP_MAGICS_FIX}"
 
 
 def public_names(tree: ast.Module) -> list[str]:
@@ -126,7 +140,8 @@ def public_names(tree: ast.Module) -> list[str]:
 
     Counts defs, classes and assignment targets (also nested tuple unpacking, annotated and
     augmented assignments) at top level or inside top-level ``if``/``try`` blocks; skips
-    ``_private`` names and functions patched onto a class with fastcore's ``@patch``.
+    ``_private`` names and functions patched onto a class with fastcore's ``@patch`` (as
+    nbdev does: a decorator whose name starts with ``patch``).
     """
     names: list[str] = []
     for node in _top_level(tree.body):
@@ -137,6 +152,43 @@ def public_names(tree: ast.Module) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+def defined_names(tree: ast.Module) -> list[str]:
+    """Return the public top-level names *tree* (re)binds, for the checks that compare cells.
+
+    Like ``public_names`` without the names ``_all_`` lists (``_all_`` adds a name to
+    ``__all__``, it defines nothing) and without functions whose decorator adds to what a
+    name holds rather than replacing it (``extends_name``).
+    """
+    names: list[str] = []
+    for node in _top_level(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
+            continue
+        for name in _bound_names(node):
+            if not name.startswith("_") and name not in names:
+                names.append(name)
+    return names
+
+
+def extends_name(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Tell whether a decorator leaves the function's name to what it held before.
+
+    fastcore's ``@patch`` / ``@patch_to`` / ``@patch_property`` add a method to a class;
+    ``@overload``, ``@typedispatch`` and ``@dispatch`` add a case under the same name;
+    ``@f.register`` (``functools.singledispatch``) adds a case to ``f``. None of them
+    replaces the object the package exports under that name.
+    """
+    if _is_patch(node):
+        return True
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr == "register":
+            return True
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _EXTENDING_DECORATORS:
+            return True
+    return False
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -183,8 +235,10 @@ def _target_names(target: ast.expr) -> list[str]:
 def _is_patch(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-        if name in _PATCH_DECORATORS:
+        if isinstance(target, ast.Attribute) and target.attr in _PATCH_DECORATORS:
+            return True
+        # nbdev leaves out of __all__ every function whose decorator's name starts "patch"
+        if isinstance(target, ast.Name) and target.id.startswith("patch"):
             return True
     return False
 

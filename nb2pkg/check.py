@@ -1,6 +1,6 @@
 """``nb2pkg check``: run the static checks, and with ``--ci`` the freshness checks.
 
-    project, plan = load_project(...), make_plan(...)
+    project, plan = load_project(...), plan_export(...)  # plan problems: raised, all at once
     modules, bad_cells = render_for_check(plan)          # NB501/NB502 instead of raising
     diagnostics = every check in checks.py               # NB1xx–NB6xx
     with ci: freshness(project)                           # NB9xx: would export/sync/build change files?
@@ -14,21 +14,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import checks
 from .cache import BlockCache
 from .dependencies import pyproject_changes
-from .errors import Location, Nb2pkgError
-from .generate import duplicate_name_warnings, generate, options_for
+from .errors import Location, Nb2pkgError, cell_label
+from .generate import duplicate_name_warnings, generate, options_for, plan_export
 from .hidden_state import undefined_names
 from .ignores import check_settings, without_ignored
 from .module_text import read_module
 from .own_imports import own_import_problems
 from .package_files import PackageFiles
-from .plan import make_plan
 from .project import Project, load_project
 from .render import RenderedModule
-from .report import Diagnostic, count, diagnostic_to_json
+from .report import Diagnostic, count
 from .vcs_checks import version_control_problems
 
 
@@ -40,6 +40,7 @@ class CheckResult:
     strict: bool
     notebooks: int
     modules: int
+    ignored: tuple[Diagnostic, ...] = ()  # silenced by [tool.nb2pkg.check] or a cell (for -v)
 
     @property
     def errors(self) -> int:
@@ -71,8 +72,8 @@ def check_project(
     project = load_project(path)
     settings = check_settings(project)
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
     options = options_for(project)
+    plan = plan_export(project, options)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found = checks.render_for_check(plan, options, cache)
     hidden, namespaces = undefined_names(project, modules, cache)
@@ -87,11 +88,14 @@ def check_project(
     if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):
         found += freshness(project, modules)
     kept = without_ignored(project, found, settings["ignore"])
+    shown = {id(d) for d in kept}
+    ignored = [d for d in found if id(d) not in shown]
     return CheckResult(
         tuple(sorted(kept, key=_order)),
         settings["strict"] if strict is None else strict,
         len(project.notebooks),
         len(modules),
+        tuple(sorted(ignored, key=_order)),
     )
 
 
@@ -176,10 +180,7 @@ def render(result: CheckResult, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(
             {
-                "diagnostics": [
-                    dict(zip(("code", "severity", "message", "location"), diagnostic_to_json(d)))
-                    for d in result.diagnostics
-                ],
+                "diagnostics": [_json_record(d) for d in result.diagnostics],
                 "errors": result.errors,
                 "warnings": result.warnings,
                 "exit_code": result.exit_code,
@@ -192,6 +193,28 @@ def render(result: CheckResult, fmt: str) -> str:
     return "\n".join(str(d) for d in result.diagnostics)
 
 
+def _json_record(diagnostic: Diagnostic) -> dict[str, Any]:
+    """Return one diagnostic for ``--format json``; "cell" counts from 1, as messages do."""
+    where = diagnostic.where
+    location = (
+        None
+        if where is None
+        else {
+            "file": where.file,
+            "cell": where.cell_number,
+            "cell_id": where.cell_id,
+            "line": where.line,
+            "column": where.column,
+        }
+    )
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity,
+        "message": diagnostic.message,
+        "location": location,
+    }
+
+
 def _github(diagnostic: Diagnostic) -> str:
     level = {"error": "error", "warning": "warning"}.get(diagnostic.severity, "notice")
     where = diagnostic.where
@@ -200,7 +223,7 @@ def _github(diagnostic: Diagnostic) -> str:
     if where is not None:
         properties.insert(0, f"file={where.file}")
         if where.cell_index is not None:
-            cell = f"cell {where.cell_index}" + (f" (id {where.cell_id})" if where.cell_id else "")
+            cell = cell_label(where.cell_index, where.cell_id)
             line = f", line {where.line}" if where.line else ""
             message = f"{cell}{line}: {message}"
         elif where.line:

@@ -11,6 +11,7 @@ example and the fix.
     NB401 warning  an unknown directive
     NB402 error    a mis-typed export directive (the cell is silently not exported)
     NB403 warning  a directive comment after the first code line (ignored, as by nbdev)
+    NB404 error    nbdev 1 directives (`# export`), one per notebook: run `nb2pkg migrate`
     NB501 error    IPython syntax in an exported cell
     NB502 error    a syntax error in an exported cell
     NB601 warning  an import cycle between generated modules
@@ -24,13 +25,20 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .cache import BlockCache
-from .cellcode import comment_lines
-from .errors import CellError, Location
+from .cellcode import comment_lines, extends_name
+from .errors import CellError, Location, ProblemsFound, cell_label
 from .hidden_state import is_exported, parse_loosely, resolve_module
 from .notebook import Cell
 from .plan import ExportPlan
 from .project import Project, directive_warnings
-from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk, render_module
+from .render import (
+    ExportOptions,
+    RenderedBlock,
+    RenderedModule,
+    cell_problems,
+    export_chunk,
+    render_module,
+)
 from .report import Diagnostic
 
 _LATE_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(default_exp|export|exporti|exports)\b")
@@ -51,9 +59,11 @@ def render_for_check(
                 continue
             try:
                 blocks.append(export_chunk(chunk, plan.package, module.name, options))
-            except CellError as exc:
-                code = "NB501" if "IPython" in exc.message or "magic" in exc.message else "NB502"
-                found.append(Diagnostic(code, "error", exc.message, exc.where))
+            except (CellError, ProblemsFound) as exc:
+                for problem in cell_problems(exc):
+                    text = problem.message
+                    code = "NB501" if "IPython" in text or "magic" in text else "NB502"
+                    found.append(Diagnostic(code, "error", text, problem.where))
         modules.append(render_module(module, blocks))
     return modules, found
 
@@ -73,7 +83,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
     for module in modules:
         for block in module.blocks:
             chunk = block.chunk
-            for name in block.names:
+            for name in block.defines:
                 exported.setdefault(chunk.notebook, {})[name] = (chunk.cell_index, chunk.cell_id)
     found: list[Diagnostic] = []
     for notebook in project.notebooks:
@@ -92,7 +102,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
                     Diagnostic(
                         "NB201",
                         "warning",
-                        f'"{name}" from exported cell {source[0]} (id {source[1]}) is redefined '
+                        f'"{name}" from exported {cell_label(*source)} is redefined '
                         "here, in a cell that is not exported: the notebook now tests a different "
                         "object from the one the package ships; rename it, or export this cell",
                         notebook.where(cell, cell.body_line - 1 + line),
@@ -104,6 +114,8 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
 def _top_level_definitions(tree: ast.Module | None) -> dict[str, int]:
     names: dict[str, int] = {}
     for node in tree.body if tree else ():
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
+            continue  # @patch, @overload, @f.register, ...: adds to the name, does not rebind it
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.setdefault(node.name, node.lineno)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -129,7 +141,7 @@ def execution_order(project: Project) -> list[Diagnostic]:
                         "NB301",
                         "warning",
                         f"ran out of order: execution count {cell.execution_count} after "
-                        f"{previous.execution_count} in cell {previous.index}; the saved outputs may "
+                        f"{previous.execution_count} in {cell_label(previous.index)}; the saved outputs may "
                         "not match the code — restart the kernel and run all cells",
                         notebook.where(cell),
                     )
@@ -140,7 +152,7 @@ def execution_order(project: Project) -> list[Diagnostic]:
 
 
 def directive_problems(project: Project) -> list[Diagnostic]:
-    """NB401/NB402/NB403: directives nb2pkg will not act on."""
+    """NB401/NB402/NB403/NB404: directives nb2pkg will not act on."""
     found = directive_warnings(project, export_severity="error")
     for notebook in project.notebooks:
         for cell in notebook.cells:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .clean import CleanOptions, clean_in_place
-from .config import Config, find_project_root, load_config, read_toml
+from .config import Config, find_project_root, load_config, notebooks_setting, read_toml
 from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
 from .fsio import write_text_atomic
 from .nbjson import Layout, dumps_jupyter
@@ -219,7 +219,7 @@ def _targets(path: Path | None, paths: Sequence[Path]) -> list[Target]:
         if not own.notebooks_dir.is_dir():
             raise ConfigError(
                 f'the notebooks folder "{own.relative(own.notebooks_dir)}" does not exist',
-                Location(own.relative(own.config_file)),
+                notebooks_setting(own),
             )
         files = find_notebooks(own.notebooks_dir, recursive=own.recursive)
         return [(file, own.relative(file), own.root, own) for file in files]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup, TyperOption
 
 from . import __version__
 from .errors import Nb2pkgError
@@ -22,8 +23,42 @@ from .errors import Nb2pkgError
 T = TypeVar("T")
 INTERNAL_ERROR = 123
 
+
+class _State:
+    debug = False
+
+
+def _debug_flag(ctx: Any, param: Any, value: bool) -> None:
+    if value:
+        _State.debug = True
+
+
+class _Commands(TyperGroup):
+    """A command group whose every command also takes ``--debug`` (``nb2pkg export --debug``).
+
+    The option belongs to the whole program, so a user may write it before or after the
+    command; adding it here gives every command, present or future, the same option.
+    """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not any(p.name == "debug" for p in command.params):
+            command.params.append(
+                TyperOption(
+                    param_decls=["--debug"],
+                    is_flag=True,
+                    default=False,
+                    expose_value=False,
+                    callback=_debug_flag,
+                    help="Show a traceback for every error.",
+                )
+            )
+        return command
+
+
 app = typer.Typer(
     name="nb2pkg",
+    cls=_Commands,
     help="Turn Jupyter notebooks into an installable, tested Python package, and keep the "
     "two in step.",
     no_args_is_help=True,
@@ -32,10 +67,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class _State:
-    debug = False
 
 
 PathOption = Annotated[
@@ -50,6 +81,14 @@ PathOption = Annotated[
 ]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print errors only (they are never hidden).")
+]
+NoCheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-check",
+        help="Write modules even if they would fail when imported (NB101, NB103) or a "
+        "mis-typed export directive leaves a cell out (NB402).",
+    ),
 ]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also list every file written or removed.")
@@ -149,14 +188,7 @@ def export(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
-    no_check: Annotated[
-        bool,
-        typer.Option(
-            "--no-check",
-            help="Write modules even if they would fail when imported (NB101, NB103) or a "
-            "mis-typed export directive leaves a cell out (NB402).",
-        ),
-    ] = False,
+    no_check: NoCheckOption = False,
     discard_edits: DiscardOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
@@ -180,12 +212,17 @@ def export(
     )
     _show_warnings(result.warnings, quiet)
     if verbose and not quiet:
-        root = result.root
-        for change in result.changes:
-            if change.action != "keep":
-                typer.echo(f"  {change.action.value:7} {change.path.relative_to(root).as_posix()}")
+        _show_changes(result)
     if not quiet:
         typer.echo(result.summary())
+
+
+def _show_changes(result: Any) -> None:
+    """List every file an export wrote or removed (or would)."""
+    for change in result.changes:
+        if change.action != "keep":
+            shown = change.path.relative_to(result.root).as_posix()
+            typer.echo(f"  {change.action.value:7} {shown}")
 
 
 @app.command()
@@ -203,8 +240,11 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the per-cell diffs; write nothing.")
     ] = False,
+    no_check: NoCheckOption = False,
     quiet: QuietOption = False,
-    verbose: VerboseOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list every cell changed.")
+    ] = False,
 ) -> None:
     """Carry edits made in the generated modules back into their notebook cells.
 
@@ -216,7 +256,11 @@ def sync(
     nothing is written, exit 1, until --prefer says who wins. The modules are re-exported
     from the merged notebooks, so their markers are up to date afterwards.
     """
-    result = _run(lambda: _library("sync").sync_project(path, prefer=prefer, dry_run=dry_run))
+    result = _run(
+        lambda: _library("sync").sync_project(
+            path, prefer=prefer, dry_run=dry_run, check=not no_check
+        )
+    )
     _show_warnings(result.notes, quiet)
     if (dry_run or verbose) and not quiet:
         for change in result.changes:
@@ -247,6 +291,15 @@ def check(
         typer.Option("--format", help="Output: text, json, or github (Actions annotations)."),
     ] = "text",
     quiet: QuietOption = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also list the findings that [tool.nb2pkg.check] ignore or a cell's "
+            "`#| nb2pkg: ignore` silence (text format).",
+        ),
+    ] = False,
 ) -> None:
     """Find hidden state and broken exports, statically, before they ship.
 
@@ -263,6 +316,9 @@ def check(
     output = _run(lambda: _library("check").render(result, fmt))
     if output and not (quiet and fmt == "text" and not result.exit_code):
         typer.echo(output)
+    if verbose and fmt == "text" and not quiet:
+        for diagnostic in result.ignored:
+            typer.echo(f"{diagnostic} (ignored)")
     if fmt == "text" and not quiet:
         typer.echo(result.summary())
     raise typer.Exit(result.exit_code)
@@ -301,6 +357,12 @@ def build(
     ] = False,
     discard_edits: DiscardOption = False,
     quiet: QuietOption = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also list every module written or removed by the export."
+        ),
+    ] = False,
 ) -> None:
     """Export, put the detected dependencies into pyproject.toml, and build a wheel in dist/.
 
@@ -308,7 +370,8 @@ def build(
     supported Python, third-party) and third-party imports are resolved to distributions:
     [tool.nb2pkg.dependency-map], installed metadata, a curated table; never a guess. Missing
     ones are inserted into [project].dependencies (optional imports into an extra); nothing
-    you wrote is changed or removed. The wheel is built offline and reproducibly.
+    you wrote is changed or removed. The wheel is built offline and reproducibly. Every check
+    runs before the first write, so a refused build changes nothing; no project code runs.
     """
     result = _run(
         lambda: _library("build").build_project(
@@ -322,6 +385,8 @@ def build(
         )
     )
     _show_warnings(result.export.warnings + result.notes, quiet)
+    if verbose and not quiet:
+        _show_changes(result.export)
     if not quiet:
         for line in result.report():
             typer.echo(line)
@@ -345,6 +410,18 @@ def deps(
             help="Exit 0 even if some imports are unresolved (they are listed as warnings).",
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print only the imports nothing resolves, with the fix."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="List every place each import is used, not only the first."
+        ),
+    ] = False,
 ) -> None:
     """Show every import of the exported code: kind, distribution, reason and where it is used.
 
@@ -353,10 +430,11 @@ def deps(
     """
     result = _run(
         lambda: _library("deps_report").dependency_table(
-            path, why=why, allow_unresolved=allow_unresolved
+            path, why=why, allow_unresolved=allow_unresolved, quiet=quiet, verbose=verbose
         )
     )
-    typer.echo(result.text)
+    if result.text:
+        typer.echo(result.text)
     raise typer.Exit(result.exit_code)
 
 
@@ -379,7 +457,19 @@ def new(
             "on PATH).",
         ),
     ] = True,
+    path: Annotated[
+        Path | None,
+        typer.Option(
+            "--path",
+            "-p",
+            help="The folder to create the project in (default: the current folder).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: QuietOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list every file created.")
+    ] = False,
 ) -> None:
     """Create a new project from the bundled template (refuses a non-empty folder).
 
@@ -388,10 +478,13 @@ def new(
     a CI workflow. With git on PATH it becomes a git repository with nb2pkg's clean filter,
     notebook diff and merge driver. Next: `nb2pkg export --path NAME`.
     """
-    target = Path(name)
+    target = (path or Path()) / name
     made = _run(
         lambda: _library("scaffold").create_project(target, description=description, git=git)
     )
+    if verbose and not quiet:
+        for file in made.files:
+            typer.echo(f"  create  {file.relative_to(made.root).as_posix()}")
     if not quiet:
         typer.echo(
             f"created {target} with {len(made.files)} files; {made.git}; "
@@ -483,16 +576,24 @@ def clean(
 
 hooks_app = typer.Typer(
     name="hooks",
+    cls=_Commands,
     help="Set up git for notebooks: a clean filter, a notebook diff and a cell-by-cell merge.",
     no_args_is_help=True,
 )
 app.add_typer(hooks_app)
 
 
-def _show_hooks(result: Any, verb: str, quiet: bool) -> None:
+HooksVerbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also list the settings that were already so.")
+]
+
+
+def _show_hooks(result: Any, verb: str, quiet: bool, verbose: bool) -> None:
     if not quiet:
         for change in result.changes:
             typer.echo(f"  {change}")
+        for kept in result.unchanged if verbose else ():
+            typer.echo(f"  already: {kept}")
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     if not quiet:
@@ -500,7 +601,9 @@ def _show_hooks(result: Any, verb: str, quiet: bool) -> None:
 
 
 @hooks_app.command("install")
-def hooks_install(path: PathOption = None, quiet: QuietOption = False) -> None:
+def hooks_install(
+    path: PathOption = None, quiet: QuietOption = False, verbose: HooksVerbose = False
+) -> None:
     """Register nb2pkg with git in this repository, and add the .gitattributes line.
 
     Sets filter.nb2pkg (`nb2pkg clean --stdin`: notebooks are stored clean), diff.nb2pkg
@@ -510,28 +613,46 @@ def hooks_install(path: PathOption = None, quiet: QuietOption = False) -> None:
     runs `nb2pkg` from PATH, so the settings work in every clone. Run once per clone.
     """
     result = _run(lambda: _library("githooks").install(path))
-    _show_hooks(result, "install", quiet)
+    _show_hooks(result, "install", quiet, verbose)
 
 
 @hooks_app.command("uninstall")
-def hooks_uninstall(path: PathOption = None, quiet: QuietOption = False) -> None:
+def hooks_uninstall(
+    path: PathOption = None, quiet: QuietOption = False, verbose: HooksVerbose = False
+) -> None:
     """Remove nb2pkg's git settings and the .gitattributes line `hooks install` added."""
     result = _run(lambda: _library("githooks").uninstall(path))
-    _show_hooks(result, "uninstall", quiet)
+    _show_hooks(result, "uninstall", quiet, verbose)
 
 
 @hooks_app.command("status")
-def hooks_status(path: PathOption = None) -> None:
+def hooks_status(
+    path: PathOption = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the verdict: installed or not.")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also say how git stores each of the project's notebooks."
+        ),
+    ] = False,
+) -> None:
     """Show which of nb2pkg's git settings this repository has; exit 1 if any is missing."""
-    state = _run(lambda: _library("githooks").status(path))
-    for name, value in state.config:
-        typer.echo(f"{name} = {value}" if value is not None else f"{name} is not set")
-    where = state.attributes
-    typer.echo(
-        f"{where}: names nb2pkg's filter, diff and merge driver"
-        if state.declared
-        else f"{where}: does not name nb2pkg's filter, diff and merge driver"
-    )
+    githooks = _library("githooks")
+    state = _run(lambda: githooks.status(path))
+    if not quiet:
+        for name, value in state.config:
+            typer.echo(f"{name} = {value}" if value is not None else f"{name} is not set")
+        where = state.attributes
+        typer.echo(
+            f"{where}: names nb2pkg's filter, diff and merge driver"
+            if state.declared
+            else f"{where}: does not name nb2pkg's filter, diff and merge driver"
+        )
+    if verbose and not quiet:
+        for shown, use in _run(lambda: githooks.notebook_storage(path)):
+            typer.echo(f"  {shown}: {use}")
     typer.echo("installed" if state.installed else "not installed: run `nb2pkg hooks install`")
     raise typer.Exit(0 if state.installed else 1)
 
@@ -592,6 +713,158 @@ def hooks_textconv(
     """Print a notebook as text for `git diff`: cells, sources, text outputs (git's textconv)."""
     text = _run(lambda: _library("gitdrivers").textconv(notebook))
     sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+
+
+@app.command()
+def migrate(
+    path: PathOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the lines that would change; write nothing.")
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also list every line rewritten.")
+    ] = False,
+) -> None:
+    """Rewrite nbdev 1 comment directives (# export, # default_exp core) as #| directives.
+
+    nbdev 1 projects mark cells with plain comments, which nb2pkg (like nbdev 2 and 3) does
+    not read. migrate rewrites them in place in every notebook: `# export core` becomes
+    `#| export core`, `#exporti` becomes `#| exporti`, `# hide` becomes `#| hide` (also the
+    test flags of settings.ini). Only those lines change; the notebooks keep their layout.
+    Then run `nb2pkg export`.
+    """
+    result = _run(lambda: _library("migrate").migrate_project(path, dry_run=dry_run))
+    if (dry_run or verbose) and not quiet:
+        for line in result.lines:
+            typer.echo(str(line))
+    if not quiet:
+        typer.echo(result.summary())
+
+
+@app.command(name="test")
+def test_(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATHS]...",
+            help="Notebooks or folders to test (default: every notebook of the project). "
+            "A notebook named here runs even if its name or a skip pattern would skip it.",
+            show_default=False,
+        ),
+    ] = None,
+    path: PathOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-n",
+            min=1,
+            help="Notebooks run at once, each in its own process (default: the number of CPUs).",
+            show_default=False,
+        ),
+    ] = None,
+    flags: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flags",
+            help="Also run cells carrying this test flag, e.g. `#| slow` "
+            "(repeat the option, or separate flags with spaces).",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0,
+            help="Seconds a cell may run before its notebook is stopped; 0 for no limit "
+            "(default: [tool.nb2pkg.test] timeout, else 600).",
+            show_default=False,
+        ),
+    ] = None,
+    exitfirst: Annotated[
+        bool, typer.Option("--exitfirst", "-x", help="Stop at the first failing notebook.")
+    ] = False,
+    against_package: Annotated[
+        bool,
+        typer.Option(
+            "--against-package",
+            help="Do not run exported cells: import their names from the package's modules, "
+            "so the notebooks test the code that ships.",
+        ),
+    ] = False,
+    check_outputs: Annotated[
+        bool,
+        typer.Option(
+            "--check-outputs",
+            help="Also fail when a cell's text output differs from the one stored in the "
+            "notebook (after sanitizing addresses, timestamps, temporary paths, durations).",
+        ),
+    ] = False,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="Output: text, or github (adds Actions annotations)."),
+    ] = "text",
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print failures and the summary only.")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also say, per notebook, how many cells ran and which skipped."
+        ),
+    ] = False,
+) -> None:
+    """Run notebooks top to bottom as tests, each in a fresh process, several at once.
+
+    Every notebook runs in its own process, in an IPython shell (magics, !cmd, top-level
+    await), with its folder as the working folder, the project importable and NB2PKG_TEST=1
+    set. Cells with `#| eval: false` or a test flag are skipped; so are notebooks named `_*`
+    or matching [tool.nb2pkg.test] skip. Exit 1 if any notebook fails.
+    """
+    if fmt not in ("text", "github"):
+        raise typer.BadParameter("choose one of text, github", param_hint="--format")
+    jobs = _library("testing.jobs")
+    report = _library("testing.report")
+    options = jobs.TestOptions(
+        flags=jobs.split_flags(flags or ()),
+        timeout=timeout,
+        against_package=against_package,
+        check_outputs=check_outputs,
+    )
+
+    def show(outcome: Any) -> None:
+        if not quiet or outcome.status.value == "failed":
+            typer.echo(report.outcome_line(outcome))
+        if verbose and not quiet:
+            skipped = ", ".join(f"{n} {why}" for why, n in outcome.skipped_cells)
+            typer.echo(
+                f"    {outcome.cells_run} cells ran" + (f"; skipped: {skipped}" if skipped else "")
+            )
+
+    run = _run(
+        lambda: _library("testing.runner").test_project(
+            path,
+            paths=paths or (),
+            workers=workers,
+            options=options,
+            exitfirst=exitfirst,
+            on_outcome=show,
+        )
+    )
+    failed = [o for o in run.outcomes if o.status.value == "failed"]
+    for outcome in sorted(failed, key=lambda o: o.notebook):
+        typer.echo("")
+        typer.echo(report.failure_text(outcome, run.jobs.get(outcome.notebook)))
+    if fmt == "github":
+        for outcome in failed:
+            for line in report.github_annotations(outcome):
+                typer.echo(line)
+    for note in run.notes:
+        typer.echo(note, err=True)
+    typer.echo(("\n" if failed else "") + run.summary())
+    raise typer.Exit(run.exit_code)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,38 +13,28 @@ Configuration is validated here, at the boundary: the rest of nb2pkg gets a ``Co
 from __future__ import annotations
 
 import configparser
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Location
+from .config_keys import (
+    BOM,
+    TABLE_KEYS,
+    TOOL_KEYS,
+    KeyLines,
+    Kind,
+    must_be_string,
+    tool_problems,
+)
+from .errors import ConfigError, Location, Nb2pkgError, raise_all
+from .identifiers import import_name_problem
 from .tomlread import loads
 
-#: Keys of ``[tool.nb2pkg]`` and the type each must have.
-KNOWN_KEYS: dict[str, type | tuple[type, ...]] = {
-    "notebooks": str,
-    "package": str,
-    "recursive": bool,
-    "format": bool,
-    "drop-magics": bool,
-    "dependency-map": dict,
-    "optional-extra": str,
-    "check": dict,
-    "clean": dict,
-}
-
-#: Keys of ``[tool.nb2pkg.clean]`` (see docs/version-control.md) and the type each must have.
-CLEAN_KEYS: dict[str, type] = {
-    "outputs": bool,
-    "keep-metadata": list,
-    "keep-cell-metadata": list,
-    "strip-metadata": list,
-    "strip-cell-metadata": list,
-    "keep-object-addresses": bool,
-}
+#: Keys of ``[tool.nb2pkg]`` and of ``[tool.nb2pkg.clean]`` (their kinds: ``config_keys``).
+KNOWN_KEYS = tuple(TOOL_KEYS)
+CLEAN_KEYS = TABLE_KEYS["clean"]
 # nbdev's clean settings and the [tool.nb2pkg.clean] keys they mean.
 _NBDEV_CLEAN = {
     "allowed_metadata_keys": "keep-metadata",
@@ -53,6 +43,19 @@ _NBDEV_CLEAN = {
 }
 
 MARKER_FILES = ("pyproject.toml", "settings.ini")
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    """How ``nb2pkg test`` runs a project's notebooks (``[tool.nb2pkg.test]``, nbdev's keys)."""
+
+    __test__ = False  # a value, not a test class, for pytest's collector
+
+    flags: tuple[str, ...] = ()  # cells with one of these directives run only with --flags
+    skip: tuple[str, ...] = ()  # globs of notebooks not to run
+    skip_re: str | None = None  # nbdev's skip_file_re: a regex on the notebook's file name
+    timeout: float | None = 600.0  # seconds per cell; None: no limit
+    sanitize: tuple[tuple[str, str], ...] = ()  # (regex, replacement) for --check-outputs
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Config:
     optional_extra: str = "optional"
     check: Mapping[str, Any] = field(default_factory=dict)
     clean: Mapping[str, Any] = field(default_factory=dict)  # validated [tool.nb2pkg.clean]
+    test: TestSettings = field(default_factory=TestSettings)
     raw: Mapping[str, Any] = field(default_factory=dict)  # the whole parsed pyproject, if any
 
     @property
@@ -114,20 +118,22 @@ def load_config(path: Path | None = None) -> Config:
     """Find the project that holds *path* (default: the current folder) and read its settings."""
     root = find_project_root(path or Path.cwd())
     pyproject = root / "pyproject.toml"
-    data = read_toml(pyproject) if pyproject.is_file() else {}
+    text = read_toml_text(pyproject) if pyproject.is_file() else ""
+    data = parse_toml(text, pyproject.name) if text else {}
+    lines = KeyLines(text, pyproject.name)
     tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
     own = tool.get("nb2pkg")
     # An nbdev project may add [tool.nb2pkg] settings (a dependency-map, say) on top of
     # nbdev's; only a [tool.nb2pkg] that says where the notebooks or package are takes over.
     takes_over = isinstance(own, dict) and bool({"package", "notebooks"} & set(own))
     if own is not None and (takes_over or not _has_nbdev(root, tool)):
-        return _from_nb2pkg(root, data, own)
+        return _from_nb2pkg(root, data, own, lines)
     if "nbdev" in tool:
-        return _with_overrides(_from_nbdev3(root, data, tool["nbdev"]), own, root)
+        return _with_overrides(_from_nbdev3(root, data, tool["nbdev"], lines), own, lines)
     if (root / "settings.ini").is_file():
-        return _with_overrides(_from_nbdev2(root, data), own, root)
+        return _with_overrides(_from_nbdev2(root, data), own, lines)
     if "project" in data:
-        return _from_nb2pkg(root, data, {}, source="defaults")
+        return _from_nb2pkg(root, data, {}, lines, source="defaults")
     raise ConfigError(
         "has neither a [project] nor a [tool.nb2pkg] table; add `[project]` with a `name`",
         Location(pyproject.name),
@@ -138,15 +144,13 @@ def _has_nbdev(root: Path, tool: Mapping[str, Any]) -> bool:
     return "nbdev" in tool or (root / "settings.ini").is_file()
 
 
-def _with_overrides(config: Config, own: Any, root: Path) -> Config:
+def _with_overrides(config: Config, own: Any, lines: KeyLines) -> Config:
     """Apply the settings of a [tool.nb2pkg] table on top of an nbdev configuration."""
     if own is None:
         return config
-    if not isinstance(own, dict):
-        raise ConfigError("[tool.nb2pkg] must be a table", Location("pyproject.toml"))
-    _reject_unknown_keys(own, root / "pyproject.toml")
+    _valid_tool_table(own, lines)
     clean = dict(config.clean)
-    for key, value in _clean_table(own, root / "pyproject.toml").items():
+    for key, value in own.get("clean", {}).items():
         clean[key] = [*clean.get(key, []), *value] if isinstance(value, list) else value
     return replace(
         config,
@@ -154,58 +158,86 @@ def _with_overrides(config: Config, own: Any, root: Path) -> Config:
         recursive=own.get("recursive", config.recursive),
         format=own.get("format", config.format),
         drop_magics=own.get("drop-magics", config.drop_magics),
-        dependency_map=_dependency_map(own),
+        dependency_map=dict(own.get("dependency-map", {})),
         optional_extra=own.get("optional-extra", config.optional_extra),
         check=dict(own.get("check", {})),
+        test=_test_settings(own, lines, config.test),
     )
 
 
-def _dependency_map(tool: Mapping[str, Any]) -> dict[str, str]:
-    dependency_map = tool.get("dependency-map", {})
-    for key, value in dependency_map.items():
-        if not isinstance(value, str):
-            raise ConfigError(
-                f"[tool.nb2pkg.dependency-map] {key} must be a distribution name string, "
-                f'e.g. {key} = "{key}"',
-                Location("pyproject.toml"),
-            )
-    return dict(dependency_map)
+def _valid_tool_table(tool: Any, lines: KeyLines) -> None:
+    """Raise every problem of a [tool.nb2pkg] table at once, each with its line."""
+    if not isinstance(tool, dict):
+        raise lines.error("[tool.nb2pkg] must be a table", "tool", "nb2pkg")
+    raise_all(tool_problems(tool, lines))
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a located ConfigError."""
+    return parse_toml(read_toml_text(path), path.name)
+
+
+def read_toml_text(path: Path) -> str:
+    """Return a TOML file's text; a byte order mark at its start is kept (see ``parse_toml``)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"is not UTF-8 text ({exc.reason})", Location(path.name)) from None
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror}", Location(path.name)) from None
-    return loads(text, path.name)
 
 
-def _project_table(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    """Parse TOML *text* (a leading byte order mark allowed), or raise a located ConfigError.
+
+    Editors on Windows may save UTF-8 with a byte order mark; TOML does not allow one, but
+    it carries no meaning, so nb2pkg reads past it (and keeps it when it edits the file).
+    Values nested beyond ``tomlread.MAX_DEPTH`` levels are refused with their line.
+    """
+    return loads(text.removeprefix(BOM), where)
+
+
+def _project_table(data: Mapping[str, Any], lines: KeyLines) -> dict[str, Any]:
     project = data.get("project", {})
     if not isinstance(project, dict):
-        raise ConfigError("[project] must be a table", Location(where))
+        raise lines.error("[project] must be a table", "project")
     return project
 
 
-def _from_nb2pkg(root: Path, data: Mapping[str, Any], tool: Any, source: str = "nb2pkg") -> Config:
-    where = "pyproject.toml"
-    if not isinstance(tool, dict):
-        raise ConfigError("[tool.nb2pkg] must be a table", Location(where))
-    _reject_unknown_keys(tool, root / where)
-    project = _project_table(data, where)
+def _project_name(project: Mapping[str, Any], lines: KeyLines) -> str:
     name = project.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError(
+        raise lines.error(
             '[project] needs a `name` (the distribution name, e.g. name = "acme")',
-            Location(where),
+            "project",
+            "name",
         )
-    package = tool.get("package", normalise_package_name(name))
-    _check_package_name(package, where, "[tool.nb2pkg] package")
-    notebooks = tool.get("notebooks", "nbs")
-    dependency_map = _dependency_map(tool)
+    return name
+
+
+def _from_nb2pkg(
+    root: Path, data: Mapping[str, Any], tool: Any, lines: KeyLines, source: str = "nb2pkg"
+) -> Config:
+    _valid_tool_table(tool, lines)
+    project = _project_table(data, lines)
+    name = _project_name(project, lines)
+    problems: list[Nb2pkgError] = []
+    if "package" in tool:
+        package = tool["package"]
+        where: tuple[str, ...] = ("tool", "nb2pkg", "package")
+        lead, fix = f'[tool.nb2pkg] package "{package}" is not an import name', ""
+    else:
+        package = normalise_package_name(name)
+        where = ("project", "name")
+        lead = f'[project] name "{name}" makes the import name "{package}"'
+        fix = '; choose the import name with [tool.nb2pkg] package = "…"'
+    named = _check_package_name(package, lead, lines, where, problems, fix)
+    lib_dir = _inside(root, package.replace(".", "/"), lines, where, problems) if named else None
+    notebooks_dir = _inside(
+        root, tool.get("notebooks", "nbs"), lines, ("tool", "nb2pkg", "notebooks"), problems
+    )
+    raise_all(problems)
+    assert lib_dir is not None and notebooks_dir is not None
     version = project.get("version")
     requires = project.get("requires-python")
     return Config(
@@ -214,46 +246,19 @@ def _from_nb2pkg(root: Path, data: Mapping[str, Any], tool: Any, source: str = "
         name=name,
         version=version if isinstance(version, str) else None,
         package=package,
-        lib_dir=_inside(root, package.replace(".", "/"), where, "package"),
-        notebooks_dir=_inside(root, notebooks, where, "notebooks"),
+        lib_dir=lib_dir,
+        notebooks_dir=notebooks_dir,
         recursive=tool.get("recursive", True),
         format=tool.get("format", False),
         drop_magics=tool.get("drop-magics", False),
         requires_python=requires if isinstance(requires, str) else None,
-        dependency_map=dependency_map,
+        dependency_map=dict(tool.get("dependency-map", {})),
         optional_extra=tool.get("optional-extra", "optional"),
         check=dict(tool.get("check", {})),
-        clean=_clean_table(tool, root / where),
+        clean=dict(tool.get("clean", {})),
+        test=_test_settings(tool, lines, TestSettings()),
         raw=data,
     )
-
-
-def _clean_table(tool: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    """Validate ``[tool.nb2pkg.clean]``: known keys, booleans, lists of metadata key names."""
-    table = tool.get("clean", {})
-    where = path.name
-    for key, value in table.items():
-        if key not in CLEAN_KEYS:
-            close = difflib.get_close_matches(key, CLEAN_KEYS, n=1, cutoff=0.5)
-            hint = f'; did you mean "{close[0]}"?' if close else ""
-            known = ", ".join(CLEAN_KEYS)
-            raise ConfigError(
-                f'unknown key "{key}" in [tool.nb2pkg.clean]{hint} (known keys: {known})',
-                Location(where, line=_key_line(path, key, "tool.nb2pkg.clean")),
-            )
-        expected = CLEAN_KEYS[key]
-        good = (
-            isinstance(value, bool)
-            if expected is bool
-            else (isinstance(value, list) and all(isinstance(item, str) and item for item in value))
-        )
-        if not good:
-            example = "true or false" if expected is bool else 'a list of key names, e.g. ["tags"]'
-            raise ConfigError(
-                f"[tool.nb2pkg.clean] {key} must be {example}, not {value!r}",
-                Location(where, line=_key_line(path, key, "tool.nb2pkg.clean")),
-            )
-    return dict(table)
 
 
 def _nbdev_clean(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -263,7 +268,7 @@ def _nbdev_clean(settings: Mapping[str, Any]) -> dict[str, Any]:
         value = settings.get(nbdev_key)
         if value is None or value == "":
             continue
-        if CLEAN_KEYS[key] is bool:
+        if CLEAN_KEYS[key] is Kind.BOOLEAN:
             clean[key] = _truthy(value)
         elif isinstance(value, list):
             clean[key] = [str(item) for item in value]
@@ -274,81 +279,69 @@ def _nbdev_clean(settings: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _reject_unknown_keys(tool: Mapping[str, Any], path: Path) -> None:
-    where = path.name
-    for key, value in tool.items():
-        if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.5)
-            hint = f'; did you mean "{close[0]}"?' if close else ""
-            known = ", ".join(sorted(KNOWN_KEYS))
-            raise ConfigError(
-                f'unknown key "{key}" in [tool.nb2pkg]{hint} (known keys: {known})',
-                Location(where, line=_key_line(path, key)),
-            )
-        expected = KNOWN_KEYS[key]
-        if not isinstance(value, expected):
-            names = (
-                expected.__name__
-                if isinstance(expected, type)
-                else "/".join(t.__name__ for t in expected)
-            )
-            raise ConfigError(
-                f"[tool.nb2pkg] {key} must be a {_toml_type(names)}, not {type(value).__name__}",
-                Location(where),
-            )
+def _check_package_name(
+    package: str,
+    lead: str,
+    lines: KeyLines | _IniLines,
+    path: tuple[str, ...],
+    problems: list[Nb2pkgError],
+    fix: str = "",
+) -> bool:
+    """Add an error to *problems* unless *package* is an import name; tell if it is one."""
+    problem = import_name_problem(package)
+    if problem:
+        problems.append(lines.error(f"{lead}: {problem}{fix}", *path))
+    return problem is None
 
 
-def _toml_type(python_name: str) -> str:
-    return {"str": "string", "bool": "boolean (true/false)", "dict": "table"}.get(
-        python_name, python_name
-    )
-
-
-def _key_line(path: Path, key: str, table: str = "tool.nb2pkg") -> int | None:
-    """Find the line of *key* inside *table*, for the error message (best effort)."""
-    in_table = False
-    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_table = stripped.strip("[] ") == table
-        elif in_table and pattern.match(line):
-            return number
-    return None
-
-
-def _check_package_name(package: Any, where: str, what: str) -> None:
-    if not isinstance(package, str) or not all(part.isidentifier() for part in package.split(".")):
-        raise ConfigError(
-            f'{what} must be a Python import name such as "acme", not {package!r}',
-            Location(where),
-        )
-
-
-def _inside(root: Path, relative: Any, where: str, key: str) -> Path:
+def _inside(
+    root: Path,
+    relative: Any,
+    lines: KeyLines | _IniLines,
+    path: tuple[str, ...],
+    problems: list[Nb2pkgError],
+) -> Path | None:
     """Resolve a configured folder and refuse one outside the project."""
+    key = path[-1]
     if not isinstance(relative, str) or not relative.strip():
-        raise ConfigError(f"{key} must be a folder name relative to the project", Location(where))
-    path = (root / relative).resolve()
-    if path != root and root not in path.parents:
-        raise ConfigError(
-            f"{key} = {relative!r} points outside the project ({root}); " "use a folder inside it",
-            Location(where),
+        problems.append(lines.error(f"{key} must be a folder name relative to the project", *path))
+        return None
+    resolved = (root / relative).resolve()
+    if resolved != root and root not in resolved.parents:
+        problems.append(
+            lines.error(
+                f"{key} = {relative!r} points outside the project ({root}); use a folder inside it",
+                *path,
+            )
         )
-    return path
+        return None
+    return resolved
 
 
-def _from_nbdev3(root: Path, data: Mapping[str, Any], tool: Any) -> Config:
-    where = "pyproject.toml"
+def _from_nbdev3(root: Path, data: Mapping[str, Any], tool: Any, lines: KeyLines) -> Config:
     if not isinstance(tool, dict):
-        raise ConfigError("[tool.nbdev] must be a table", Location(where))
-    project = _project_table(data, where)
-    name = project.get("name")
-    if not isinstance(name, str):
-        raise ConfigError("[project] needs a `name`", Location(where))
-    lib_path = str(tool.get("lib_path", name.replace("-", "_")))
+        raise lines.error("[tool.nbdev] must be a table", "tool", "nbdev")
+    project = _project_table(data, lines)
+    name = _project_name(project, lines)
+    problems: list[Nb2pkgError] = []
+    paths = {}
+    for key, default in (("nbs_path", "nbs"), ("lib_path", name.replace("-", "_"))):
+        value = tool.get(key, default)
+        shown = f'[tool.nbdev] {key} must be a string naming one folder, e.g. "{default}"'
+        wrong = must_be_string(value, shown, lines, "tool", "nbdev", key)
+        if wrong is not None:
+            problems.append(wrong)
+        paths[key] = value if wrong is None else None
+    raise_all(problems)
+    lib_path, nbs_path = str(paths["lib_path"]), str(paths["nbs_path"])
     package = Path(lib_path).name
-    _check_package_name(package, where, "[tool.nbdev] lib_path")
+    at = ("tool", "nbdev", "lib_path")
+    lead = f'[tool.nbdev] lib_path "{lib_path}" ends in "{package}", which is not an import name'
+    named = _check_package_name(package, lead, lines, at, problems)
+    lib_dir = _inside(root, lib_path, lines, at, problems) if named else None
+    notebooks_dir = _inside(root, nbs_path, lines, ("tool", "nbdev", "nbs_path"), problems)
+    raise_all(problems)
+    assert lib_dir is not None and notebooks_dir is not None
     version = project.get("version")
     requires = project.get("requires-python")
     return Config(
@@ -357,13 +350,32 @@ def _from_nbdev3(root: Path, data: Mapping[str, Any], tool: Any) -> Config:
         name=name,
         version=version if isinstance(version, str) else None,
         package=package,
-        lib_dir=_inside(root, lib_path, where, "lib_path"),
-        notebooks_dir=_inside(root, str(tool.get("nbs_path", "nbs")), where, "nbs_path"),
+        lib_dir=lib_dir,
+        notebooks_dir=notebooks_dir,
         recursive=_truthy(tool.get("recursive", True)),
         requires_python=requires if isinstance(requires, str) else None,
         clean=_nbdev_clean(tool),
+        test=_nbdev_test_settings(tool.get("tst_flags"), tool.get("skip_file_re"), lines.where),
         raw=data,
     )
+
+
+class _IniLines:
+    """Find the line of a setting in settings.ini, for messages (as ``KeyLines`` for TOML)."""
+
+    def __init__(self, text: str, where: str) -> None:
+        self.text = text
+        self.where = where
+
+    def line(self, *path: str) -> int | None:
+        """Return the line of the setting named last in *path*."""
+        key = re.escape(path[-1]) if path else "(?!)"
+        found = re.search(rf"^[ \t]*{key}[ \t]*[=:]", self.text, re.MULTILINE | re.IGNORECASE)
+        return self.text.count("\n", 0, found.start()) + 1 if found else None
+
+    def error(self, message: str, *path: str) -> ConfigError:
+        """Return a ConfigError located at the line of the setting."""
+        return ConfigError(message, Location(self.where, line=self.line(*path)))
 
 
 def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
@@ -371,19 +383,27 @@ def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
     # nbdev's settings.ini uses configparser's %(name)s interpolation (lib_name = %(repo)s).
     parser = configparser.ConfigParser()
     try:
-        parser.read_string((root / where).read_text(encoding="utf-8"))
+        text = (root / where).read_text(encoding="utf-8-sig")
+        parser.read_string(text)
     except (configparser.Error, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot be parsed: {exc}".replace("\n", " "), Location(where)) from None
     try:
         section = dict(parser["DEFAULT"])
     except configparser.Error as exc:
         raise ConfigError(f"cannot be read: {exc}".replace("\n", " "), Location(where)) from None
+    lines = _IniLines(text, where)
     lib_name = section.get("lib_name")
     if not lib_name:
-        raise ConfigError("[DEFAULT] needs lib_name (the package's name)", Location(where))
+        raise lines.error("[DEFAULT] needs lib_name (the package's name)", "lib_name")
     lib_path = section.get("lib_path", lib_name.replace("-", "_"))
     package = Path(lib_path).name
-    _check_package_name(package, where, "lib_path")
+    problems: list[Nb2pkgError] = []
+    lead = f'lib_path "{lib_path}" ends in "{package}", which is not an import name'
+    named = _check_package_name(package, lead, lines, ("lib_path",), problems)
+    lib_dir = _inside(root, lib_path, lines, ("lib_path",), problems) if named else None
+    notebooks_dir = _inside(root, section.get("nbs_path", "nbs"), lines, ("nbs_path",), problems)
+    raise_all(problems)
+    assert lib_dir is not None and notebooks_dir is not None
     min_python = section.get("min_python")
     return Config(
         root=root,
@@ -391,16 +411,117 @@ def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
         name=lib_name,
         version=section.get("version"),
         package=package,
-        lib_dir=_inside(root, lib_path, where, "lib_path"),
-        notebooks_dir=_inside(root, section.get("nbs_path", "nbs"), where, "nbs_path"),
+        lib_dir=lib_dir,
+        notebooks_dir=notebooks_dir,
         recursive=_truthy(section.get("recursive", "True")),
         requires_python=f">={min_python}" if min_python else None,
         clean=_nbdev_clean(section),
+        test=_nbdev_test_settings(section.get("tst_flags"), section.get("skip_file_re"), where),
         raw={"settings": section},
     )
+
+
+def setting_line(config: Config, *path: str) -> int | None:
+    """Return the line of a setting in the project's configuration file (for messages)."""
+    file = config.config_file
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines = _IniLines(text, file.name) if config.source == "nbdev2" else KeyLines(text, file.name)
+    return lines.line(*path)
+
+
+def notebooks_setting(config: Config) -> Location:
+    """Return where the configuration names the notebooks folder (its line, if written)."""
+    path = {
+        "nbdev2": ("nbs_path",),
+        "nbdev3": ("tool", "nbdev", "nbs_path"),
+        "nb2pkg": ("tool", "nb2pkg", "notebooks"),
+    }.get(config.source)
+    line = setting_line(config, *path) if path else None
+    return Location(config.relative(config.config_file), line=line)
 
 
 def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+_FLAG_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+
+
+def _test_settings(tool: Mapping[str, Any], lines: KeyLines, base: TestSettings) -> TestSettings:
+    """Apply ``[tool.nb2pkg.test]`` (its keys and kinds checked by ``config_keys``) on *base*."""
+    table = tool.get("test")
+    if not isinstance(table, dict):
+        return base
+    at = ("tool", "nb2pkg", "test")
+    settings = base
+    if "flags" in table:
+        flags = [flag.strip() for flag in table["flags"]]
+        for flag in flags:
+            if not _FLAG_NAME.match(flag):
+                raise lines.error(
+                    f'[tool.nb2pkg.test] flags: "{flag}" is not a directive name; a flag is the '
+                    'name a cell carries as `#| NAME`, e.g. flags = ["slow"]',
+                    *at,
+                    "flags",
+                )
+        settings = replace(settings, flags=tuple(flags))
+    if "skip" in table:
+        settings = replace(settings, skip=tuple(item.strip() for item in table["skip"]))
+    if "timeout" in table:
+        timeout = float(table["timeout"])
+        if timeout < 0:
+            raise lines.error(
+                f"[tool.nb2pkg.test] timeout must be a number of seconds, 0 for none, not "
+                f"{timeout:g}",
+                *at,
+                "timeout",
+            )
+        settings = replace(settings, timeout=timeout or None)
+    if "sanitize" in table:
+        settings = replace(settings, sanitize=_sanitizers(table["sanitize"], lines))
+    return settings
+
+
+def _sanitizers(table: Mapping[str, Any], lines: KeyLines) -> tuple[tuple[str, str], ...]:
+    name = "tool.nb2pkg.test.sanitize"
+    found = []
+    for pattern, replacement in table.items():
+        at = ("tool", "nb2pkg", "test", "sanitize", pattern)
+        if not isinstance(replacement, str):
+            raise lines.error(
+                f"[{name}] the replacement for {pattern!r} must be a string, "
+                f"not {type(replacement).__name__}",
+                *at,
+            )
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise lines.error(
+                f"[{name}] {pattern!r} is not a valid regular expression ({exc}); "
+                "write patterns as TOML literal strings ('...') so backslashes stay as typed",
+                *at,
+            ) from None
+        found.append((pattern, replacement))
+    return tuple(found)
+
+
+def _nbdev_test_settings(flags: Any, skip_re: Any, where: str) -> TestSettings:
+    """Read nbdev's ``tst_flags`` (space- or |-separated) and ``skip_file_re``."""
+    names = re.split(r"[\s|,]+", flags) if isinstance(flags, str) else flags
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        names = []
+    pattern = skip_re.strip() if isinstance(skip_re, str) and skip_re.strip() else None
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(
+                f"skip_file_re {pattern!r} is not a valid regular expression ({exc})",
+                Location(where),
+            ) from None
+    return TestSettings(flags=tuple(n for n in names if n), skip_re=pattern)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from .config import Config, setting_line
 from .deps import Declared, Dependency, FoundImport, classify, find_imports
-from .errors import DependencyError, Location, Nb2pkgError, raise_all
+from .errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_all
+from .fsio import read_text_exact
 from .project import Project
 from .pyproject import DependencyChanges, declared_requirements, update_pyproject
 from .render import RenderedModule
@@ -66,6 +68,7 @@ def collect_dependencies(
     table of ``nb2pkg deps``) NB801 errors. Either way each is also a row of the set.
     """
     config = project.config
+    _check_requires_python(config)
     declared = Declared.of(declared_requirements(config), config.relative(config.config_file))
     merged: dict[str, Dependency] = {}
     problems: list[Nb2pkgError] = []
@@ -172,21 +175,34 @@ def _name(requirement: str) -> str:
     return _canonical(match.group(1)) if match else requirement
 
 
+def _check_requires_python(config: Config) -> None:
+    """Raise a bad ``requires-python`` (or nbdev's ``min_python``) once, with its line."""
+    from .stdlib import supported_versions
+
+    try:
+        supported_versions(config.requires_python)
+    except ConfigError as exc:
+        key = ("min_python",) if config.source == "nbdev2" else ("project", "requires-python")
+        where = Location(config.relative(config.config_file), line=setting_line(config, *key))
+        raise ConfigError(exc.message, where) from None
+
+
 def pyproject_changes(project: Project, modules: list[RenderedModule]) -> DependencyChanges | None:
     """Return what ``build`` would change in the pyproject (None for nbdev 2 projects)."""
     return pyproject_changes_for(project, collect_dependencies(project, modules))
 
 
 def pyproject_changes_for(
-    project: Project, dependencies: DependencySet
+    project: Project, dependencies: DependencySet, text: str | None = None
 ) -> DependencyChanges | None:
-    """Return the insert-only edit of the pyproject that declares *dependencies*."""
+    """Return the insert-only edit of the pyproject (*text*: as read) declaring *dependencies*."""
     config = project.config
     if config.source == "nbdev2":
         return None  # settings.ini stays the source; the build uses a generated pyproject
-    path = config.root / "pyproject.toml"
+    if text is None:
+        text = read_text_exact(config.root / "pyproject.toml")  # CRLF and a BOM kept
     return update_pyproject(
-        path.read_text(encoding="utf-8"),
+        text,
         required=dependencies.required,
         optional={config.optional_extra: dependencies.optional} if dependencies.optional else {},
         default_build_system=DEFAULT_BUILD_SYSTEM,

@@ -28,19 +28,33 @@ class DependencyTable:
 
 
 def dependency_table(
-    path: Path | None = None, *, why: str | None = None, allow_unresolved: bool = False
+    path: Path | None = None,
+    *,
+    why: str | None = None,
+    allow_unresolved: bool = False,
+    quiet: bool = False,
+    verbose: bool = False,
 ) -> DependencyTable:
-    """Return the dependency table of the project at *path* (or the story of one import)."""
+    """Return the dependency table of the project at *path* (or the story of one import).
+
+    *quiet* keeps only the imports nothing resolves (and their fixes); *verbose* lists every
+    place an import is used instead of the first one.
+    """
     project = load_project(path)
-    export = generate(project, check=False)
+    # deps writes nothing: a module holding unsynced edits does not stop it (export and
+    # build say so when they would write); the table is that of the notebooks' code.
+    export = generate(project, check=False, discard_edits=True)
     found = collect_dependencies(
         project, export.modules, allow_unresolved=allow_unresolved, list_unresolved=True
     )
     failed = 1 if found.unresolved and not allow_unresolved else 0
     if why is not None:
         return _why(found, why, failed)
+    if quiet:
+        return DependencyTable("\n".join(str(w) for w in found.unresolved), failed)
     rows = [("import", "kind", "distribution", "reason", "used in")]
     for dependency in found.dependencies:
+        places = dependency.used_in if verbose else [_places(dependency)]
         rows.append(
             (
                 dependency.import_name,
@@ -51,9 +65,10 @@ def dependency_table(
                     if dependency.unresolved
                     else dependency.reason
                 ),
-                _places(dependency),
+                str(places[0]) if places else "",
             )
         )
+        rows += [("", "", "", "", str(place)) for place in places[1:]]
     lines = _columns(rows)
     lines += [str(w) for w in found.unresolved]
     summary = (

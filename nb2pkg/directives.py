@@ -18,6 +18,8 @@ from dataclasses import dataclass
 #: Directives that decide what goes into the package.
 EXPORT_DIRECTIVES = frozenset({"export", "exporti", "exports"})
 MODULE_DIRECTIVES = frozenset({"default_exp"}) | EXPORT_DIRECTIVES
+#: nbdev 3's ``exportd``: the cell goes into the module docstring (code fenced), not the code.
+DOC_DIRECTIVES = frozenset({"exportd"})
 
 #: Directives nbdev, Quarto or nb2pkg know, passed through untouched.
 PASS_THROUGH = frozenset(
@@ -81,7 +83,7 @@ PASS_THROUGH = frozenset(
         "nb2pkg",
     }
 )
-KNOWN = MODULE_DIRECTIVES | PASS_THROUGH
+KNOWN = MODULE_DIRECTIVES | DOC_DIRECTIVES | PASS_THROUGH
 
 _DIRECTIVE = re.compile(
     # The value ends at its last non-space character: `(?:.*\S)?` finds it in one pass
@@ -116,6 +118,7 @@ class DirectiveProblem:
     message: str
     suggestion: str | None
     affects_export: bool  # True when the author most likely meant to export the cell
+    old_style: bool = False  # nbdev 1's `# export` form: `nb2pkg migrate` rewrites it
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,30 @@ def parse_cell(source: str) -> ParsedCell:
     return ParsedCell(tuple(directives), header, body, end + 1, tuple(magics), tuple(problems))
 
 
+def parse_markdown(source: str) -> tuple[tuple[Directive, ...], str]:
+    """Split a markdown cell into its leading ``#|`` directives and its text, as nbdev does.
+
+    nbdev 3 reads ``#| export`` and ``#| exportd`` on markdown cells (their text goes into
+    the module docstring). The leading block is made of directive lines and blank lines;
+    the text is what follows it (so, as in nbdev, without leading blank lines). Nothing else
+    is a directive in markdown: ``# Title`` is a heading, and old-style or misspelt forms
+    are not reported there.
+    """
+    if not source[:1].isspace() and not source.startswith("#"):
+        return (), source
+    lines = source.splitlines(keepends=True)
+    directives: list[Directive] = []
+    end = 0
+    for number, line in enumerate(lines, 1):
+        match = _DIRECTIVE.match(line)
+        if match:
+            directives.append(Directive(match["name"], match["value"], number))
+        elif line.strip():
+            break
+        end = number
+    return tuple(directives), "".join(lines[end:])
+
+
 def _old_style_applies(match: re.Match[str]) -> bool:
     value = match["value"].strip()
     # "# export the data" is prose; nbdev 1's directives take at most one word.
@@ -208,6 +235,7 @@ def _old_style_problem(match: re.Match[str], line: int, text: str) -> DirectiveP
         f'old-style directive "{text}" is not read (nbdev 2 and nb2pkg need "#|")',
         fixed,
         name in MODULE_DIRECTIVES,
+        old_style=True,
     )
 
 

@@ -19,13 +19,22 @@ is a bug in nb2pkg. The CLI maps the family to exit codes in one place (``cli.ma
 Each error carries *where* as a ``Location`` (file, cell index and id, line, column) and
 prints compiler-style, with the fix in the message::
 
-    nbs/01_data.ipynb: cell 5 (id 9a8b7c6d), line 2: IPython magic "%time" cannot be exported
+    nbs/01_data.ipynb: cell 5 (id 9a8b7c6d): line 2: IPython magic "%time" cannot be exported
+
+A ``Location`` keeps the cell's 0-based position in the notebook's JSON (``cell_index``);
+people count cells from 1, so every message names a cell through ``cell_label``: the
+cell at index 4 is "cell 5".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def cell_label(index: int, cell_id: str | None = None) -> str:
+    """Name a cell as people count them: index 4 with id "9a8b" is "cell 5 (id 9a8b)"."""
+    return f"cell {index + 1}" + (f" (id {cell_id})" if cell_id else "")
 
 
 @dataclass(frozen=True)
@@ -38,13 +47,15 @@ class Location:
     line: int | None = None
     column: int | None = None
 
+    @property
+    def cell_number(self) -> int | None:
+        """Return the cell's number counted from 1, as messages show it (None: no cell)."""
+        return None if self.cell_index is None else self.cell_index + 1
+
     def __str__(self) -> str:
         parts = [self.file]
         if self.cell_index is not None:
-            cell = f"cell {self.cell_index}"
-            if self.cell_id:
-                cell += f" (id {self.cell_id})"
-            parts.append(cell)
+            parts.append(cell_label(self.cell_index, self.cell_id))
         if self.line is not None:
             parts.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
         return ": ".join(parts)

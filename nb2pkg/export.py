@@ -2,7 +2,8 @@
 
     (the export stamp says nothing changed? done)
     result = generate(project, ...)         # generate.py: plan, render, check, file changes
-    write_export(result)                    # guarded atomic writes, only changed files
+    write_export(result)                    # guarded atomic writes, only changed files;
+                                            # leftovers of killed runs removed first
     remember_export(result, ...)            # stamp: the next run with no change is free
 
 Any error before ``write_export`` means nothing is written.
@@ -10,10 +11,18 @@ Any error before ``write_export`` means nothing is written.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from .config import load_config
-from .generate import ExportResult, generate, remember_export, stamped_result, write_export
+from .generate import (
+    ExportResult,
+    generate,
+    remember_export,
+    remove_leftovers,
+    stamped_result,
+    write_export,
+)
 from .package_files import PackageFiles
 from .project import Project, load_project
 
@@ -36,11 +45,13 @@ def export_project(
     one left them is recognised from its stamp and returns at once. The options are those
     of ``generate``.
     """
+    started = time.time()
     stamped = project is None
     if project is None:
         config = load_config(path)
         previous = None if dry_run else stamped_result(config, drop_magics, check)
         if previous is not None:
+            remove_leftovers(config, started)
             return previous
         project = load_project(config=config)
     result = generate(
@@ -52,6 +63,7 @@ def export_project(
         written=not dry_run,
     )
     if not dry_run:
+        remove_leftovers(project.config, started)
         write_export(result)
         if stamped:
             remember_export(result, project.config, drop_magics, check)

@@ -4,14 +4,23 @@ Every file nb2pkg writes goes through ``write_text_atomic``: the text goes to a 
 file in the same folder and replaces the target with one rename, so a reader (or a crashed
 nb2pkg) never sees half a file. ``expect`` guards against a file that changed
 on disk after nb2pkg read it: the write is refused instead of losing someone's edit.
+
+A file the user made read-only is never replaced (``check_writable``; ``write_text_atomic``
+and ``remove_file`` refuse it too). The temporary files have one exact name pattern,
+``.<name>.<8 random characters>.tmp`` (``is_temp_name``): a run killed between creating
+one and renaming it leaves it behind, and later runs remove such leftovers
+(``remove_stale_temp_files``) and never package them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import ConcurrentEdit, Location, Nb2pkgError
@@ -20,6 +29,9 @@ from .errors import ConcurrentEdit, Location, Nb2pkgError
 ABSENT = "absent"
 # The temporary file of a write is named ".{name}.XXXXXXXX.tmp" (mkstemp's 8 characters).
 _TEMP_EXTRA = len("..") + 8 + len(".tmp")
+
+#: tempfile's names: the prefix, eight characters of its alphabet, the suffix.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
 
 
 def digest_bytes(data: bytes) -> str:
@@ -39,9 +51,19 @@ def ensure_inside(root: Path, path: Path) -> Path:
     return resolved
 
 
+def read_text_exact(path: Path) -> str:
+    """Return a UTF-8 file's text as it is: line endings untranslated, a BOM kept as U+FEFF.
+
+    Text read this way and written back with ``write_text_atomic`` keeps every byte the
+    edit did not change (``Path.read_text`` would turn CRLF into LF).
+    """
+    return path.read_bytes().decode("utf-8")
+
+
 def write_text_atomic(path: Path, text: str, *, root: Path, expect: str | None = None) -> None:
     """Replace *path* with *text* in one rename; refuse if it changed since read (*expect*)."""
     target = ensure_inside(root, path)
+    check_writable(target, root=root)
     data = text.encode("utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(
@@ -108,30 +130,10 @@ def _limits(folder: Path) -> tuple[int, int]:
     return name_max, path_max
 
 
-def check_writable(path: Path, *, root: Path) -> None:
-    """Refuse a target nb2pkg may not replace: read-only, or in a read-only folder."""
-    target = ensure_inside(root, path)
-    where = Location(os.path.relpath(target, root.resolve()))
-    if target.exists() and not os.access(target, os.W_OK):
-        raise Nb2pkgError(
-            "the file is read-only; nb2pkg does not replace files it may not write. Make it "
-            "writable (chmod u+w) or leave it out of the project, then run the command again",
-            where,
-        )
-    folder = target.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise Nb2pkgError(
-            f"the folder {os.path.relpath(folder, root.resolve())} is read-only; nothing was "
-            "written",
-            where,
-        )
-
-
 def remove_file(path: Path, *, root: Path, expect: str | None = None) -> None:
     """Delete *path* (inside the project) and any folders it leaves empty below *root*."""
     target = ensure_inside(root, path)
+    check_writable(target, root=root)
     _guard(target, root, expect)
     target.unlink()
     folder = target.parent
@@ -159,3 +161,70 @@ def _current_digest(path: Path) -> str | None:
         return digest_bytes(path.read_bytes())
     except FileNotFoundError:
         return None
+
+
+def check_writable(path: Path, *, root: Path) -> None:
+    """Refuse to replace or remove *path* if it, or the folder it goes into, is read-only.
+
+    Read-only means what the user can see: no write permission for nb2pkg's user, or no
+    write bit at all (the superuser may write anything, but a file made read-only is a
+    file someone does not want changed).
+    """
+    target = ensure_inside(root, path)
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    for place, kind in ((target, "file"), (folder, "folder")):
+        if not place.exists() or _writable(place):
+            continue
+        relative = os.path.relpath(place, root.resolve())
+        raise Nb2pkgError(
+            f"the {kind} {relative} is read-only, so nb2pkg will not "
+            f"{'replace' if kind == 'file' else 'write into'} it and wrote nothing; make it "
+            f"writable (chmod u+w {relative}) and run the command again",
+            Location(os.path.relpath(target, root.resolve())),
+        )
+
+
+def check_all_writable(paths: Iterable[Path], *, root: Path) -> None:
+    """Refuse before the first write if any of *paths* may not be written (``check_writable``)."""
+    for path in paths:
+        check_writable(path, root=root)
+
+
+def is_temp_name(name: str) -> bool:
+    """Tell whether a file name is one of ``write_text_atomic``'s temporary names."""
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def remove_stale_temp_files(
+    folders: Iterable[Path], *, root: Path, before: float, recursive: bool = True
+) -> list[Path]:
+    """Remove nb2pkg's temporary files older than *before* (a time) under *folders*.
+
+    Only names of exactly the temporary pattern go, and only files last changed before the
+    current run began, so a file another nb2pkg is writing right now stays. Hidden
+    subfolders (``.git``, checkpoints) and links are not searched.
+    """
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for current, subfolders, files in os.walk(folder):
+            subfolders[:] = sorted(d for d in subfolders if recursive and not d.startswith("."))
+            for name in sorted(files):
+                if not is_temp_name(name):
+                    continue
+                place = ensure_inside(root, Path(current)) / name  # never a link out
+                try:
+                    if not place.is_symlink() and place.stat().st_mtime < before:
+                        place.unlink()
+                        removed.append(place)
+                except FileNotFoundError:  # another run removed or renamed it first
+                    continue
+    return removed
+
+
+def _writable(path: Path) -> bool:
+    any_write_bit = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & any_write_bit)

@@ -1,6 +1,6 @@
 """The export stage as a library: a project → its rendered modules and the file changes.
 
-    plan = make_plan(...)                   # all modules, before anything is written
+    plan = plan_export(...)                 # all modules, before anything is written
     modules = render_modules(plan, ...)     # cached per cell, checked, marked blocks
     changes = plan_file_changes(...)        # what to write, keep, remove; lost edits refused
     write_export(result)                    # guarded atomic writes, then the block cache
@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BlockCache, ExportStamp
+from .cache import CACHE_DIR, BlockCache, ExportStamp
 from .config import Config
-from .errors import CellError, Location, Nb2pkgError, raise_all
+from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
+from .fsio import remove_stale_temp_files
+from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
     Action,
@@ -28,7 +30,7 @@ from .package_files import (
     apply_file_changes,
     plan_file_changes,
 )
-from .plan import ExportPlan, make_plan
+from .plan import ExportPlan, plan_with_problems
 from .project import Project, directive_warnings
 from .render import (
     ExportOptions,
@@ -119,8 +121,8 @@ def generate(
     whether the caller is going to write the result (for its summary).
     """
     config = project.config
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
     options = options_for(project, drop_magics)
+    plan = plan_export(project, options)
     cache = BlockCache(config.root, config.package, options)
     if check:
         modules, warnings = _render_checked(project, plan, options, cache)
@@ -145,11 +147,39 @@ def generate(
     )
 
 
+def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
+    """Plan the modules; raise the plan's problems together with those of its cells.
+
+    A notebook whose ``default_exp`` is refused must not hide that another cell holds
+    IPython syntax: every problem is reported in one run.
+    """
+    config = project.config
+    plan, problems = plan_with_problems(
+        config.package, config.lib_dir, project.notebooks, doc_rules(config)
+    )
+    if problems:
+        for module in plan.modules:
+            chunks = list(module.chunks)
+            for result in export_chunks(chunks, plan.package, module.name, options):
+                if isinstance(result, list):
+                    problems.extend(CellError(message, where) for message, where in result)
+        raise_all(problems)
+    return plan
+
+
 def write_export(result: ExportResult) -> None:
     """Write the planned file changes (every target checked first), then the block cache."""
     apply_file_changes(result.changes, result.root)
     if result.cache is not None:
         result.cache.save()
+
+
+def remove_leftovers(config: Config, before: float) -> list[Path]:
+    """Remove the temporary files that runs killed before *before* left where nb2pkg writes."""
+    root = config.root
+    removed = remove_stale_temp_files([root], root=root, before=before, recursive=False)
+    folders = [config.lib_dir, config.notebooks_dir, root / CACHE_DIR]
+    return removed + remove_stale_temp_files(folders, root=root, before=before)
 
 
 def stamped_result(
@@ -269,8 +299,8 @@ def render_modules(
         blocks: list[RenderedBlock] = []
         for key, block in found:
             result = block or next(fresh)
-            if isinstance(result, tuple):
-                problems.append(CellError(*result))
+            if isinstance(result, list):
+                problems.extend(CellError(message, where) for message, where in result)
                 continue
             if cache:
                 cache.store(key, result)
@@ -285,12 +315,16 @@ def render_modules(
 
 
 def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnostic]:
-    """Warn where two cells of one module define the same public name."""
+    """Warn where two cells of one module define the same public name.
+
+    Names listed in ``_all_`` and functions whose decorator adds to a name (``@patch``,
+    ``@overload``, ``@typedispatch``, ``@f.register``) define nothing again.
+    """
     found: list[Diagnostic] = []
     for module in modules:
         first: dict[str, RenderedBlock] = {}
         for block in module.blocks:
-            for name in block.names:
+            for name in block.defines:
                 if name in first and first[name].chunk.cell_id != block.chunk.cell_id:
                     earlier = first[name].chunk
                     found.append(
@@ -298,7 +332,7 @@ def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnosti
                             "NB602",
                             "warning",
                             f'"{name}" is defined again in module {module.plan.name} (first in '
-                            f"{earlier.notebook} cell {earlier.cell_index}); the later one wins",
+                            f"{earlier.notebook} {cell_label(earlier.cell_index)}); the later one wins",
                             Location(
                                 block.chunk.notebook, block.chunk.cell_index, block.chunk.cell_id
                             ),

@@ -60,6 +60,14 @@ class FilterUse(enum.Enum):
     DECLARED = "declared"  # .gitattributes names it, but this clone has not registered it
     ACTIVE = "active"  # git cleans the notebook on every add and commit
 
+    def __str__(self) -> str:
+        return {
+            "none": "stored as saved (no .gitattributes line names nb2pkg's filter)",
+            "declared": "named by .gitattributes, but this clone has not registered the filter "
+            "(run `nb2pkg hooks install`)",
+            "active": "cleaned by git on every add and commit",
+        }[self.value]
+
 
 @dataclass(frozen=True)
 class HooksResult:
@@ -69,6 +77,7 @@ class HooksResult:
     attributes: Path
     changes: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()  # what was already as the command leaves it (for -v)
 
     def summary(self, verb: str) -> str:
         """Return the one-line summary."""
@@ -155,6 +164,13 @@ def install(path: Path | None = None) -> HooksResult:
         for (name, value), (_, current) in zip(GIT_CONFIG, state.config)
         if current != value
     ]
+    unchanged = [
+        f"git config {name} = {value!r}"
+        for (name, value), (_, current) in zip(GIT_CONFIG, state.config)
+        if current == value
+    ]
+    if state.declared:
+        unchanged.append(f"{_shown(state)}: names nb2pkg's filter, diff and merge driver")
     text = _read(state.attributes)
     new_text = None if state.declared else _with_line(text)
     for name, value in GIT_CONFIG:
@@ -169,19 +185,24 @@ def install(path: Path | None = None) -> HooksResult:
             "nb2pkg is not on PATH here; git runs `nb2pkg` from PATH, so activate the "
             "environment that has it (or install it with pipx) before you commit or merge"
         )
-    return HooksResult(state.repository, state.attributes, tuple(changes), tuple(notes))
+    return HooksResult(
+        state.repository, state.attributes, tuple(changes), tuple(notes), tuple(unchanged)
+    )
 
 
 def uninstall(path: Path | None = None) -> HooksResult:
     """Remove nb2pkg's git settings and the .gitattributes lines install added."""
     state = status(path)
     changes = []
+    unchanged = []
     for section in SECTIONS:
         listed = run_git(["config", "--local", "--get-regexp", f"^{section}\\."], state.repository)
+        kind, name = section.split(".")
         if listed.returncode == 0 and listed.stdout.strip():
             _git_checked(["config", "--local", "--remove-section", section], state.repository)
-            kind, name = section.split(".")
             changes.append(f'git config: removed [{kind} "{name}"]')
+        else:
+            unchanged.append(f'git config: no [{kind} "{name}"] to remove')
     text = _read(state.attributes)
     notes = []
     if text is not None:
@@ -197,7 +218,28 @@ def uninstall(path: Path | None = None) -> HooksResult:
                 f"{_shown(state)} still names nb2pkg's filter on a line you wrote; "
                 "remove it yourself if git should stop using it"
             )
-    return HooksResult(state.repository, state.attributes, tuple(changes), tuple(notes))
+    if not any(change.startswith(_shown(state)) for change in changes):
+        unchanged.append(f"{_shown(state)}: no line of nb2pkg's to remove")
+    return HooksResult(
+        state.repository, state.attributes, tuple(changes), tuple(notes), tuple(unchanged)
+    )
+
+
+def notebook_storage(path: Path | None = None) -> list[tuple[str, FilterUse]]:
+    """Return how git stores each notebook of the project holding *path* (none outside one)."""
+    from .config import load_config
+    from .notebook import find_notebooks
+
+    try:
+        root = find_project_root(path or Path.cwd())
+    except ConfigError:  # a repository that is no project: no notebooks of one to list
+        return []
+    config = load_config(root)
+    if not config.notebooks_dir.is_dir():
+        return []
+    notebooks = find_notebooks(config.notebooks_dir, recursive=config.recursive)
+    uses = filter_use(config.root, notebooks)
+    return [(config.relative(file), uses[file.resolve()]) for file in notebooks]
 
 
 def _shown(state: HooksStatus) -> str:

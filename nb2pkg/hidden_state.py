@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .cache import BlockCache
 from .directives import export_kind
-from .errors import Location
+from .errors import Location, cell_label
 from .markers import split_blocks
 from .namespaces import Namespaces, StarNames
 from .notebook import Cell
@@ -297,7 +297,7 @@ def _hint(project: Project, chunk: Chunk | None, name: str) -> str:
                 continue
             if name in cell_bindings(cell):
                 return (
-                    f"It is defined in unexported cell {cell.index} (id {cell.id}); export that "
+                    f"It is defined in unexported {cell_label(cell.index, cell.id)}; export that "
                     "cell, or pass it as an argument"
                 )
     return "Define or import it in an exported cell"

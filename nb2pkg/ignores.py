@@ -7,40 +7,21 @@ silences codes for itself with ``#| nb2pkg: ignore NB101``. ``check``, ``export`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import ConfigError, Location
 from .project import Project
 from .report import Diagnostic
 
-_CHECK_KEYS = ("ignore", "strict")
-_CODE_PATTERN = re.compile(r"^NB\d[\dx]{0,2}$", re.IGNORECASE)
-
 
 def check_settings(project: Project) -> dict[str, Any]:
-    """Validate ``[tool.nb2pkg.check]``: ``ignore`` (codes or prefixes) and ``strict``."""
+    """Return ``[tool.nb2pkg.check]``: ``ignore`` (codes or prefixes) and ``strict``.
+
+    The table was validated when the configuration was read (``config_keys``).
+    """
     table = project.config.check
-    where = Location("pyproject.toml")
-    for key in table:
-        if key not in _CHECK_KEYS:
-            raise ConfigError(
-                f'unknown key "{key}" in [tool.nb2pkg.check] (known keys: {", ".join(_CHECK_KEYS)})',
-                where,
-            )
     ignore = table.get("ignore", [])
-    if not isinstance(ignore, list) or not all(
-        isinstance(code, str) and _CODE_PATTERN.match(code) for code in ignore
-    ):
-        raise ConfigError(
-            '[tool.nb2pkg.check] ignore must be a list of check codes such as ["NB301", "NB4xx"]',
-            where,
-        )
-    strict = table.get("strict", False)
-    if not isinstance(strict, bool):
-        raise ConfigError("[tool.nb2pkg.check] strict must be true or false", where)
-    return {"ignore": [code.upper() for code in ignore], "strict": strict}
+    return {"ignore": [code.upper() for code in ignore], "strict": table.get("strict", False)}
 
 
 def matches(code: str, patterns: Iterable[str]) -> bool:

@@ -29,7 +29,8 @@ separators, white space first or last) is written as ``\\xNN``, ``\\uNNNN`` or
 ``\\UNNNNNNNN``. A backslash before anything else stands for itself.
 
 Also read: nbdev's markers (``# %% ../nbs/00_core.ipynb 3`` with a cell index, or
-``# %% ../nbs/00_core.ipynb #id``, no hash), its ``# %% auto 0`` block, and a bare
+``# %% ../nbs/00_core.ipynb #id``, no hash), its ``# %% auto 0`` / ``# %% auto #0`` block
+(``__all__``, generated: never an edit, never a notebook named "auto"), and a bare
 ``# %%`` (or one naming only the notebook), which marks a block a user added by hand. A
 marker-like line inside a string literal is not a marker.
 """
@@ -70,7 +71,7 @@ class MarkerKind(str, Enum):
     NB2PKG = "nb2pkg"  # written by export: notebook, cell id, hash
     NBDEV = "nbdev"  # written by nbdev: notebook and cell index or id, no hash
     NEW = "new"  # added by hand: a new cell
-    AUTO = "auto"  # nbdev's `# %% auto 0` block holding __all__
+    AUTO = "auto"  # nbdev's `# %% auto 0` / `# %% auto #0` block holding __all__
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,9 @@ def parse_marker(text: str, line: int) -> Marker | None:
     if not rest:
         return Marker(line, None, None, None, None, MarkerKind.NEW)
     tokens = rest.split(" ")
+    if tokens[0] == "auto" and len(tokens) == 2 and tokens[1].lstrip("#").isdigit():
+        # nbdev's `__all__` block: `# %% auto 0` (nbdev 2) or `# %% auto #0` (nbdev 3)
+        return Marker(line, None, None, int(tokens[1].lstrip("#")), None, MarkerKind.AUTO)
     digest = None
     if len(tokens) >= 3 and _DIGEST.match(tokens[-1]) and tokens[-2].startswith("#"):
         digest = tokens.pop()
@@ -172,8 +176,6 @@ def parse_marker(text: str, line: int) -> Marker | None:
         return Marker(line, notebook, last[1:], None, digest, kind)
     if len(tokens) >= 2 and last.isdigit():
         notebook = unquote_path(" ".join(tokens[:-1]))
-        if notebook == "auto":
-            return Marker(line, None, None, int(last), None, MarkerKind.AUTO)
         return Marker(line, notebook, None, int(last), None, MarkerKind.NBDEV)
     return Marker(line, unquote_path(rest), None, None, None, MarkerKind.NEW)
 
@@ -186,6 +188,15 @@ def is_generated(text: str) -> bool:
     end = text.find("\n" + MARKER_PREFIX)
     head = "\n" + (text if end < 0 else text[:end])
     return ("\n" + GENERATED_MARK) in head or ("\n" + NBDEV_MARK) in head
+
+
+def is_nbdev1(text: str) -> bool:
+    """Tell whether nbdev 1 wrote the module: its mark on the first line, no ``# %%`` marker.
+
+    nbdev 1 separates cells with ``# Cell`` comments, which name no cell: such a module
+    cannot be synced, and export replaces it whole (after ``nb2pkg migrate``).
+    """
+    return text.startswith(NBDEV_MARK) and ("\n" + MARKER_PREFIX) not in text
 
 
 CodeLines = Callable[[Marker], Counter[str]]

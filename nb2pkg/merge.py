@@ -32,9 +32,10 @@ from enum import Enum
 from pathlib import Path
 
 from .directives import export_kind
-from .errors import CellError, Location, Nb2pkgError
+from .errors import CellError, Location, Nb2pkgError, cell_label
 from .markers import Block, Marker, MarkerKind
 from .module_text import ModuleText, read_module
+from .nbdev_blocks import as_nbdev_wrote, match_unknown_ids
 from .notebook import Cell, Notebook
 from .notebook_form import to_cell_body
 from .plan import Chunk, ExportPlan
@@ -130,6 +131,7 @@ class MergeResult:
     notes: tuple[Diagnostic, ...]
     problems: tuple[Nb2pkgError, ...]
     overruled: int  # module edits dropped by --prefer notebook: export restores the notebook
+    modules: dict[str, ModuleText] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def conflicts(self) -> list[CellChange]:
@@ -195,7 +197,11 @@ def merge(
             _decide(state, occurrence, mine, homes)
     _removed(state, texts, occurrences, homes)
     return MergeResult(
-        tuple(state.changes), tuple(state.notes), tuple(state.problems), state.overruled
+        tuple(state.changes),
+        tuple(state.notes),
+        tuple(state.problems),
+        state.overruled,
+        {source.relpath: text for source, text in texts},
     )
 
 
@@ -213,6 +219,7 @@ def _read(source: ModuleSource, project: Project) -> ModuleText:
 def _resolve_all(state: _Merge, texts: list[tuple[ModuleSource, ModuleText]]) -> list[_Occurrence]:
     found: list[_Occurrence] = []
     for source, text in texts:
+        unknown_ids = _nbdev_unknown_ids(state, source, text)
         for position, block in enumerate(text.blocks):
             marker = block.marker
             if marker.kind is MarkerKind.AUTO:
@@ -238,12 +245,41 @@ def _resolve_all(state: _Merge, texts: list[tuple[ModuleSource, ModuleText]]) ->
             target = _resolve(state, marker, source, report=changed)
             if target is None:
                 continue
+            if target[1] is None and position in unknown_ids:
+                target = (target[0], target[0].cell_by_id(unknown_ids[position]))
             occurrence.notebook, occurrence.cell = target
             occurrence.key = (
                 target[0].relpath,
                 target[1].id if target[1] else marker.cell_id or "",
             )
             found.append(occurrence)
+    return found
+
+
+def _nbdev_unknown_ids(state: _Merge, source: ModuleSource, text: ModuleText) -> dict[int, str]:
+    """Place nbdev blocks whose marker ids name no cell: nbdev 2's random ids for cells
+    without one (``nbdev_blocks.match_unknown_ids``). Returns {block position: cell id}."""
+    planned = state.plan.module(source.name)
+    if planned is None:
+        return {}
+    by_notebook: dict[str, list[tuple[int, str]]] = {}
+    named: set[str] = set()
+    for position, block in enumerate(text.blocks):
+        marker = block.marker
+        if marker.kind is not MarkerKind.NBDEV or marker.cell_id is None:
+            continue
+        written = os.path.normpath(source.path.parent / (marker.notebook or ""))
+        notebook = state.project.notebook(state.project.config.relative(Path(written)))
+        if notebook is None or not notebook.needs_ids:
+            continue
+        if notebook.cell_by_id(marker.cell_id) is not None:
+            named.add(marker.cell_id)
+            continue
+        by_notebook.setdefault(notebook.relpath, []).append((position, block.code))
+    found: dict[int, str] = {}
+    for relpath, blocks in by_notebook.items():
+        chunks = [c for c in planned.chunks if c.notebook == relpath and c.cell_id not in named]
+        found.update(match_unknown_ids(blocks, chunks, state.plan.package, source.name))
     return found
 
 
@@ -299,8 +335,8 @@ def _resolve(
     if index is None or not 0 <= index < len(notebook.cells):
         state.problems.append(
             Nb2pkgError(
-                f"the marker names cell index {index} of {notebook.relpath}, which has "
-                f"{len(notebook.cells)} cells",
+                f"the marker names the cell at index {index} (counted from 0, as nbdev "
+                f"writes it) of {notebook.relpath}, which has {len(notebook.cells)} cells",
                 Location(source.relpath, line=marker.line),
             )
         )
@@ -383,7 +419,15 @@ def _decide(
     if not edited and not moved:
         return  # not edited in the module: export brings any notebook edit across
     fresh = _fresh(state, chunk, home[0]) if chunk and home else None
-    same = fresh is not None and _same_code(state, occurrence.code, fresh.code)
+    same = fresh is not None and (
+        _same_code(state, occurrence.code, fresh.code)
+        or (
+            base is None
+            and cell is not None
+            and not occurrence.prefix
+            and as_nbdev_wrote(block.code, cell.body, state.plan.package, source.name)
+        )
+    )
     content_edited = edited and not same
     notebook_edited = fresh is None or base is None or fresh.digest != base
     if occurrence.role == "moved" and home is not None and home[0] == source.name:
@@ -422,49 +466,34 @@ def _decide(
         occurrence.role = "copy"  # the cell is gone: the module's version comes back as new
         _add(state, occurrence, mine, homes, code=after, reason="recreated from the module")
         return
+    change = CellChange(
+        ChangeKind.EDIT,
+        notebook.relpath,
+        cell.id,
+        cell.index,
+        source.relpath,
+        block.marker.line,
+        before,
+        after,
+    )
     if moved:
         place = _placement(state, occurrence, mine, homes)
         occurrence.destination = place.notebook if place else notebook.relpath
-        directive = chunk.directive if chunk else "export"
-        state.changes.append(
-            CellChange(
-                ChangeKind.MOVE,
-                notebook.relpath,
-                cell.id,
-                cell.index,
-                source.relpath,
-                block.marker.line,
-                before,
-                after,
-                (
-                    "reordered in the module"
-                    if occurrence.role == "reordered"
-                    else f"moved to {source.relpath}"
-                ),
-                place,
-                directive,
-                (
-                    _current_target(cell)
-                    if occurrence.role == "reordered"
-                    else _target_for(
-                        state, place.notebook if place else notebook.relpath, source.name
-                    )
-                ),
-            )
+        reordered = occurrence.role == "reordered"
+        target = (
+            _current_target(cell)
+            if reordered
+            else _target_for(state, occurrence.destination, source.name)
         )
-        return
-    state.changes.append(
-        CellChange(
-            ChangeKind.EDIT,
-            notebook.relpath,
-            cell.id,
-            cell.index,
-            source.relpath,
-            block.marker.line,
-            before,
-            after,
+        change = replace(
+            change,
+            kind=ChangeKind.MOVE,
+            reason="reordered in the module" if reordered else f"moved to {source.relpath}",
+            place=place,
+            directive=chunk.directive if chunk else "export",
+            target=target,
         )
-    )
+    state.changes.append(change)
 
 
 def _fresh(state: _Merge, chunk: Chunk, module: str) -> RenderedBlock:
@@ -664,7 +693,7 @@ def _removed(
                     Diagnostic(
                         "NB704",
                         "note",
-                        f"the block of cell {chunk.cell_index + 1} (id {chunk.cell_id}) is "
+                        f"the block of {cell_label(chunk.cell_index, chunk.cell_id)} is "
                         "missing, but another block names a cell that does not exist: the cell "
                         "is kept; delete it in the notebook if that was meant",
                         Location(source.relpath),
@@ -716,6 +745,7 @@ def conflict_report(conflicts: list[CellChange]) -> str:
             parts.append(diff.rstrip("\n"))
     parts.append(
         "Resolve with `nb2pkg sync --prefer module` (the module's version wins) or "
-        "`--prefer notebook` (the notebook's version wins; then run `nb2pkg export`)."
+        "`nb2pkg sync --prefer notebook` (the notebook's version wins; sync rewrites the "
+        "module from it)."
     )
     return "\n".join(parts)

@@ -124,8 +124,8 @@ class Edit:
             EditKind.HEAD_CODE: "code added above the first block",
             EditKind.HEAD_GENERATED: "the generated docstring, future imports or __all__ edited",
             EditKind.NEW_BLOCK: "a new block",
-            EditKind.EDITED_BLOCK: f"the block of cell {self.cell_id} edited",
-            EditKind.DELETED_BLOCK: f"the block of cell {self.cell_id} ({self.notebook}) "
+            EditKind.EDITED_BLOCK: f"the block of the cell with id {self.cell_id} edited",
+            EditKind.DELETED_BLOCK: f"the block of the cell with id {self.cell_id} ({self.notebook}) "
             "deleted or moved",
         }[self.kind]
         return at + text

@@ -244,7 +244,7 @@ def _merge_cell(
         base.get("metadata", {}), o.get("metadata", {}), t.get("metadata", {}), (), volatile
     )
     cell["metadata"] = metadata if isinstance(metadata, dict) else {}
-    where = f"cell {o.get('id', '')}".strip()
+    where = f"the cell with id {o['id']}" if o.get("id") else "a cell"
     notes += [f'{where}: metadata "{".".join(p)}": kept ours (theirs differs)' for p in disputed]
     if "attachments" in o or "attachments" in t:
         attachments, disputed = _merge_values(

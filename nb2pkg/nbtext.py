@@ -1,7 +1,7 @@
 """Render a notebook as plain text for ``git diff`` (the textconv of nb2pkg's diff driver).
 
 Each cell starts with a header line that git's hunk headers show (``# %% cell 3 [code] id
-…``), then its source; text outputs follow as text, binary ones as their size and a short
+…``, cells counted from 1 as in every message of nb2pkg), then its source; text outputs follow as text, binary ones as their size and a short
 hash, so that a changed image is visible without a page of base64. What ``nb2pkg clean``
 removes (execution counts, timings, view state) is left out: it is noise in a review.
 """
@@ -30,16 +30,16 @@ def notebook_text(raw: dict[str, Any], options: CleanOptions | None = None) -> s
     if metadata:
         out += ["# %% notebook metadata", _json(metadata)]
     cells = notebook.get("cells")
-    for index, cell in enumerate(cells if isinstance(cells, list) else []):
+    for number, cell in enumerate(cells if isinstance(cells, list) else [], 1):
         if isinstance(cell, dict):
-            out += _cell_lines(index, cell)
+            out += _cell_lines(number, cell)
     return "\n".join(out) + "\n"
 
 
-def _cell_lines(index: int, cell: dict[str, Any]) -> list[str]:
+def _cell_lines(number: int, cell: dict[str, Any]) -> list[str]:
     metadata = dict(cell.get("metadata") or {})
     tags = metadata.pop("tags", None)
-    header = f"# %% cell {index} [{cell.get('cell_type')}]"
+    header = f"# %% cell {number} [{cell.get('cell_type')}]"
     if cell.get("id"):
         header += f" id {cell['id']}"
     if isinstance(tags, list) and tags:

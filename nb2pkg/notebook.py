@@ -7,6 +7,7 @@ memory with nbformat's converter (the file is left as it is; sync writes one it 
 4.5, keeping the name and worksheet metadata that the converter drops). Cells without ids
 get deterministic ids: a 4.0-4.4 notebook is marked ``needs_ids``, and export writes the
 ids back (as nbformat 4.5) into those that export cells.
+Directives kept in metadata, as nbdev reads them, join the cells' comment directives.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .directives import Directive, DirectiveProblem, parse_cell
-from .errors import Location, NotebookError
+from .directives import Directive, DirectiveProblem, parse_cell, parse_markdown
+from .errors import Location, NotebookError, cell_label
+from .metadirectives import metadata_directives, notebook_directives, with_metadata
 from .nbjson import escape_surrogates
 from .nesting import deepest_nesting, depth_of
 from .sourcelines import newline_of, normalise_newlines
@@ -35,7 +37,13 @@ MAX_DEPTH = 300
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell: its place, its kind, and for code cells the directive block and body."""
+    """One cell: its place, its kind, and its directive block and body.
+
+    Code cells: the leading ``#|`` block (``parse_cell``). Markdown cells: leading ``#|``
+    lines only (nbdev 3's ``#| export`` on markdown). Both also carry the directives of the
+    cell's ``nbdev`` metadata, and the first code cell those of the notebook's
+    (``metadirectives``), which stand on no line (``line`` 0).
+    """
 
     index: int
     id: str
@@ -65,6 +73,7 @@ class Notebook:
 
     def where(self, cell: Cell | None = None, line: int | None = None) -> Location:
         """Return a location in this notebook, optionally at a cell and a line of it."""
+        line = line or None  # 0: a directive read from metadata, on no line of the source
         if cell is None:
             return Location(self.relpath, line=line)
         return Location(self.relpath, cell.index, cell.id, line)
@@ -110,6 +119,7 @@ def parse_notebook(data: bytes, path: Path, relpath: str) -> Notebook:
     if not isinstance(cells_raw, list):
         raise NotebookError('has no list of "cells"; it is not a Jupyter notebook', where)
     cells, needs_ids = _read_cells(cells_raw, relpath)
+    cells = _with_notebook_directives(cells, raw.get("metadata"), where)
     digest = hashlib.sha256(data).hexdigest()
     needs_ids = needs_ids and not upgraded
     return Notebook(path, relpath, tuple(cells), digest, needs_ids, raw, upgraded)
@@ -232,7 +242,7 @@ def _read_cells(cells_raw: list[Any], relpath: str) -> tuple[list[Cell], bool]:
     for index, entry in enumerate(cells_raw):
         if not isinstance(entry, dict):
             raise NotebookError(
-                f"cell {index} is a {type(entry).__name__}, not a JSON object",
+                f"the cell is a {type(entry).__name__}, not a JSON object",
                 Location(relpath, index),
             )
         cell_id = entry.get("id")
@@ -241,13 +251,13 @@ def _read_cells(cells_raw: list[Any], relpath: str) -> tuple[list[Cell], bool]:
             cell_id = _new_id(relpath, index, entry, seen)
         elif not isinstance(cell_id, str) or not _VALID_ID.match(cell_id):
             raise NotebookError(
-                f"cell {index} has an invalid id {cell_id!r}; ids are 1-64 letters, digits, "
+                f"the cell has an invalid id {cell_id!r}; ids are 1-64 letters, digits, "
                 "- or _ (delete the id and nb2pkg assigns a new one)",
                 Location(relpath, index),
             )
         if cell_id in seen:
             raise NotebookError(
-                f"cells {seen[cell_id]} and {index} share the id {cell_id!r}; delete one of "
+                f"the cell shares its id {cell_id!r} with {cell_label(seen[cell_id])}; delete one of "
                 "the ids and nb2pkg assigns a new one",
                 Location(relpath, index, cell_id),
             )
@@ -278,6 +288,18 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
     source, newline = normalise_newlines(stored), newline_of(stored)
     count = entry.get("execution_count")
     count = count if isinstance(count, int) and not isinstance(count, bool) else None
+    metadata = metadata_directives(entry.get("metadata"), where)
+    if kind == "markdown":
+        directives, text = parse_markdown(source)
+        return Cell(
+            index,
+            cell_id,
+            kind,
+            source,
+            directives=with_metadata(directives, metadata),
+            header=source[: len(source) - len(text)],
+            body=text,
+        )
     if kind != "code":
         return Cell(index, cell_id, kind, source, body=source, newline=newline)
     parsed = parse_cell(source)
@@ -286,7 +308,7 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
         id=cell_id,
         kind="code",
         source=source,
-        directives=parsed.directives,
+        directives=with_metadata(parsed.directives, metadata),
         header=parsed.header,
         body=parsed.body,
         body_line=parsed.body_line,
@@ -295,6 +317,19 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
         execution_count=count,
         newline=newline,
     )
+
+
+def _with_notebook_directives(cells: list[Cell], metadata: Any, where: Location) -> list[Cell]:
+    """Give the notebook's metadata directives (nbdev's ``default_exp`` there) to a cell."""
+    placed = notebook_directives(
+        [(c.kind, c.directives) for c in cells], metadata_directives(metadata, where)
+    )
+    if placed is None:
+        return cells
+    index, directives = placed
+    cells = list(cells)
+    cells[index] = replace(cells[index], directives=cells[index].directives + directives)
+    return cells
 
 
 def _source_text(source: Any, where: Location) -> str:
@@ -327,21 +362,22 @@ def set_source(entry: dict[str, Any], text: str) -> None:
 def dumps_notebook(raw: dict[str, Any], like: bytes | None = None) -> str:
     """Serialise *raw* as Jupyter does (1-space indent, sorted keys, UTF-8), or like *like*.
 
-    Writing a notebook back in the layout it was read in keeps the diff to the lines that
-    really changed.
+    With *like* (the file's bytes as read), every part of the notebook that did not change
+    keeps its bytes - line endings, indentation, key order, escapes, number spelling, a byte
+    order mark - and what changed is written in the file's own style (``nb2pkg.jsonlayout``):
+    a one-cell change is a one-cell diff in every layout.
     """
-    indent = 1
-    sort_keys = True
-    trailing = "\n"
-    if like:
-        text = like.decode("utf-8-sig", errors="replace")
-        second = text.split("\n", 2)[1] if text.count("\n") >= 1 else ""
-        spaces = len(second) - len(second.lstrip(" "))
-        indent = spaces or 1
-        sort_keys = list(raw) == sorted(raw)
-        trailing = "\n" if text.endswith("\n") else ""
-    text = json.dumps(raw, indent=indent, sort_keys=sort_keys, ensure_ascii=False)
-    return escape_surrogates(text) + trailing
+    if not like:
+        text = json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": "))
+        return escape_surrogates(text) + "\n"
+    from .jsonlayout import JsonLayoutError, dumps_like
+
+    try:
+        # Lone surrogates can only stand in strings, where their escape means the same.
+        return escape_surrogates(dumps_like(raw, like.decode("utf-8")))
+    except (UnicodeDecodeError, JsonLayoutError) as exc:
+        # The same bytes were read as a notebook a moment ago, so this is unexpected.
+        raise NotebookError(f"cannot be written back in its own layout: {exc}") from None
 
 
 def notebook_with_ids(notebook: Notebook, original: bytes) -> str:

@@ -22,7 +22,7 @@ import difflib
 import re
 
 from .cellcode import ipython_lines
-from .errors import Location
+from .errors import Location, cell_label
 from .hidden_state import cell_bindings, is_exported
 from .importscan import FoundImport, find_imports
 from .namespaces import Kind, Namespaces
@@ -170,7 +170,7 @@ def _hidden_hint(
             hidden = [n for n in imported.names if n in cell_bindings(cell)]
             if hidden:
                 return (
-                    f' "{hidden[0]}" is defined in unexported cell {cell.index} (id {cell.id}) '
+                    f' "{hidden[0]}" is defined in unexported {cell_label(cell.index, cell.id)} '
                     f"of {relpath}: export that cell"
                 )
     return ""

@@ -33,6 +33,7 @@ from .markers import (
     MANIFEST_PREFIX,
     MARKER_PREFIX,
     is_generated,
+    is_nbdev1,
     split_blocks,
 )
 from .module_text import EditKind, HeadPart, ModuleText, read_head, read_module
@@ -47,8 +48,9 @@ INIT_TEXT = (
 )
 
 _HEAD_FIXES = {
-    HeadPart.DOCSTRING: "the module docstring is generated from the title and `> summary` "
-    "of the notebook's first markdown cell: edit it there",
+    HeadPart.DOCSTRING: "the module docstring is generated from the notebook: the `> summary` "
+    "in its title cell (the first markdown cell starting with `# `), markdown cells marked "
+    "`#| export` and cells marked `#| exportd`; edit it there",
     HeadPart.ALL: "`__all__` is generated from the public names of the exported cells: "
     "add names with `_all_ = [...]` in an exported cell, hide one with `#| exporti` or a "
     "leading underscore",
@@ -223,7 +225,7 @@ def plan_file_changes(
         if current.text == module.text:
             changes.append(FileChange(path, Action.KEEP, module.text, current.digest, module=True))
             continue
-        if not discard_edits and current.text != INIT_TEXT:
+        if not discard_edits and current.text != INIT_TEXT and not is_nbdev1(current.text or ""):
             edits = unsynced_edits(read_module(current.text or ""), module)
             if edits:
                 problems.append(_edits_problem(config.relative(path), edits, stale=False))
@@ -294,7 +296,7 @@ def _stale_files(
             if not _package_still_used(file.path.parent, plan.lib_dir, keep):
                 stale.append(FileChange(file.path, Action.REMOVE_INIT, expect=file.digest))
             continue
-        if not discard_edits:
+        if not discard_edits and not is_nbdev1(file.text):
             edits = unsynced_edits(read_module(file.text), None)
             if edits:
                 problems.append(

@@ -7,8 +7,6 @@ never matters: ``#| export other`` works whichever notebook declares ``other``, 
 
 from __future__ import annotations
 
-import keyword
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,8 @@ from pathlib import Path
 from .directives import default_module, export_kind
 from .errors import Location, Nb2pkgError, PlanError, raise_all
 from .fsio import name_problem
+from .identifiers import identifier_problem
+from .moduledoc import DocRules, doc_target, exportd_part, module_docstring
 from .notebook import Cell, Notebook
 
 
@@ -39,7 +39,7 @@ class ModulePlan:
     name: str  # dotted, relative to the package: "core", "sub.inner", "__init__"
     path: Path
     notebooks: tuple[str, ...]  # the notebooks it is generated from, in order
-    title: str | None  # the module docstring: from the notebook that declares it
+    title: str | None  # the module docstring's text (moduledoc.py), or None for none
     chunks: tuple[Chunk, ...]
 
 
@@ -82,8 +82,9 @@ def check_module_name(name: str) -> str | None:
             continue
         if part == "__init__":
             return f'module "{name}": "__init__" can only be the last part of a module name'
-        if not part.isidentifier() or keyword.iskeyword(part):
-            return f'module "{name}" is not a dotted Python name ("{part}" is not an identifier)'
+        problem = identifier_problem(part)
+        if problem:
+            return f'module "{name}" cannot be imported: "{part}" {problem}'
     return None
 
 
@@ -99,39 +100,69 @@ def check_module_file(lib_dir: Path, name: str) -> str | None:
     return f'module "{name}": {problem}; use a shorter name' if problem else None
 
 
-def make_plan(package: str, lib_dir: Path, notebooks: Iterable[Notebook]) -> ExportPlan:
-    """Compute the export plan for *notebooks*; raise every problem found, together."""
+def make_plan(
+    package: str, lib_dir: Path, notebooks: Iterable[Notebook], docs: DocRules | None = None
+) -> ExportPlan:
+    """Compute the export plan for *notebooks*; raise every problem found, together.
+
+    *docs* says how module docstrings are built (``moduledoc.doc_rules``; default: nbdev 3's
+    rules without a docs url).
+    """
+    plan, problems = plan_with_problems(package, lib_dir, notebooks, docs)
+    raise_all(problems)
+    return plan
+
+
+def plan_with_problems(
+    package: str, lib_dir: Path, notebooks: Iterable[Notebook], docs: DocRules | None = None
+) -> tuple[ExportPlan, list[Nb2pkgError]]:
+    """Compute the export plan and every problem found; the plan leaves out what is wrong.
+
+    Callers that must say everything in one run (export) judge the cells of that partial
+    plan too, before they raise. *docs* as for ``make_plan``.
+    """
+    docs = docs or DocRules()
     notebooks = list(notebooks)
     problems: list[Nb2pkgError] = []
-    declared = _declared_modules(notebooks, lib_dir, problems)
+    declared, refused = _declared_modules(notebooks, lib_dir, problems)
     chunks: dict[str, list[Chunk]] = {}
     for notebook in notebooks:
         default = declared.get(notebook.relpath)
         for cell in notebook.cells:
-            target = _target(notebook, cell, default, lib_dir, problems)
+            # A notebook whose default_exp was refused has one problem, reported there: its
+            # cells are not also "without a default_exp".
+            target = _target(notebook, cell, default, lib_dir, problems, notebook.relpath in refused)
             if target is not None:
                 chunks.setdefault(target[0], []).append(target[1])
     owners = {module: relpath for relpath, module in declared.items()}
-    titles = {nb.relpath: _title(nb) for nb in notebooks}
+    by_path = {nb.relpath: nb for nb in notebooks}
+    sent = _docs_sent(notebooks)
     modules = []
     for name in sorted(set(chunks) | set(owners)):
         module_chunks = tuple(chunks.get(name, ()))
         owner = [owners[name]] if name in owners else []
         sources = _unique(owner + [c.notebook for c in module_chunks])
-        title = titles.get(owners[name]) if name in owners else None
+        extra = tuple(sent.get(name, ()))
+        if name in owners:
+            title = module_docstring(by_path[owners[name]], docs, extra)
+        else:
+            title = "\n\n".join(extra) or None
         modules.append(
             ModulePlan(name, module_path(lib_dir, name), tuple(sources), title, module_chunks)
         )
     _check_collisions(modules, lib_dir, problems)
-    raise_all(problems)
-    return ExportPlan(package, lib_dir, tuple(modules))
+    return ExportPlan(package, lib_dir, tuple(modules)), problems
 
 
 def _declared_modules(
     notebooks: list[Notebook], lib_dir: Path, problems: list[Nb2pkgError]
-) -> dict[str, str]:
-    """Map each notebook to its ``default_exp`` module; report clashes between notebooks."""
+) -> tuple[dict[str, str], set[str]]:
+    """Map each notebook to its ``default_exp`` module; report clashes between notebooks.
+
+    Also return the notebooks whose every ``default_exp`` was refused (already reported).
+    """
     declared: dict[str, str] = {}
+    refused: set[str] = set()
     first_owner: dict[str, tuple[Notebook, Cell]] = {}
     for notebook in notebooks:
         for cell in notebook.cells:
@@ -143,6 +174,7 @@ def _declared_modules(
             reason = check_module_name(name) or check_module_file(lib_dir, name)
             if reason:
                 problems.append(PlanError(f"default_exp: {reason}", where))
+                refused.add(notebook.relpath)
                 continue
             if notebook.relpath in declared:
                 if declared[notebook.relpath] != name:
@@ -164,10 +196,11 @@ def _declared_modules(
                         where,
                     )
                 )
+                refused.add(notebook.relpath)
                 continue
             first_owner[name] = (notebook, cell)
             declared[notebook.relpath] = name
-    return declared
+    return declared, refused - set(declared)
 
 
 def _target(
@@ -176,6 +209,7 @@ def _target(
     default: str | None,
     lib_dir: Path,
     problems: list[Nb2pkgError],
+    default_refused: bool = False,
 ) -> tuple[str, Chunk] | None:
     if cell.kind != "code":
         return None
@@ -186,6 +220,8 @@ def _target(
     line = next(d.line for d in cell.directives if d.name == directive)
     where = notebook.where(cell, line)
     if module is None:
+        if default is None and default_refused:
+            return None
         if default is None:
             problems.append(
                 PlanError(
@@ -239,34 +275,17 @@ def _first_location(module: ModulePlan) -> Location | None:
     return Location(module.notebooks[0]) if module.notebooks else None
 
 
-_HEADING = re.compile(r"\s*#\s+(?P<title>.+)")
-
-
-def _title(notebook: Notebook) -> str | None:
-    """Return the notebook's ``> summary`` (as nbdev does), else its first markdown title."""
-    for cell in notebook.cells:
-        if cell.kind != "markdown" or not cell.source.strip():
-            continue
-        lines = cell.source.strip().splitlines()
-        heading = _heading_title(lines[0])
-        if heading is None:
-            return None
-        summary = " ".join(
-            line.lstrip().lstrip(">").strip() for line in lines[1:] if line.lstrip().startswith(">")
-        )
-        return summary or heading.strip()
-    return None
-
-
-def _heading_title(line: str) -> str | None:
-    """Return the text of a Markdown heading line (``# Title ##``), or None."""
-    heading = _HEADING.match(line)
-    if heading is None:
-        return None
-    # The closing #s are cut here, not in the pattern: there `.+?\s*#*\s*$` lets three
-    # quantifiers share the spaces, and the match takes time cubic in the line's length.
-    title = heading["title"]
-    return title.rstrip().rstrip("#").rstrip() or title[:1]
+def _docs_sent(notebooks: list[Notebook]) -> dict[str, list[str]]:
+    """Collect the ``#| exportd NAME`` cells: each adds its fenced code to NAME's docstring."""
+    sent: dict[str, list[str]] = {}
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            if cell.kind != "code":
+                continue
+            marked, target = doc_target(cell.directives)
+            if marked and target is not None:
+                sent.setdefault(target, []).append(exportd_part(cell))
+    return sent
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config, load_config
+from .config import Config, load_config, notebooks_setting
 from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
 from .notebook import Notebook, find_notebooks, read_notebook
 from .report import Diagnostic
@@ -31,7 +32,7 @@ def load_project(path: Path | None = None, config: Config | None = None) -> Proj
         raise ConfigError(
             f'the notebooks folder "{config.relative(folder)}" does not exist; create it, or '
             f"point the configuration at your notebooks ({_setting_name(config)})",
-            Location(config.relative(config.config_file)),
+            notebooks_setting(config),
         )
     notebooks: list[Notebook] = []
     problems: list[Nb2pkgError] = []
@@ -78,14 +79,24 @@ def _setting_name(config: Config) -> str:
 def directive_warnings(project: Project, export_severity: str = "error") -> list[Diagnostic]:
     """Return a diagnostic for every directive-like line nb2pkg will not act on.
 
-    A mis-typed, mis-cased or old-style export directive (NB402) is an error (the cell would
-    silently be left out of the package): ``export`` and ``build`` refuse it unless told
-    ``--no-check``. Other unknown directives (NB401) are warnings.
+    A mis-typed or mis-cased export directive (NB402) is an error (the cell would silently
+    be left out of the package): ``export`` and ``build`` refuse it unless told
+    ``--no-check``. nbdev 1's directives (``# export``) are one diagnostic per notebook
+    (NB404, an error when they mark cells for export), pointing to ``nb2pkg migrate``.
+    Other unknown directives (NB401) are warnings.
     """
     found: list[Diagnostic] = []
+    flags = set(project.config.test.flags)  # test flags (nb2pkg test) are known directives
     for notebook in project.notebooks:
+        old_style = nbdev1_directives(notebook, export_severity)
+        if old_style is not None:
+            found.append(old_style)
         for cell in notebook.cells:
             for problem in cell.problems:
+                if problem.old_style:
+                    continue
+                if flags and _directive_name(problem.text) in flags:
+                    continue
                 fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
                 code = "NB402" if problem.affects_export else "NB401"
                 severity = export_severity if problem.affects_export else "warning"
@@ -95,3 +106,32 @@ def directive_warnings(project: Project, export_severity: str = "error") -> list
                     )
                 )
     return found
+
+
+def nbdev1_directives(notebook: Notebook, export_severity: str = "error") -> Diagnostic | None:
+    """NB404: one diagnostic for all of a notebook's nbdev 1 directives (``# export``), or None.
+
+    They are not read (nbdev 2 and 3 do not read them either), so the cells they mark are
+    not exported; ``nb2pkg migrate`` rewrites them to the ``#|`` form in place.
+    """
+    found = [(cell, p) for cell in notebook.cells for p in cell.problems if p.old_style]
+    if not found:
+        return None
+    forms = list(dict.fromkeys(problem.text for _, problem in found))
+    shown = ", ".join(f"`{form}`" for form in forms[:4]) + (", …" if len(forms) > 4 else "")
+    exporting = any(problem.affects_export for _, problem in found)
+    what = "the cells they mark are not exported" if exporting else "they have no effect"
+    cell, problem = found[0]
+    return Diagnostic(
+        "NB404",
+        export_severity if exporting else "warning",
+        f"{len(found)} nbdev 1 directive{'s' if len(found) > 1 else ''} ({shown}) not read: "
+        f"{what} (nb2pkg, like nbdev 2 and 3, reads the `#| export` form); run "
+        "`nb2pkg migrate` to rewrite them in place",
+        notebook.where(cell, problem.line),
+    )
+
+
+def _directive_name(line: str) -> str | None:
+    match = re.match(r"#\s*\|\s*([A-Za-z_][\w-]*)", line)
+    return match.group(1) if match else None

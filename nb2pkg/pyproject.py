@@ -12,6 +12,8 @@ Where new text goes (``nb2pkg.tomledit`` says how arrays are extended):
   ``[project.optional-dependencies]`` table after the ``[project]`` keys.
 * a missing ``[build-system]`` goes above the first table (and above the comment lines
   that sit right on top of it), where the packaging guides and most tools put it.
+* the file's own bytes stay: CRLF or LF, its indent unit, a byte order mark, a missing
+  final newline (the caller reads the file with ``fsio.read_text_exact``).
 
 A distribution counts as declared when an entry with the same canonical name (PEP 503)
 exists, whatever its pin, extras or marker. An optional one also counts as declared when
@@ -41,6 +43,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .config import Config
+from .config_keys import BOM
 from .errors import ConfigError, Location
 from .tomledit import Editor, Layout, Scanner, verify
 from .tomlread import loads
@@ -106,7 +109,13 @@ def update_pyproject(
     default_build_system: Mapping[str, Any],
     where: str = "pyproject.toml",
 ) -> DependencyChanges:
-    """Insert the detected requirements that *text* does not declare yet; return the result."""
+    """Insert the detected requirements that *text* does not declare yet; return the result.
+
+    *text* is the file's text exactly as it is on disk: its line endings, indentation and
+    byte order mark are kept (a BOM is set aside for the edit and put back in front).
+    """
+    bom = BOM if text.startswith(BOM) else ""
+    text = text[len(bom) :]
     data = _parse(text, where)
     layout = Scanner(text).scan()
     project = _project_table(data, layout, where)
@@ -126,7 +135,7 @@ def update_pyproject(
         added_optional=dict(additions.optional),
         build_system_added=add_build_system,
         unused=_unused(project, required, optional),
-        text=new_text,
+        text=bom + new_text,
         changed=new_text != text,
     )
 

@@ -7,21 +7,22 @@ returns, and sync compares against it.
 from __future__ import annotations
 
 import ast
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .cellcode import (
+    DROP_MAGICS_FIX,
     ImportRef,
+    defined_names,
     drop_lines,
     import_time_imports,
-    ipython_lines,
+    ipython_issues,
     parse_code,
     public_names,
     split_future_imports,
 )
-from .errors import CellError, Location
+from .errors import CellError, Location, Nb2pkgError, ProblemsFound, raise_all
 from .markers import (
     GENERATED_MARK,
     block_digest,
@@ -31,6 +32,7 @@ from .markers import (
     head_digest,
     quote_path,
 )
+from .moduledoc import docstring_literal
 from .plan import Chunk, ModulePlan
 from .report import Diagnostic
 
@@ -55,6 +57,7 @@ class RenderedBlock:
     futures: tuple[str, ...]  # `from __future__` names hoisted to the module top
     warnings: tuple[Diagnostic, ...] = ()
     imports: tuple[ImportRef, ...] = ()  # imports that run at import time (for NB601)
+    defines: tuple[str, ...] = ()  # public names the cell (re)binds (for NB201, NB602)
 
 
 @dataclass(frozen=True)
@@ -88,55 +91,84 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
     names = tuple(public_names(tree)) if chunk.directive != "exporti" else ()
     imports = import_time_imports(tree)
     return RenderedBlock(
-        chunk, code, block_digest(code), names, tuple(futures), tuple(warnings), imports
+        chunk,
+        code,
+        block_digest(code),
+        names,
+        tuple(futures),
+        tuple(warnings),
+        imports,
+        tuple(defined_names(tree)),
     )
+
+
+CellProblems = list[tuple[str, Location | None]]  # a bad cell: (message, location) each
 
 
 def export_chunks(
     chunks: list[Chunk], package: str, module: str, options: ExportOptions
-) -> list[RenderedBlock | tuple[str, Location | None]]:
-    """Export several chunks; a bad one comes back as (message, location), not raised.
+) -> list[RenderedBlock | CellProblems]:
+    """Export several chunks; a bad one comes back as its problems, not raised.
 
     This is the unit of work a worker process does: values, not exceptions, cross back.
     """
-    results: list[RenderedBlock | tuple[str, Location | None]] = []
+    results: list[RenderedBlock | CellProblems] = []
     for chunk in chunks:
         try:
             results.append(export_chunk(chunk, package, module, options))
-        except CellError as exc:
-            results.append((exc.message, exc.where))
+        except (CellError, ProblemsFound) as exc:
+            results.append([(p.message, p.where) for p in cell_problems(exc)])
     return results
+
+
+def cell_problems(error: CellError | ProblemsFound) -> tuple[Nb2pkgError, ...]:
+    """Return the problems one bad cell raised (``export_chunk`` reports them all)."""
+    return error.problems if isinstance(error, ProblemsFound) else (error,)
 
 
 def _without_ipython(
     chunk: Chunk, options: ExportOptions
 ) -> tuple[str, ast.Module, list[Diagnostic]]:
-    """Return the chunk's code and tree, failing on IPython syntax unless told to drop it."""
+    """Return the chunk's code and tree, failing on IPython syntax unless told to drop it.
+
+    Every IPython line of the cell is reported, not only the first. Without drop-magics the
+    syntax of what remains is not judged: a line such as ``%time for x in y:`` leaves an
+    indented block behind, and that error would only repeat the IPython one.
+    """
     warnings: list[Diagnostic] = []
+    problems: list[Nb2pkgError] = []
     for line in chunk.magic_lines:
         where = Location(chunk.notebook, chunk.cell_index, chunk.cell_id, line)
-        if not options.drop_magics:
-            raise CellError(
-                "a cell magic in an exported cell cannot be exported; remove it, move the "
-                "code to an unexported cell, or pass --drop-magics",
-                where,
-            )
-        warnings.append(Diagnostic("NB501", "warning", "dropped a cell magic", where))
+        if options.drop_magics:
+            warnings.append(Diagnostic("NB501", "warning", "dropped a cell magic", where))
+        else:
+            message = f"a cell magic in an exported cell cannot be exported; {DROP_MAGICS_FIX}"
+            problems.append(CellError(message, where))
     code = chunk.code
     tree, issue = parse_code(code)
-    if issue is not None and issue.kind == "ipython" and options.drop_magics:
-        dropped = ipython_lines(code)
-        for line in dropped:
-            warnings.append(
-                Diagnostic(
-                    "NB501", "warning", "dropped an IPython line", chunk_location(chunk, line)
-                )
-            )
-        code = drop_lines(code, dropped)
+    kept_lines: list[int] | None = None  # the original numbers of the lines left
+    if issue is not None and issue.kind == "ipython":
+        found = ipython_issues(code)
+        for each in found:
+            where = chunk_location(chunk, each.line)
+            if options.drop_magics:
+                warnings.append(Diagnostic("NB501", "warning", "dropped an IPython line", where))
+            else:
+                problems.append(CellError(each.message, where))
+        dropped = {each.line for each in found}
+        kept_lines = [n for n in range(1, len(code.splitlines()) + 1) if n not in dropped]
+        if not options.drop_magics:
+            raise_all(problems)
+        code = drop_lines(code, sorted(dropped))
         tree, issue = parse_code(code)
     if issue is not None or tree is None:
-        where = chunk_location(chunk, issue.line if issue else None)
-        raise CellError(issue.message if issue else "cannot be parsed", where)
+        at = issue.line if issue else None
+        if at is not None and kept_lines is not None and at <= len(kept_lines):
+            at = kept_lines[at - 1]  # count lines as the cell does, dropped ones included
+        message = issue.message if issue else "cannot be parsed"
+        problems.append(CellError(message, chunk_location(chunk, at)))
+    raise_all(problems)
+    assert tree is not None
     return code, tree, warnings
 
 
@@ -150,7 +182,7 @@ def render_module(plan: ModulePlan, blocks: list[RenderedBlock]) -> RenderedModu
     """Assemble the module text: docstring, header, futures, ``__all__``, marked blocks."""
     exports = _exports(blocks)
     futures = list(dict.fromkeys(name for block in blocks for name in block.futures))
-    docstring = _docstring(plan.title) if plan.title else None
+    docstring = docstring_literal(plan.title) if plan.title else None
     future_line = f"from __future__ import {', '.join(futures)}" if futures else None
     all_line = _all_line(exports)
     generated = [part for part in (docstring, future_line, all_line) if part is not None]
@@ -174,8 +206,7 @@ def header_comment(notebooks: tuple[str, ...]) -> str:
     """Return the comment that marks a module as generated, naming its notebooks."""
     sources = ", ".join(map(quote_path, notebooks)) if notebooks else "no notebook"
     return (
-        f"{GENERATED_MARK} from {sources}: edit the notebook, "
-        "or edit here and run `nb2pkg sync`."
+        f"{GENERATED_MARK} from {sources}: edit the notebook, or edit here and run `nb2pkg sync`."
     )
 
 
@@ -192,36 +223,3 @@ def _all_line(names: list[str]) -> str:
     if len(one_line) <= 100:
         return one_line
     return "__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]"
-
-
-def _docstring(title: str) -> str:
-    """Return *title* as a docstring literal whose value is the title, whatever it holds.
-
-    Backslashes are doubled; a quote is escaped where it would close the string (before
-    another quote, or last); control characters, line and paragraph separators and lone
-    surrogates are written as escapes, so the docstring stays one line of valid UTF-8 Python.
-    """
-    text = title.strip()
-    out: list[str] = []
-    for index, char in enumerate(text):
-        if char == "\\":
-            out.append("\\\\")
-        elif char == '"':
-            last = index + 1 == len(text)
-            out.append('\\"' if last or text[index + 1] == '"' else char)
-        elif unicodedata.category(char) in _ESCAPED_CATEGORIES:
-            out.append(_escape(char))
-        else:
-            out.append(char)
-    return '"""' + "".join(out) + '"""'
-
-
-# Control characters (NUL, line breaks, NEL...), line and paragraph separators, surrogates.
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from .config import normalise_package_name
 from .errors import Location, Nb2pkgError
 from .fsio import write_text_atomic
+from .identifiers import identifier_problem
 
 _DISTRIBUTION_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
@@ -37,9 +37,11 @@ def new_project(
             Location(str(target)),
         )
     package = normalise_package_name(name)
-    if not package.isidentifier() or keyword.iskeyword(package):
+    problem = identifier_problem(package)
+    if problem:
         raise Nb2pkgError(
-            f'"{name}" does not give a valid import name ("{package}"); start it with a letter',
+            f'"{name}" cannot name a project: its import name "{package}" {problem}; '
+            "choose another name",
             Location(str(target)),
         )
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -53,6 +55,13 @@ def new_project(
         "{{description}}": description or f"{name}: a package made from notebooks",
     }
     source = template_dir()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder must be, no permission, ...
+        raise Nb2pkgError(
+            f"cannot be created: {exc.strerror}; choose another place (--path)",
+            Location(str(target)),
+        ) from None
     written = []
     for path in sorted(source.rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts:
@@ -61,7 +70,6 @@ def new_project(
         for placeholder, value in values.items():
             text = text.replace(placeholder, _escaped(value, path))
         destination = target / path.relative_to(source)
-        target.mkdir(parents=True, exist_ok=True)
         write_text_atomic(destination, text, root=target)
         written.append(destination)
     return written

@@ -23,9 +23,9 @@ from pathlib import Path
 from .config import load_config
 from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
 from .fsio import check_writable, ensure_inside, write_text_atomic
-from .generate import generate, options_for, remember_export, up_to_date
+from .generate import generate, options_for, plan_export, remember_export, up_to_date
 from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
-from .module_text import EditKind, read_module
+from .module_text import EditKind, ModuleText, read_module
 from .notebook import Notebook, parse_notebook
 from .notebook_edit import apply_changes
 from .package_files import (
@@ -35,7 +35,7 @@ from .package_files import (
     apply_file_changes,
     reverted_head_edits,
 )
-from .plan import make_plan, module_name
+from .plan import module_name
 from .project import Project, load_project
 from .render import RenderedModule
 from .report import Diagnostic, count
@@ -76,9 +76,17 @@ class SyncResult:
 
 
 def sync_project(
-    path: Path | None = None, *, prefer: str | None = None, dry_run: bool = False
+    path: Path | None = None,
+    *,
+    prefer: str | None = None,
+    dry_run: bool = False,
+    check: bool = True,
 ) -> SyncResult:
-    """Sync every generated module of the project at *path* back into its notebooks."""
+    """Sync every generated module of the project at *path* back into its notebooks.
+
+    With *check* (the default), a merge whose modules would fail when imported is refused,
+    as ``export`` refuses them; nothing is written then.
+    """
     if prefer not in (None, *(p.value for p in Prefer)):
         raise Nb2pkgError(f"--prefer must be one of module, notebook, not {prefer!r}")
     config = load_config(path)
@@ -86,14 +94,15 @@ def sync_project(
         return SyncResult((), (), (), dry_run, config.root)
     files = PackageFiles.read(config.lib_dir)
     project = load_project(config=config)
-    plan = make_plan(config.package, config.lib_dir, project.notebooks)
+    options = options_for(project)
+    plan = plan_export(project, options)
     sources = [
         ModuleSource(
             f.path, config.relative(f.path), module_name(config.lib_dir, f.path), f.text or ""
         )
         for f in files.modules()
     ]
-    result = merge(project, plan, sources, options_for(project), Prefer(prefer) if prefer else None)
+    result = merge(project, plan, sources, options, Prefer(prefer) if prefer else None)
     raise_all(result.problems)
     if result.conflicts:
         raise SyncConflict(conflict_report(result.conflicts))
@@ -102,8 +111,8 @@ def sync_project(
     # markers and every hash its new base, so a second sync is a no-op; and a merge that
     # would not export is refused while nothing is written yet.
     merged = _merged_project(project, texts)
-    export = generate(merged, discard_edits=True, files=files, written=not dry_run)
-    _refuse_reverted_heads(merged, files, export.modules)
+    export = generate(merged, check=check, discard_edits=True, files=files, written=not dry_run)
+    _refuse_reverted_heads(merged, result.modules, export.modules)
     if not texts and not result.overruled:
         # Nothing goes into a notebook: rewrite only modules whose edits the notebooks
         # already hold (their hashes are refreshed); export's job is left to export.
@@ -159,15 +168,15 @@ def _refreshing(changes: tuple[FileChange, ...], files: PackageFiles) -> list[Fi
 
 
 def _refuse_reverted_heads(
-    project: Project, files: PackageFiles, modules: tuple[RenderedModule, ...]
+    project: Project, read: dict[str, ModuleText], modules: tuple[RenderedModule, ...]
 ) -> None:
     """Edits to a generated docstring or ``__all__`` that export would revert are refused."""
     problems: list[Nb2pkgError] = []
     for module in modules:
-        current = files.get(module.plan.path)
-        if current is None or current.text is None or not current.is_module:
+        current = read.get(project.config.relative(module.plan.path))
+        if current is None:
             continue
-        for part, fix in reverted_head_edits(read_module(current.text), module):
+        for part, fix in reverted_head_edits(current, module):
             problems.append(
                 UnsyncedEdits(
                     f"{part.value} was edited in the module, but sync cannot carry that edit "

@@ -14,6 +14,9 @@ Where new text goes:
   new lines go *before* that last entry's line instead (``Editor.placed`` records where).
 * an empty one-line array (``key = []``) becomes a multi-line one: a newline goes after
   ``[``, so later additions are pure line insertions.
+* new lines end like the file's lines (CRLF or LF) and indent by the file's own unit (its
+  first indented line's: a tab, two spaces, ...; four spaces if nothing is indented); a
+  file whose last line has no newline still ends without one.
 * a non-empty one-line array (``["a", "b"]``) keeps its style: the new entries go inside
   that line, the only kind of line the editor changes. Inline tables are treated alike.
 * a missing key goes after the last key of its table (inside its inline table, or after
@@ -248,6 +251,7 @@ class Editor:
         self.layout = layout
         self.nl = "\r\n" if "\r\n" in text else "\n"
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.unit = self.indent_unit()
         self.inserts: list[_Insert] = []
         self.placed: dict[tuple[str, ...], int] = {}  # array -> index of the first new entry
 
@@ -269,14 +273,14 @@ class Editor:
         if not array.items:
             if one_line:  # `[]`: open it up, so that later additions are whole lines
                 base = self.indent_of(array.open)
-                body = "".join(f"{base}    {q},{self.nl}" for q in quoted)
+                body = "".join(f"{base}{self.unit}{q},{self.nl}" for q in quoted)
                 self.inserts.append(_Insert(array.open + 1, self.nl + body + base))
             else:
                 self.insert_lines_before(array.close, quoted, self.empty_array_indent(array))
             return
         last_start = array.items[-1][0]
         if self.line_of(last_start) == self.line_of(array.open):
-            indent = self.indent_of(array.open) + "    "
+            indent = self.indent_of(array.open) + self.unit
         else:
             indent = self.indent_of(last_start)
         if not one_line and self.starts_line(array.close) and array.trailing_comma:
@@ -298,7 +302,7 @@ class Editor:
             anchor, indent = (
                 (own[-1].end, self.indent_of(own[-1].start)) if own else (header.end, "")
             )
-            self.insert_lines_after(anchor, _array_lines(_key(key), entries, indent))
+            self.insert_lines_after(anchor, self.array_lines(_key(key), entries, indent))
             return
         inline = next(
             (s for s in statements if s.path == table and isinstance(s.value, Inline)), None
@@ -321,7 +325,9 @@ class Editor:
             raise RuntimeError(f"no place found for {'.'.join(table)}")
         last = dotted[-1]
         prefix = ".".join(_key(part) for part in (*last.key[: len(table) - len(last.table)], key))
-        self.insert_lines_after(last.end, _array_lines(prefix, entries, self.indent_of(last.start)))
+        self.insert_lines_after(
+            last.end, self.array_lines(prefix, entries, self.indent_of(last.start))
+        )
 
     def add_arrays_table(
         self, path: tuple[str, ...], arrays: Mapping[str, Sequence[str]], *, after: tuple[str, ...]
@@ -333,7 +339,7 @@ class Editor:
         anchor = own[-1].end if own else header.end
         lines = ["", f"[{_dotted(path)}]"]
         for name, entries in arrays.items():
-            lines += _array_lines(_key(name), entries, "")
+            lines += self.array_lines(_key(name), entries, "")
         following = self.line_of(anchor) + 1
         if following < len(self.line_starts) and self.line_text(following):
             lines.append("")  # keep a blank line before whatever table comes next
@@ -375,7 +381,7 @@ class Editor:
         for line in range(self.line_of(array.close) - 1, self.line_of(array.open), -1):
             if self.line_text(line):
                 return self.indent_of(self.line_starts[line] + len(self.raw_line(line)))
-        return self.indent_of(array.close) + "    "
+        return self.indent_of(array.close) + self.unit
 
     def raw_line(self, line: int) -> str:
         end = self.line_starts[line + 1] if line + 1 < len(self.line_starts) else len(self.text)
@@ -401,8 +407,30 @@ class Editor:
             self.inserts.append(_Insert(end + 1, body))
         elif not self.text or self.text.endswith("\n"):
             self.inserts.append(_Insert(len(self.text), body))
-        else:  # the last line has no newline: end it first
-            self.inserts.append(_Insert(len(self.text), self.nl + body))
+        else:  # the last line has no newline: start a line, and keep the file's habit
+            self.inserts.append(_Insert(len(self.text), self.nl + self.nl.join(lines)))
+
+    def indent_unit(self) -> str:
+        """Return one level of the file's indentation, for new array entries.
+
+        The first multi-line array's entries say it; else a tab if the file's first indented
+        line starts with one; else four spaces.
+        """
+        for statement in self.layout.statements:
+            array = statement.value
+            if isinstance(array, Array) and array.items:
+                first = array.items[0][0]
+                if self.line_of(first) != self.line_of(array.open):
+                    key_indent = self.indent_of(statement.start)
+                    entry_indent = self.indent_of(first)
+                    if entry_indent.startswith(key_indent) and entry_indent != key_indent:
+                        return entry_indent[len(key_indent) :]
+        match = re.search(r"^[ \t]+[^ \t\r\n]", self.text, re.MULTILINE)
+        return "\t" if match and match.group().startswith("\t") else "    "
+
+    def array_lines(self, key: str, entries: Sequence[str], indent: str) -> list[str]:
+        body = [f"{indent}{self.unit}{_quote(e)}," for e in entries]
+        return [f"{indent}{key} = [", *body, f"{indent}]"]
 
     def apply(self) -> str:
         parts, previous = [], 0
@@ -419,10 +447,6 @@ class Editor:
             if i.offset not in self.line_starts
             and not (i.offset == len(self.text) and i.text.startswith(self.nl))
         }
-
-
-def _array_lines(key: str, entries: Sequence[str], indent: str) -> list[str]:
-    return [f"{indent}{key} = [", *(f"{indent}    {_quote(e)}," for e in entries), f"{indent}]"]
 
 
 def _key(name: str) -> str:

@@ -90,31 +90,31 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     ),
     "module escapes": (
         _notebook("#| default_exp ../../etc/evil"),
-        ["nbs/bad.ipynb: cell 0 (id ", "line 1", "leave the package"],
+        ["nbs/bad.ipynb: cell 1 (id ", "line 1", "leave the package"],
     ),
     "absolute module": (
         _notebook("#| default_exp /tmp/evil"),
-        ["nbs/bad.ipynb: cell 0", "leave the package"],
+        ["nbs/bad.ipynb: cell 1", "leave the package"],
     ),
     "syntax error": (
         _notebook("#| default_exp bad", "#| export\ndef g(:\n    pass"),
-        ["nbs/bad.ipynb: cell 1 (id ", "line 2", "syntax error"],
+        ["nbs/bad.ipynb: cell 2 (id ", "line 2", "syntax error"],
     ),
     "ipython line": (
         _notebook("#| default_exp bad", "#| export\nx = 1\n%time y = 2"),
-        ["nbs/bad.ipynb: cell 1", "line 3", '"%time"', "--drop-magics"],
+        ["nbs/bad.ipynb: cell 2", "line 3", '"%time"', "--drop-magics"],
     ),
     "cell magic": (
         _notebook("#| default_exp bad", "#| export\n%%time\nx = 1"),
-        ["nbs/bad.ipynb: cell 1", "line 2", "cell magic"],
+        ["nbs/bad.ipynb: cell 2", "line 2", "cell magic"],
     ),
     "shell assignment": (
         _notebook("#| default_exp bad", "#| export\nfiles = !ls"),
-        ["nbs/bad.ipynb: cell 1", "line 2", "IPython syntax"],
+        ["nbs/bad.ipynb: cell 2", "line 2", "IPython syntax"],
     ),
     "two default_exp": (
         _notebook("#| default_exp core"),
-        ["nbs/bad.ipynb: cell 0", "nbs/core.ipynb: cell 0", "two notebooks cannot own one module"],
+        ["nbs/bad.ipynb: cell 1", "nbs/core.ipynb: cell 1", "two notebooks cannot own one module"],
     ),
     "cell id invalid": (
         _write(
@@ -137,7 +137,7 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
                 }
             ).encode(),
         ),
-        ["nbs/ids.ipynb: cell 0", "invalid id"],
+        ["nbs/ids.ipynb: cell 1", "invalid id"],
     ),
     "source wrong type": (
         _write(
@@ -151,7 +151,7 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
                 }
             ).encode(),
         ),
-        ["nbs/src.ipynb: cell 0 (id a)", '"source" must be a string'],
+        ["nbs/src.ipynb: cell 1 (id a)", '"source" must be a string'],
     ),
 }
 

@@ -42,7 +42,26 @@ CASES: dict[str, tuple[list[str], list[tuple[str, int, int | None]]]] = {
     ),
     "old-style export directive": (
         ["# export\ndef f():\n    pass"],
-        [("NB402", 1, 1)],
+        [("NB404", 1, 1)],
+    ),
+    "nbdev 1 directives: one diagnostic per notebook": (
+        ["# export\ndef f():\n    pass", "#exporti\ndef g():\n    pass", "# hide\nf()"],
+        [("NB404", 1, 1)],
+    ),
+    "a real redefinition next to @patch is still reported": (
+        [
+            "#| export\nfrom fastcore.basics import patch\nclass A:\n    pass\ndef g():\n    return 1",
+            "@patch\ndef g(self: A):\n    return 2",
+            "def g():\n    return 3",
+        ],
+        [("NB201", 3, 1)],
+    ),
+    "a second plain definition after an @overload is a redefinition": (
+        [
+            "#| export\nfrom typing import overload\n@overload\ndef p(x: int) -> int: ...\ndef p(x):\n    return x",
+            "#| export\ndef p(x):\n    return -x",
+        ],
+        [("NB602", 2, None)],
     ),
     "unknown directive": (
         ["#| frobnicate\nx = 1"],
@@ -107,7 +126,7 @@ def test_hidden_state_names_the_defining_cell(tmp_path: Path) -> None:
     cell_id = nbformat.read(root / "nbs" / "core.ipynb", as_version=4).cells[1].id
     assert '"threshold" is not defined in module core' in diagnostic.message
     assert (
-        f"defined in unexported cell 1 (id {cell_id}); export that cell, or pass it as an argument"
+        f"defined in unexported cell 2 (id {cell_id}); export that cell, or pass it as an argument"
         in diagnostic.message
     )
     assert diagnostic.where is not None and diagnostic.where.column == 16
@@ -185,6 +204,40 @@ FALSE_POSITIVES = {
     "decorators defined earlier": [
         "#| export\nimport functools\n@functools.cache\ndef f():\n    return 1"
     ],
+    "_all_ lists names defined in other cells": [
+        "#| export\ndef f():\n    return 1",
+        "#| export\ndef _g():\n    return 2",
+        '#| export\n_all_ = ["f", "_g"]',
+    ],
+    "fastcore @patch in a later unexported cell": [
+        "#| export\nfrom fastcore.basics import patch\nclass A:\n    pass\ndef g():\n    return 1",
+        "@patch\ndef g(self: A):\n    return 2",
+        "@patch_to(A)\ndef g(self):\n    return 3",
+        "@patch_property\ndef g(self: A):\n    return 4",
+    ],
+    "typing.overload across cells": [
+        "#| export\nfrom typing import overload\n@overload\ndef p(x: int) -> int: ...",
+        "#| export\n@overload\ndef p(x: str) -> str: ...",
+        "#| export\ndef p(x):\n    return x",
+        "@overload\ndef p(x: bytes) -> bytes: ...",
+    ],
+    "singledispatch register": [
+        "#| export\nimport functools\n@functools.singledispatch\ndef show(x):\n    return 'x'",
+        "#| export\n@show.register(int)\ndef show(x):\n    return 'int'",
+        "@show.register\ndef show(x: float):\n    return 'float'",
+    ],
+    "typedispatch and dispatch add cases": [
+        "#| export\nfrom acme.util import helper as typedispatch, helper as dispatch\n"
+        "@typedispatch\ndef r(x: int):\n    return x",
+        "#| export\n@typedispatch\ndef r(x: str):\n    return x",
+        "@typedispatch\ndef r(x: float):\n    return x",
+        "#| export\n@dispatch\ndef q(x: int):\n    return x",
+        "@dispatch\ndef q(x: str):\n    return x",
+    ],
+    "exportd cells are documentation": [
+        "#| export\ndef f():\n    return 1",
+        "#| exportd\nf()",
+    ],
     "test cells may use anything": [
         "#| export\ndef f():\n    return 1",
         "assert f() == 1\nprint(undefined_in_a_test_cell)",
@@ -235,13 +288,16 @@ def test_formats(tmp_path: Path) -> None:
     root = _project(tmp_path, ["threshold = 3", "#| export\ndef big(x):\n    return x > threshold"])
     text = run_cli("check", "--path", root)
     assert text.returncode == 1
-    assert text.stdout.startswith("nbs/core.ipynb: cell 2 (id ") and "error NB101" in text.stdout
+    assert text.stdout.startswith("nbs/core.ipynb: cell 3 (id ") and "error NB101" in text.stdout
     assert text.stdout.strip().endswith("1 error, 0 warnings")
     data = json.loads(run_cli("check", "--path", root, "--format", "json").stdout)
     assert data["errors"] == 1 and data["diagnostics"][0]["code"] == "NB101"
-    assert data["diagnostics"][0]["location"][:2] == ["nbs/core.ipynb", 2]
+    location = data["diagnostics"][0]["location"]
+    # "cell" counts from 1, as the text says ("cell 3"); the id names the same cell.
+    assert (location["file"], location["cell"], location["line"]) == ("nbs/core.ipynb", 3, 3)
+    assert text.stdout.startswith(f"nbs/core.ipynb: cell 3 (id {location['cell_id']}): line 3")
     github = run_cli("check", "--path", root, "--format", "github").stdout
-    assert github.startswith("::error file=nbs/core.ipynb,title=NB101::cell 2 (id ")
+    assert github.startswith("::error file=nbs/core.ipynb,title=NB101::cell 3 (id ")
 
 
 def test_ci_mode(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_deps_lists_unresolved_imports_as_rows(tmp_path: Path) -> None:
     story = run_cli("deps", "--path", root, "--why", "torchy_not_real")
     assert story.returncode == 1
     assert story.stdout.startswith("torchy_not_real: third-party\n  distribution: UNRESOLVED")
-    assert "nbs/00_core.ipynb: cell 1 (id " in story.stdout
+    assert "nbs/00_core.ipynb: cell 2 (id " in story.stdout
     stdlib = run_cli("deps", "--path", root, "--why", "json")
     assert stdlib.returncode == 0 and "stdlib on every supported Python" in stdlib.stdout
     nothing = run_cli("deps", "--path", root, "--why", "numpy")

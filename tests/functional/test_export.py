@@ -193,7 +193,7 @@ def test_drop_magics(tmp_path: Path) -> None:
     failing = run_cli("export", "--path", root)
     assert failing.returncode == 2
     assert (
-        "nbs/a.ipynb: cell 1 (id " in failing.stderr
+        "nbs/a.ipynb: cell 2 (id " in failing.stderr
         and 'line 2: IPython magic "%load_ext"' in failing.stderr
     )
     dropped = run_cli("export", "--path", root, "--drop-magics")
@@ -262,13 +262,15 @@ def test_misspelt_export_directives_refuse_export_even_quiet(tmp_path: Path) -> 
     result = run_cli("export", "--path", root, "-q")
     assert result.returncode == 1, result.stderr
     assert 'unknown directive "exprot"; did you mean "export"?' in result.stderr
-    assert "old-style directive" in result.stderr and "write `#| export`" in result.stderr
+    assert "1 nbdev 1 directive (`# export`) not read" in result.stderr
+    assert "run `nb2pkg migrate`" in result.stderr
     assert 'directive "Export" is mis-cased; write `#| export`' in result.stderr
     assert "3 problems would leave the package broken or incomplete" in result.stderr
     assert snapshot(root) == before
     forced = run_cli("export", "--path", root, "-q", "--no-check")
     assert forced.returncode == 0 and forced.stdout == ""
-    assert forced.stderr.count("error NB402") == 3  # errors are printed even with -q
+    assert forced.stderr.count("error NB402") == 2  # errors are printed even with -q
+    assert forced.stderr.count("error NB404") == 1
 
 
 def test_dry_run_writes_nothing(project: Path) -> None:

@@ -184,7 +184,7 @@ def test_same_cell_conflict_stays_a_notebook(tmp_path: Path, env: dict[str, str]
     assert [c.id for c in nb.cells] == ids
     check = nb2pkg("check", cwd=root, env=env)
     assert check.returncode == 1 and b"error NB701: unresolved merge conflict" in check.stdout
-    assert f"cell 3 (id {nb.cells[3].id}): line 2".encode() in check.stdout
+    assert f"cell 4 (id {nb.cells[3].id}): line 2".encode() in check.stdout
     # resolve in the notebook, as a user would, then the usual commands work
     nb.cells[3].source = "#| export\nLIMIT = 20"
     del nb.cells[3].metadata["tags"]

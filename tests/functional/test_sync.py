@@ -134,7 +134,7 @@ def test_removed_block_removes_its_cell(project: Path) -> None:
     end = text.index("# %%", start + 1)
     (project / "acme" / "core.py").write_text(text[:start] + text[end:])
     dry = run_cli("sync", "--path", project, "--dry-run")
-    assert "remove nbs/00_core.ipynb: cell 4" in dry.stdout
+    assert "remove nbs/00_core.ipynb: cell 5" in dry.stdout
     result = sync_project(project)
     assert result.summary().startswith("synced 0 edited, 0 added and 1 removed")
     assert "LIMIT" not in "".join(c.source for c in read(project).cells)
@@ -188,7 +188,7 @@ def test_conflict_writes_nothing_and_shows_both_versions(project: Path) -> None:
     result = run_cli("sync", "--path", project)
     assert result.returncode == 1
     assert "1 cell changed on both sides; nothing was written." in result.stderr
-    assert re.search(r"nbs/00_core.ipynb: cell 2 \(id \w+\): edited both", result.stderr)
+    assert re.search(r"nbs/00_core.ipynb: cell 3 \(id \w+\): edited both", result.stderr)
     assert (
         "-    return 'hey ' + name" in result.stderr and "+    return 'yo ' + name" in result.stderr
     )

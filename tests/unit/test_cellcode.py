@@ -6,7 +6,13 @@ import ast
 
 import pytest
 
-from nb2pkg.cellcode import find_code_issue, public_names, split_future_imports
+from nb2pkg.cellcode import (
+    defined_names,
+    extends_name,
+    find_code_issue,
+    public_names,
+    split_future_imports,
+)
 
 NAMES_CASES = [
     ("def f(): pass", ["f"]),
@@ -29,6 +35,9 @@ NAMES_CASES = [
     ("@patch_to(A)\ndef method(self): pass", []),
     ("@fastcore.basics.patch\ndef method(self: A): pass", []),
     ("@patch(as_prop=True)\ndef prop(self: A): pass", []),
+    ("@patch_property\ndef size(self: A): pass", []),
+    ("@patchify\ndef odd(): pass", []),  # nbdev: any decorator name starting "patch"
+    ("@overload\ndef parse(x: int) -> int: ...", ["parse"]),  # in __all__, as nbdev
     ("@functools.cache\ndef cached(): pass", ["cached"]),
     ("_all_ = ['hidden_name', 'other']\n_hidden_name = 1", ["hidden_name", "other"]),
     ("import os\nfrom json import dumps", []),
@@ -80,3 +89,44 @@ def test_split_future_imports() -> None:
     futures, rest = split_future_imports(code, ast.parse(code))
     assert futures == ["annotations"]
     assert rest == "import os\nx: list[int] = []\n"
+
+
+# code → names it (re)binds for the checks: `_all_` lists define nothing, extending
+# decorators (@patch, @overload, @typedispatch, @dispatch, @f.register) rebind nothing
+DEFINED_CASES = [
+    ("def f(): pass\nx = 1", ["f", "x"]),
+    ("_all_ = ['f', 'g']", []),
+    ("def f(): pass\n_all_ = ['f', '_h']", ["f"]),
+    ("@patch\ndef g(self: A): pass", []),
+    ("@overload\ndef p(x: int) -> int: ...", []),
+    ("@typing.overload\ndef p(x: int) -> int: ...", []),
+    ("@typedispatch\ndef r(x: int): pass", []),
+    ("@dispatch(int)\ndef q(x): pass", []),
+    ("@show.register\ndef show(x: int): pass", []),
+    ("@show.register(int)\ndef show_int(x): pass", []),
+    ("@functools.cache\ndef cached(): pass", ["cached"]),
+    ("@register\ndef plain(): pass", ["plain"]),  # a plain function named register rebinds
+    ("class A: pass", ["A"]),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), DEFINED_CASES)
+def test_defined_names(code: str, expected: list[str]) -> None:
+    assert defined_names(ast.parse(code)) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "extends"),
+    [
+        ("@patch\ndef f(self: A): pass", True),
+        ("@fastcore.basics.patch_to(A)\ndef f(self): pass", True),
+        ("@overload\ndef f(): ...", True),
+        ("@f.register\ndef _(x: int): pass", True),
+        ("@staticmethod\ndef f(): pass", False),
+        ("def f(): pass", False),
+    ],
+)
+def test_extends_name(code: str, extends: bool) -> None:
+    node = ast.parse(code).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    assert extends_name(node) is extends

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nb2pkg.config import load_config
-from nb2pkg.errors import ConfigError
+from nb2pkg.errors import ConfigError, ProblemsFound
 
 PROJECT = '[project]\nname = "Acme-Tools"\nversion = "1.2.3"\nrequires-python = ">=3.10"\n'
 
@@ -126,6 +126,7 @@ def test_nb2pkg_table_wins_over_nbdev(tmp_path: Path) -> None:
     assert load_config(tmp_path).package == "x"
 
 
+# pyproject text → fragments the error must hold, and the line it must name
 ERROR_CASES = [
     (
         PROJECT + "[tool.nb2pkg]\nnotebook = 'nbs'\n",
@@ -133,13 +134,83 @@ ERROR_CASES = [
         6,
     ),
     (PROJECT + "[tool.nb2pkg]\ndrop_magics = true\n", ['did you mean "drop-magics"'], 6),
-    (PROJECT + "[tool.nb2pkg]\nformat = 'yes'\n", ["format must be a boolean"], None),
-    (PROJECT + "[tool.nb2pkg]\npackage = 'not-valid'\n", ["import name"], None),
-    (PROJECT + "[tool.nb2pkg]\nnotebooks = '../elsewhere'\n", ["outside the project"], None),
+    (PROJECT + "[tool.nb2pkg]\nformat = 'yes'\n", ['format must be true or false, not "yes"'], 6),
+    (PROJECT + "[tool.nb2pkg]\n\nrecursive = 1\n", ["recursive must be true or false"], 7),
+    (PROJECT + "[tool.nb2pkg]\nnotebooks = ['nbs']\n", ["notebooks must be a string"], 6),
+    (PROJECT + "[tool.nb2pkg]\ncheck = ['NB101']\n", ["check must be a table"], 6),
+    (
+        PROJECT + "[tool.nb2pkg]\npackage = 'not-valid'\n",
+        ['package "not-valid" is not an import name', '"-"'],
+        6,
+    ),
+    (
+        PROJECT + "[tool.nb2pkg]\npackage = 'class'\n",
+        ['package "class" is not an import name', "Python keyword"],
+        6,
+    ),
+    (
+        PROJECT + "[tool.nb2pkg]\npackage = '\ufb01le'\n",  # the "fi" ligature
+        ['read by Python as "file"', "NFKC", 'write "file"'],
+        6,
+    ),
+    (
+        '[project]\nname = "class"\n',
+        ['[project] name "class" makes the import name "class"', "keyword", "package = "],
+        2,
+    ),
+    (PROJECT + "[tool.nb2pkg]\nnotebooks = '../elsewhere'\n", ["outside the project"], 6),
     (PROJECT + "[tool.nb2pkg\n", ["not valid TOML"], 5),
     ("[tool.nb2pkg]\n", ["needs a `name`"], None),
+    ('[project]\nversion = "1"\n[tool.nb2pkg]\n', ["needs a `name`"], 1),
     ("[build-system]\nrequires = []\n", ["neither a [project]"], None),
-    (PROJECT + "[tool.nb2pkg.dependency-map]\nyaml = 1\n", ["distribution name string"], None),
+    (
+        PROJECT + "[tool.nb2pkg.dependency-map]\nyaml = 1\n",
+        ["yaml must be a distribution name string", "not 1"],
+        6,
+    ),
+    (
+        PROJECT + "[tool.nb2pkg.dependency-map]\nscikit-learn = 'sklearn'\n",
+        ['"scikit-learn" is not an import name', 'sklearn = "scikit-learn"'],
+        6,
+    ),
+    (
+        PROJECT + "[tool.nb2pkg.check]\nignroe = ['NB101']\n",
+        ['unknown key "ignroe" in [tool.nb2pkg.check]', 'did you mean "ignore"?'],
+        6,
+    ),
+    (
+        PROJECT + "[tool.nb2pkg.check]\nignore = ['NB101']\n\nstrict = 'yes'\n",
+        ['[tool.nb2pkg.check] strict must be true or false, not "yes"'],
+        8,
+    ),
+    (
+        PROJECT + "[tool.nb2pkg.check]\nignore = ['E501']\n",
+        ["[tool.nb2pkg.check] ignore must be a list of check codes", '["E501"]'],
+        6,
+    ),
+    (  # dotted keys and inline tables are found too
+        PROJECT + "[tool.nb2pkg]\ncheck.ignroe = []\n",
+        ['unknown key "ignroe" in [tool.nb2pkg.check]'],
+        6,
+    ),
+    (
+        PROJECT + "[tool.nb2pkg]\n\nclean = { outputs = true, kep-metadata = [] }\n",
+        ['unknown key "kep-metadata" in [tool.nb2pkg.clean]', '"keep-metadata"'],
+        7,
+    ),
+    (PROJECT + "[tool.nb2pkg]\noptional-extra = 'a b'\n", ["not an extra name"], 6),
+    (PROJECT + "[tool.nb2pkg.tset]\nx = 1\n", ['unknown key "tset" in [tool.nb2pkg]'], 5),
+    (  # nbdev 3 writes lists for some settings; these two must be strings
+        PROJECT + "[tool.nbdev]\nnbs_path = ['nbs']\n",
+        ['[tool.nbdev] nbs_path must be a string naming one folder, e.g. "nbs", not ["nbs"]'],
+        6,
+    ),
+    (PROJECT + "[tool.nbdev]\nlib_path = 3\n", ["[tool.nbdev] lib_path must be a string"], 6),
+    (
+        PROJECT + "[tool.nbdev]\nlib_path = 'src/class'\n",
+        ['lib_path "src/class" ends in "class"', "keyword"],
+        6,
+    ),
 ]
 
 
@@ -156,6 +227,41 @@ def test_errors_name_the_problem(
         assert fragment in message
     assert info.value.where is not None
     assert info.value.where.line == line
+
+
+def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        PROJECT + "[tool.nb2pkg]\nformat = 'yes'\n"  # line 6
+        "[tool.nb2pkg.check]\nignroe = []\n"  # line 8
+        "[tool.nb2pkg.clean]\noutput = true\n"  # line 10
+        "[tool.nb2pkg.dependency-map]\nyaml = 3\n"  # line 12
+    )
+    with pytest.raises(ProblemsFound) as info:
+        load_config(tmp_path)
+    lines = [problem.where.line for problem in info.value.problems if problem.where]
+    assert lines == [6, 8, 10, 12]
+    assert all(isinstance(problem, ConfigError) for problem in info.value.problems)
+
+
+def test_nbdev2_errors_name_their_line(tmp_path: Path) -> None:
+    (tmp_path / "settings.ini").write_text(
+        "[DEFAULT]\nlib_name = acme\n# the package\nlib_path = src/class\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith('settings.ini: line 4: lib_path "src/class" ends in "class"')
+
+
+@pytest.mark.parametrize("body", [PROJECT + "[tool.nb2pkg]\n", PROJECT + "[tool.nbdev]\n"])
+def test_a_byte_order_mark_is_read_past(tmp_path: Path, body: str) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b"\xef\xbb\xbf" + body.encode())
+    assert load_config(tmp_path).package.lower() == "acme_tools"
+    (tmp_path / "pyproject.toml").write_bytes(
+        b"\xef\xbb\xbf" + (body + "recursiv = true\n").encode()
+    )
+    if "nbdev" not in body:  # a located error keeps its line with the mark in front
+        with pytest.raises(ConfigError, match="line 6: unknown key"):
+            load_config(tmp_path)
 
 
 def test_non_utf8_pyproject(tmp_path: Path) -> None:

@@ -590,7 +590,7 @@ def test_unresolved_import_names_the_fix() -> None:
             installed=NOTHING_INSTALLED,
         )
     text = str(info.value)
-    assert text.startswith("nbs/00_core.ipynb: cell 3 (id c0ffee12): line 2, column 1: ")
+    assert text.startswith("nbs/00_core.ipynb: cell 4 (id c0ffee12): line 2, column 1: ")
     assert "'numpy'" in text
     assert "[tool.nb2pkg.dependency-map]" in text
     assert 'numpy = "distribution-name"' in text

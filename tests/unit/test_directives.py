@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nb2pkg.directives import export_kind, parse_cell
+from nb2pkg.directives import export_kind, parse_cell, parse_markdown
 
 # source, expected (name, value) pairs, expected body
 PARSE_CASES = [
@@ -96,3 +96,35 @@ def test_prose_comments_are_not_old_style_directives() -> None:
 def test_old_style_directive_does_not_export() -> None:
     parsed = parse_cell("# export\ndef f(): pass\n")
     assert export_kind(parsed.directives) is None
+
+
+def test_exportd_is_a_known_directive_not_an_export() -> None:
+    parsed = parse_cell("#| exportd\nf()\n")
+    assert parsed.problems == ()
+    assert [d.name for d in parsed.directives] == ["exportd"]
+    assert export_kind(parsed.directives) is None
+
+
+def test_nbdev1_problems_are_marked_old_style() -> None:
+    old = parse_cell("# export\nx = 1").problems
+    new = parse_cell("#| exprot\nx = 1").problems
+    assert [p.old_style for p in old + new] == [True, False]
+
+
+# markdown source → (directive names, text)
+MARKDOWN_CASES = [
+    ("# Title\n> summary", [], "# Title\n> summary"),
+    ("#| export\nSome docs.", ["export"], "Some docs."),
+    ("#|exportd\n\n## Usage", ["exportd"], "## Usage"),
+    ("\n\n# Title", [], "# Title"),  # nbdev drops leading blank lines
+    ("# export\nWords.", [], "# export\nWords."),  # a heading, not nbdev 1's directive
+    ("Text\n#| export", [], "Text\n#| export"),
+    ("", [], ""),
+]
+
+
+@pytest.mark.parametrize(("source", "names", "text"), MARKDOWN_CASES)
+def test_parse_markdown(source: str, names: list[str], text: str) -> None:
+    directives, body = parse_markdown(source)
+    assert [d.name for d in directives] == names
+    assert body == text

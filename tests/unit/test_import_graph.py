@@ -11,11 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from nb2pkg.checks import _cycles
+
 PACKAGE = Path(__file__).resolve().parents[2] / "nb2pkg"
 
 #: Command modules: a thin layer over the library. None imports another.
 COMMANDS = frozenset(
-    {"nb2pkg.export", "nb2pkg.sync", "nb2pkg.build", "nb2pkg.check", "nb2pkg.deps_report"}
+    {
+        "nb2pkg.export",
+        "nb2pkg.sync",
+        "nb2pkg.build",
+        "nb2pkg.check",
+        "nb2pkg.deps_report",
+        "nb2pkg.migrate",
+        "nb2pkg.testing.runner",
+    }
 )
 
 
@@ -59,40 +69,8 @@ def import_graph() -> dict[str, set[str]]:
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Return the strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-    counter = [0]
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = counter[0]
-        counter[0] += 1
-        stack.append(node)
-        on_stack.add(node)
-        for other in sorted(graph[node]):
-            if other not in index:
-                visit(other)
-                low[node] = min(low[node], low[other])
-            elif other in on_stack:
-                low[node] = min(low[node], index[other])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                top = stack.pop()
-                on_stack.discard(top)
-                component.append(top)
-                if top == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
+    """Return the import cycles of *graph* (NB601's cycle finder, applied to nb2pkg itself)."""
+    return _cycles({node: sorted(targets) for node, targets in graph.items()})
 
 
 def test_no_import_cycle() -> None:

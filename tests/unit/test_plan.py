@@ -8,7 +8,7 @@ import pytest
 
 from nb2pkg.errors import Nb2pkgError, PlanError
 from nb2pkg.notebook import Notebook, parse_notebook
-from nb2pkg.plan import check_module_name, make_plan
+from nb2pkg.plan import check_module_name, make_plan, plan_with_problems
 from tests.projects import make_notebook
 
 LIB = Path("/project/acme")
@@ -46,8 +46,8 @@ def test_two_notebooks_one_default_exp_names_both() -> None:
     with pytest.raises(PlanError) as info:
         make_plan("acme", LIB, [first, second])
     message = str(info.value)
-    assert message.startswith("nbs/b.ipynb: cell 0")
-    assert "nbs/a.ipynb: cell 0" in message
+    assert message.startswith("nbs/b.ipynb: cell 1")
+    assert "nbs/a.ipynb: cell 1" in message
 
 
 def test_export_without_target() -> None:
@@ -58,17 +58,38 @@ def test_export_without_target() -> None:
 
 
 def test_all_problems_are_reported_together() -> None:
-    bad = notebook(
-        "nbs/a.ipynb", "#| export\nx = 1", "#| export ../evil\ny = 2", "#| default_exp 1x"
-    )
+    bad = notebook("nbs/a.ipynb", "#| export\nx = 1", "#| export ../evil\ny = 2")
+    other = notebook("nbs/b.ipynb", "#| default_exp 1x")
     with pytest.raises(Nb2pkgError) as info:
-        make_plan("acme", LIB, [bad])
+        make_plan("acme", LIB, [bad, other])
     text = str(info.value)
     assert (
         "without a target module" in text
         and "leave the package" in text
-        and "not an identifier" in text
+        and '"1x" starts with a digit' in text
     )
+
+
+# the refused declaration, in cell 1 → the one problem reported, not one per exported cell
+REFUSED = [
+    ("#| default_exp 1x", '"1x" starts with a digit'),
+    ("#| default_exp class", '"class" is a Python keyword'),
+    ("#| default_exp \ufb01le", 'read by Python as "file"'),
+    ("#| default_exp ../evil", "leave the package"),
+    ("#| default_exp core", "two notebooks cannot own one module"),  # core.ipynb has it
+]
+
+
+@pytest.mark.parametrize(("declaration", "reason"), REFUSED)
+def test_a_refused_default_exp_is_reported_once(declaration: str, reason: str) -> None:
+    owner = notebook("nbs/core.ipynb", "#| default_exp core")
+    cells = [declaration, "#| export\nx = 1", "#| exporti\ny = 2", "#| export\nz = 3"]
+    with pytest.raises(PlanError) as info:  # one problem: not a ProblemsFound
+        make_plan("acme", LIB, [owner, notebook("nbs/b.ipynb", *cells)])
+    assert reason in str(info.value) and "without a target module" not in str(info.value)
+    assert info.value.where is not None and info.value.where.cell_number == 1
+    _, problems = plan_with_problems("acme", LIB, [owner, notebook("nbs/b.ipynb", *cells)])
+    assert len(problems) == 1
 
 
 def test_module_and_package_of_the_same_name_collide() -> None:

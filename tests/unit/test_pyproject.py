@@ -163,10 +163,41 @@ def test_windows_line_endings_are_kept() -> None:
     assert tomllib.loads(changes.text)["project"]["optional-dependencies"] == {"x": ["c"]}
 
 
-def test_a_file_without_final_newline_gets_lines_after_its_last() -> None:
+def test_a_file_without_final_newline_keeps_that_habit() -> None:
     before = '[build-system]\nrequires = []\n\n[project]\nname = "acme"'
     changes = update_pyproject(before, required=["numpy"], optional={}, default_build_system=FLIT)
-    assert changes.text == before + '\ndependencies = [\n    "numpy",\n]\n'
+    assert changes.text == before + '\ndependencies = [\n    "numpy",\n]'
+    crlf = before.replace("\n", "\r\n")
+    changes = update_pyproject(crlf, required=["numpy"], optional={}, default_build_system=FLIT)
+    assert changes.text == crlf + '\r\ndependencies = [\r\n    "numpy",\r\n]'
+
+
+def test_a_byte_order_mark_stays_in_front() -> None:
+    before = '\ufeff[project]\r\nname = "acme"\r\ndependencies = []\r\n'
+    changes = update_pyproject(before, required=["numpy"], optional={}, default_build_system=FLIT)
+    assert changes.text == (
+        '\ufeff[build-system]\r\nrequires = ["flit_core>=3.9,<5"]\r\n'
+        'build-backend = "flit_core.buildapi"\r\n\r\n[project]\r\nname = "acme"\r\n'
+        'dependencies = [\r\n    "numpy",\r\n]\r\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "unit"),
+    [
+        ('[project]\nname = "acme"\nkeywords = [\n\t"x",\n]\ndependencies = []\n', "\t"),
+        ('[project]\nname = "acme"\nkeywords = [\n  "x",\n]\ndependencies = []\n', "  "),
+        ('[project]\n\tname = "acme"\n\tdependencies = []\n', "\t"),
+        ('[project]\nname = "acme"\ndependencies = []\n', "    "),
+    ],
+)
+def test_new_lines_indent_with_the_files_own_unit(before: str, unit: str) -> None:
+    changes = update_pyproject(
+        before, required=["numpy"], optional={"opt": ["rich"]}, default_build_system=FLIT
+    )
+    key_indent = "\t" if "\tdependencies" in before else ""
+    assert f'dependencies = [\n{key_indent}{unit}"numpy",\n{key_indent}]' in changes.text
+    assert f'opt = [\n{unit}"rich",\n]' in changes.text
 
 
 def test_nothing_detected_and_build_system_present_changes_nothing() -> None:
