@@ -500,7 +500,7 @@ def _sanitizers(table: Mapping[str, Any], lines: KeyLines) -> tuple[tuple[str, s
             )
         try:
             re.compile(pattern)
-        except re.error as exc:
+        except (re.error, RecursionError) as exc:  # groups nested too deeply: RecursionError
             raise lines.error(
                 f"[{name}] {pattern!r} is not a valid regular expression ({exc}); "
                 "write patterns as TOML literal strings ('...') so backslashes stay as typed",
@@ -519,7 +519,7 @@ def _nbdev_test_settings(flags: Any, skip_re: Any, where: str) -> TestSettings:
     if pattern is not None:
         try:
             re.compile(pattern)
-        except re.error as exc:
+        except (re.error, RecursionError) as exc:  # groups nested too deeply: RecursionError
             raise ConfigError(
                 f"skip_file_re {pattern!r} is not a valid regular expression ({exc})",
                 Location(where),
