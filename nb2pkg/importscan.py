@@ -30,13 +30,11 @@ the module is imported.
 from __future__ import annotations
 
 import ast
-import gc
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from .cellcode import STRINGS_AND_COMMENTS
+from .cellcode import STRINGS_AND_COMMENTS, collector_paused
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def find_imports(code: str, mentioning: re.Pattern[str] | None = None) -> list[F
     if "import" not in code:  # every form spells it, so most cells are done here
         return []
     finder = _Finder(code)
-    with _collector_paused():
+    with collector_paused():
         try:
             # Parsing dominates the cost, so only top-level statements that mention
             # "import" are parsed (what a statement holds depends on nothing before it).
@@ -113,22 +111,6 @@ def _blank(match: re.Match[str]) -> str:
     """Return a string or comment as spaces, keeping its line breaks."""
     text = match.group()
     return re.sub(_NOT_NEWLINE, " ", text) if "\n" in text or "\r" in text else " " * len(text)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: it halves the time ``ast.parse`` takes.
-
-    An AST holds no reference cycles, so the collections that its many new objects
-    trigger free nothing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,15 @@ For every block, across all modules at once:
 
 from __future__ import annotations
 
-import ast
 import difflib
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
+from .cellcode import parse_code
 from .directives import export_kind
 from .errors import CellError, Location, Nb2pkgError, cell_label
 from .markers import Block, Marker, MarkerKind
@@ -162,12 +162,17 @@ class _Occurrence:
         return _prepend(self.prefix, self.block.code)
 
 
+#: Returns the fresh export of a chunk in a module (the same as ``render.export_chunk``).
+FreshExport = Callable[[Chunk, str], RenderedBlock]
+
+
 @dataclass
 class _Merge:
     project: Project
     plan: ExportPlan
     options: ExportOptions
     prefer: Prefer | None
+    fresh: FreshExport | None = None
     changes: list[CellChange] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
     problems: list[Nb2pkgError] = field(default_factory=list)
@@ -180,9 +185,13 @@ def merge(
     modules: Sequence[ModuleSource],
     options: ExportOptions,
     prefer: Prefer | None = None,
+    fresh: FreshExport | None = None,
 ) -> MergeResult:
-    """Decide what every generated module's edits do to the notebooks (nothing is written)."""
-    state = _Merge(project, plan, options, prefer)
+    """Decide what every generated module's edits do to the notebooks (nothing is written).
+
+    *fresh* returns a cell's fresh export, from a cache (default: ``render.export_chunk``).
+    """
+    state = _Merge(project, plan, options, prefer, fresh)
     homes = {(c.notebook, c.cell_id): (m.name, c) for m in plan.modules for c in m.chunks}
     texts = [(source, _read(source, project)) for source in modules]
     occurrences = _resolve_all(state, texts)
@@ -284,27 +293,17 @@ def _nbdev_unknown_ids(state: _Merge, source: ModuleSource, text: ModuleText) ->
 
 
 def _parses(state: _Merge, block: Block, relpath: str) -> bool:
-    try:
-        ast.parse(block.code)
-    except (SyntaxError, ValueError) as exc:
-        line = block.marker.line + (getattr(exc, "lineno", None) or 1)
-        state.problems.append(
-            CellError(
-                f"the block has a syntax error ({getattr(exc, 'msg', exc)}); fix it in the "
-                "module before syncing",
-                Location(relpath, line=line),
-            )
+    _, issue = parse_code(block.code)  # kept: the export after the merge parses it again
+    if issue is None:
+        return True
+    what = issue.message if issue.kind == "syntax" else f'IPython syntax "{issue.text}"'
+    state.problems.append(
+        CellError(
+            f"the block cannot go into its cell ({what}); fix it in the module before syncing",
+            Location(relpath, line=block.marker.line + issue.line),
         )
-        return False
-    except (RecursionError, MemoryError):
-        state.problems.append(
-            CellError(
-                "the block is nested too deeply to be parsed",
-                Location(relpath, line=block.marker.line),
-            )
-        )
-        return False
-    return True
+    )
+    return False
 
 
 def _resolve(
@@ -497,6 +496,8 @@ def _decide(
 
 
 def _fresh(state: _Merge, chunk: Chunk, module: str) -> RenderedBlock:
+    if state.fresh is not None:
+        return state.fresh(chunk, module)
     return export_chunk(chunk, state.plan.package, module, state.options)
 
 

@@ -20,11 +20,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .cache import BlockCache
 from .config import load_config
 from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
 from .fsio import check_writable, ensure_inside, write_text_atomic
 from .generate import generate, options_for, plan_export, remember_export, up_to_date
-from .merge import CellChange, ChangeKind, ModuleSource, Prefer, conflict_report, merge
+from .merge import (
+    CellChange,
+    ChangeKind,
+    FreshExport,
+    ModuleSource,
+    Prefer,
+    conflict_report,
+    merge,
+)
 from .module_text import EditKind, ModuleText, read_module
 from .notebook import Notebook, parse_notebook
 from .notebook_edit import apply_changes
@@ -35,9 +44,9 @@ from .package_files import (
     apply_file_changes,
     reverted_head_edits,
 )
-from .plan import module_name
+from .plan import Chunk, ExportPlan, module_name
 from .project import Project, load_project
-from .render import RenderedModule
+from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk
 from .report import Diagnostic, count
 
 
@@ -102,7 +111,8 @@ def sync_project(
         )
         for f in files.modules()
     ]
-    result = merge(project, plan, sources, options, Prefer(prefer) if prefer else None)
+    fresh = _cached_export(BlockCache(config.root, config.package, options), plan, options)
+    result = merge(project, plan, sources, options, Prefer(prefer) if prefer else None, fresh)
     raise_all(result.problems)
     if result.conflicts:
         raise SyncConflict(conflict_report(result.conflicts))
@@ -136,6 +146,16 @@ def sync_project(
         config.root,
         tuple(c.path for c in module_changes),
     )
+
+
+def _cached_export(cache: BlockCache, plan: ExportPlan, options: ExportOptions) -> FreshExport:
+    """Return fresh exports read from the last export's block cache where it has them."""
+
+    def fresh(chunk: Chunk, module: str) -> RenderedBlock:
+        _, block = cache.lookup(chunk, module)
+        return block or export_chunk(chunk, plan.package, module, options)
+
+    return fresh
 
 
 def _format_notes(texts: list[tuple[Notebook, str]]) -> tuple[Diagnostic, ...]:
