@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import CACHE_DIR, BlockCache, ExportStamp
+from .cache import BlockCache, ExportStamp
+from .cache_home import CACHE_DIR
 from .config import Config
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
 from .fsio import remove_stale_temp_files
@@ -170,8 +171,15 @@ def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
 def write_export(result: ExportResult) -> None:
     """Write the planned file changes (every target checked first), then the block cache."""
     apply_file_changes(result.changes, result.root)
+    save_caches(result)
+
+
+def save_caches(result: ExportResult) -> None:
+    """Keep what this run rendered and read (derived data) for the next run."""
     if result.cache is not None:
         result.cache.save()
+    if result.project is not None and result.project.read_cache is not None:
+        result.project.read_cache.save()
 
 
 def remove_leftovers(config: Config, before: float) -> list[Path]:

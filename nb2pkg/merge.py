@@ -569,9 +569,12 @@ def _placement(
     if occurrence.role == "reordered" and occurrence.notebook is not None:
         same = [o for o in mine if o.notebook is occurrence.notebook and o.cell]
         position = same.index(occurrence)
+        cells = [o.cell for o in same if o.cell is not None]
         if position > 0:
-            return Placement(occurrence.notebook.relpath, after=same[position - 1].cell.id)  # type: ignore[union-attr]
-        return Placement(occurrence.notebook.relpath, before=same[1].cell.id if len(same) > 1 else None)  # type: ignore[union-attr]
+            return Placement(occurrence.notebook.relpath, after=cells[position - 1].id)
+        return Placement(
+            occurrence.notebook.relpath, before=cells[1].id if len(cells) > 1 else None
+        )
     for other in reversed(mine[:index]):
         if other.role in ("original", "moved", "reordered") and other.cell and other.notebook:
             return Placement(other.destination or other.notebook.relpath, after=other.cell.id)

@@ -24,7 +24,14 @@ from .cache import BlockCache
 from .config import load_config
 from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
 from .fsio import check_writable, ensure_inside, write_text_atomic
-from .generate import generate, options_for, plan_export, remember_export, up_to_date
+from .generate import (
+    generate,
+    options_for,
+    plan_export,
+    remember_export,
+    save_caches,
+    up_to_date,
+)
 from .merge import (
     CellChange,
     ChangeKind,
@@ -137,6 +144,7 @@ def sync_project(
             write_text_atomic(notebook.path, text, root=config.root, expect=notebook.digest)
             written.append(notebook.path)
         apply_file_changes(export.changes, config.root)
+        save_caches(export)
         remember_export(export, config)
     return SyncResult(
         result.changes,
@@ -213,5 +221,8 @@ def _merged_project(project: Project, texts: list[tuple[Notebook, str]]) -> Proj
     merged = {
         nb.relpath: parse_notebook(text.encode("utf-8"), nb.path, nb.relpath) for nb, text in texts
     }
+    if project.read_cache is not None:
+        for notebook in merged.values():
+            project.read_cache.store(notebook)  # as it will be on disk once written
     notebooks = tuple(merged.get(nb.relpath, nb) for nb in project.notebooks)
     return replace(project, notebooks=notebooks)
