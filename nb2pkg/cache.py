@@ -178,13 +178,18 @@ class ExportStamp:
 
     def load(self, fingerprint: str) -> dict[str, Any] | None:
         """Return what the last export recorded, if its fingerprint is *fingerprint*."""
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        data = self.last_record()
+        if data is None or data.get("fingerprint") != fingerprint:
             return None
         return data
+
+    def last_record(self) -> dict[str, Any] | None:
+        """Return what the last export recorded, whatever changed since (None: nothing)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return None
+        return data if isinstance(data, dict) else None
 
     def save(self, fingerprint: str, record: dict[str, Any]) -> None:
         """Record a successful export."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .cache_home import CACHE_DIR, code_fingerprint
@@ -26,7 +27,11 @@ class Project:
 
     def notebook(self, relpath: str) -> Notebook | None:
         """Return the notebook at project-relative *relpath*, or None."""
-        return next((nb for nb in self.notebooks if nb.relpath == relpath), None)
+        return self._by_relpath.get(relpath)
+
+    @cached_property
+    def _by_relpath(self) -> dict[str, Notebook]:
+        return {nb.relpath: nb for nb in self.notebooks}
 
 
 def load_project(

@@ -25,6 +25,7 @@ from .config import load_config
 from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
 from .fsio import check_writable, ensure_inside, write_text_atomic
 from .generate import (
+    exported_digests,
     generate,
     options_for,
     plan_export,
@@ -119,7 +120,15 @@ def sync_project(
         for f in files.modules()
     ]
     fresh = _cached_export(BlockCache(config.root, config.package, options), plan, options)
-    result = merge(project, plan, sources, options, Prefer(prefer) if prefer else None, fresh)
+    exported = exported_digests(config)  # modules still as export wrote them hold no edit
+    unchanged = {
+        config.relative(f.path)
+        for f in files.modules()
+        if exported.get(config.relative(f.path)) == f.digest
+    }
+    result = merge(
+        project, plan, sources, options, Prefer(prefer) if prefer else None, fresh, unchanged
+    )
     raise_all(result.problems)
     if result.conflicts:
         raise SyncConflict(conflict_report(result.conflicts))

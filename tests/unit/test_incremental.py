@@ -1,4 +1,4 @@
-"""The cache of notebooks read before: the same cells as a fresh read, or a fresh read.
+"""Incremental work: the cache of notebooks read before, and the digests of modules export left.
 
 A notebook whose bytes are as when it was last read comes back from
 ``.nb2pkg/cache/notebooks.json`` with exactly the cells a parse gives; anything else — a
@@ -209,3 +209,16 @@ def test_any_notebook_comes_back_from_the_cache_as_read(
         path, "nbs/nb.ipynb", read.digest
     )
     assert again == read
+
+
+def test_export_records_the_digest_of_every_module_it_left(project: Path) -> None:
+    from nb2pkg.config import load_config
+    from nb2pkg.fsio import digest_bytes
+    from nb2pkg.generate import exported_digests
+
+    config = load_config(project)
+    recorded = exported_digests(config)
+    core = project / "acme" / "core.py"  # the one generated module (__init__ is the user's)
+    assert recorded == {"acme/core.py": digest_bytes(core.read_bytes())}
+    (project / CACHE_DIR / "cache" / "export-stamp.json").write_text("[", encoding="utf-8")
+    assert exported_digests(config) == {}  # no record: sync reads every module
