@@ -33,6 +33,7 @@ class NotebookCache:
         self._salt = [_FORMAT, fingerprint, list(sys.version_info[:2])]
         self._old = self._load()
         self._new: dict[str, Any] = {}
+        self.hits = 0  # notebooks this run took from the cache
 
     def _load(self) -> dict[str, Any]:
         try:
@@ -63,6 +64,7 @@ class NotebookCache:
         except (TypeError, ValueError, IndexError):
             return None
         self._new[relpath] = entry
+        self.hits += 1
         return notebook
 
     def store(self, notebook: Notebook) -> None:

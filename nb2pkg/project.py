@@ -77,12 +77,14 @@ def _read(path: Path, relpath: str, cache: NotebookCache | None) -> Notebook:
         data = path.read_bytes()
     except OSError as exc:
         raise NotebookError(f"cannot be read: {exc.strerror}", Location(relpath)) from None
-    if cache is None:
-        return parse_notebook(data, path, relpath)
-    found = cache.lookup(path, relpath, hashlib.sha256(data).hexdigest())
+    found = None if cache is None else cache.lookup(path, relpath, hashlib.sha256(data).hexdigest())
     if found is None:
         found = parse_notebook(data, path, relpath)
-        cache.store(found)
+        if cache is not None:
+            cache.store(found)
+        # The JSON (outputs and all) is most of a notebook's memory and few commands need
+        # it: ``Notebook.raw`` reads it again from the same bytes when one does.
+        object.__setattr__(found, "loaded", None)
     return found
 
 

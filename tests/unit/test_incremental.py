@@ -58,12 +58,13 @@ def test_a_cached_notebook_has_the_cells_of_a_fresh_read(project: Path) -> None:
     cached = load_project(project)
     fresh = load_project(project, cached=False)
     assert cached.notebooks == fresh.notebooks  # cells, directives, problems, digests
-    assert all(nb.loaded is None for nb in cached.notebooks)  # JSON not read: from the cache
-    assert all(nb.loaded is not None for nb in fresh.notebooks)
+    assert cached.read_cache is not None and cached.read_cache.hits == 2
+    assert fresh.read_cache is None
 
 
-def test_raw_of_a_cached_notebook_is_read_on_first_use(project: Path) -> None:
+def test_raw_is_read_on_first_use(project: Path) -> None:
     notebook = load_project(project).notebooks[0]
+    assert notebook.loaded is None  # not held: a project's JSON is most of its memory
     path = notebook.path
     assert notebook.raw == parse_notebook(path.read_bytes(), path, notebook.relpath).raw
     assert notebook.loaded is not None
@@ -79,8 +80,9 @@ def test_raw_refuses_a_notebook_saved_since_it_was_read(project: Path) -> None:
 def test_a_changed_notebook_is_read_again(project: Path) -> None:
     path = project / "nbs" / "00_core.ipynb"
     write_notebook(path, make_notebook(["#| default_exp core", "#| export\nx = 2"]))
-    notebook = load_project(project).notebooks[0]
-    assert notebook.loaded is not None  # parsed, not taken from the cache
+    loaded = load_project(project)
+    notebook = loaded.notebooks[0]
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 01_more only
     assert [c.body for c in notebook.cells] == ["", "x = 2"]
 
 
@@ -97,9 +99,9 @@ def test_a_changed_notebook_is_read_again(project: Path) -> None:
 )
 def test_a_damaged_cache_file_costs_a_fresh_read(project: Path, damage: str) -> None:
     cache_file(project).write_text(damage, encoding="utf-8")
-    notebooks = load_project(project).notebooks
-    assert notebooks == load_project(project, cached=False).notebooks
-    assert all(nb.loaded is not None for nb in notebooks)
+    loaded = load_project(project)
+    assert loaded.notebooks == load_project(project, cached=False).notebooks
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 0
 
 
 def _entries(root: Path) -> tuple[dict[str, object], dict[str, list[object]]]:
@@ -126,9 +128,9 @@ def test_a_wrong_entry_is_not_used(project: Path, entry: object) -> None:
         entry = [digest, *entry[1:]]
     entries["nbs/01_more.ipynb"] = entry  # type: ignore[assignment]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
-    notebook = load_project(project).notebooks[1]
-    assert notebook.loaded is not None
-    assert notebook == load_project(project, cached=False).notebooks[1]
+    loaded = load_project(project)
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
+    assert loaded.notebooks[1] == load_project(project, cached=False).notebooks[1]
 
 
 @pytest.mark.parametrize(
@@ -147,16 +149,17 @@ def test_a_wrong_cell_entry_is_not_used(project: Path, cell: object) -> None:
     data, entries = _entries(project)
     entries["nbs/01_more.ipynb"][3] = [cell]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
-    notebook = load_project(project).notebooks[1]
-    assert notebook.loaded is not None
-    assert notebook == load_project(project, cached=False).notebooks[1]
+    loaded = load_project(project)
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
+    assert loaded.notebooks[1] == load_project(project, cached=False).notebooks[1]
 
 
 def test_a_cache_of_another_nb2pkg_is_not_used(project: Path) -> None:
     data, _ = _entries(project)
     data["salt"] = [1, "another build", [3, 11]]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
-    assert all(nb.loaded is not None for nb in load_project(project).notebooks)
+    loaded = load_project(project)
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 0
 
 
 def test_a_refused_export_does_not_write_the_cache(tmp_path: Path) -> None:
@@ -176,8 +179,9 @@ def test_sync_leaves_the_merged_notebook_in_the_cache(project: Path) -> None:
         module.read_text(encoding="utf-8").replace("return 1", "return 41"), encoding="utf-8"
     )
     sync_project(project, check=False)
-    notebook = load_project(project).notebooks[0]
-    assert notebook.loaded is None  # the notebook sync wrote is read back from the cache
+    loaded = load_project(project)
+    notebook = loaded.notebooks[0]
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 2  # as sync wrote it
     assert "return 41" in notebook.cells[2].body
     assert notebook == load_project(project, cached=False).notebooks[0]
 
