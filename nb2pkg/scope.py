@@ -83,35 +83,46 @@ def no_star_names(module: str, level: int) -> frozenset[str] | None:
     return None
 
 
+#: A module's syntax tree in consecutive parts: each part's tree, parsed on its own, and
+#: the number of module lines before the part (its line numbers count from 1).
+Parts = list[tuple[ast.Module, int]]
+
+
 def analyse_module(
     source: str,
     *,
     star_names: StarNames = no_star_names,
     extra_defined: frozenset[str] = frozenset(),
+    parts: Parts | None = None,
 ) -> ScopeReport:
     """Report the names ``source`` uses where the module has not bound them.
 
     ``star_names(module, level)`` gives the names ``from <level dots><module> import *``
     binds, or None when unknown. ``extra_defined`` names count as bound everywhere.
+    *parts*, when given, are the syntax trees of the source's consecutive parts (trees
+    made while rendering its blocks): the source is then not parsed again into a tree.
     Raises ``SyntaxError`` when the source does not compile.
     """
     collecting = gc.isenabled()
     gc.disable()  # the collector would rescan the growing syntax tree again and again
     try:  # the tree is freed by reference counting before collection resumes
-        return _analyse(source, star_names, extra_defined)
+        return _analyse(source, star_names, extra_defined, parts)
     finally:
         if collecting:
             gc.enable()
 
 
-def _analyse(source: str, star_names: StarNames, extra_defined: frozenset[str]) -> ScopeReport:
+def _analyse(
+    source: str, star_names: StarNames, extra_defined: frozenset[str], parts: Parts | None
+) -> ScopeReport:
     """Run both passes over ``source`` and collect their findings."""
-    tree = ast.parse(source)
+    if parts is None:
+        parts = [(ast.parse(source), 0)]
     module = symtable.symtable(source, "<module>", "exec")
     through_global = _bound_through_global(module, source)
     walker = _Walker(module, _ALWAYS | extra_defined | through_global, star_names)
-    walker.evaluates_annotations = not _has_future_annotations(tree)
-    walker.run_import_time(tree.body)
+    walker.evaluates_annotations = not any(_has_future_annotations(tree) for tree, _ in parts)
+    walker.run_import_time([(node, offset) for tree, offset in parts for node in tree.body])
     walker.run_call_time()
     return ScopeReport(
         undefined=_located(walker.uses, source),
@@ -133,7 +144,8 @@ class _Walker:
         self.ever_bound: set[str] = set()
         self.blind: list[tuple[str, int]] = []
         self.uses: list[UndefinedName] = []
-        self.deferred: list[tuple[list[Any], Table]] = []
+        self.deferred: list[tuple[list[Any], Table, int]] = []
+        self.offset = 0  # module lines before the part of the tree being walked
         self.at_import = True
         self.star_seen = False
         self.guards = 0  # depth of `try` bodies that catch NameError
@@ -145,17 +157,19 @@ class _Walker:
             if name.startswith("visit_") and hasattr(ast, name[6:])
         }
 
-    def run_import_time(self, body: list[ast.stmt]) -> None:
-        """Run the module's statements in order, setting function bodies aside."""
-        for statement in body:
-            self.top = statement
+    def run_import_time(self, body: list[tuple[ast.stmt, int]]) -> None:
+        """Run the module's statements (each with its part's line offset) in order,
+        setting function bodies aside."""
+        for statement, offset in body:
+            self.top, self.offset = statement, offset
             self.visit(statement, self.module)
 
     def run_call_time(self) -> None:
         """Walk the bodies set aside, against everything the module ends up binding."""
         self.at_import, self.star_seen = False, bool(self.blind)
         known = self.always | self.bound
-        for body, table in self.deferred:
+        for body, table, offset in self.deferred:
+            self.offset = offset
             if _mentions_unknown(table, known):
                 for node in body:
                     self.visit(node, table)
@@ -190,7 +204,8 @@ class _Walker:
             symbol = _lookup(table, name)
             if symbol is None or not symbol.is_global():
                 return
-        found = UndefinedName(name, node.lineno, node.col_offset, self.at_import, self.star_seen)
+        line = node.lineno + self.offset
+        found = UndefinedName(name, line, node.col_offset, self.at_import, self.star_seen)
         self.uses.append(found)
 
     def bind(self, name: str, table: Table) -> None:
@@ -221,7 +236,7 @@ class _Walker:
         if table is None:
             return  # no matching symbol table: stay silent rather than guess
         if self.at_import:
-            self.deferred.append((nodes, table))
+            self.deferred.append((nodes, table, self.offset))
         else:
             self.visit_each(nodes, table)
 
@@ -237,7 +252,7 @@ class _Walker:
 
     def visit_Lambda(self, node: ast.Lambda, table: Table) -> None:
         self.visit_each([*node.args.defaults, *node.args.kw_defaults], table)
-        self.body([node.body], self.child(table, "lambda", node.lineno))
+        self.body([node.body], self.child(table, "lambda", node.lineno + self.offset))
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, table: Table) -> None:
         # Same order as the compiler's symbol table pass, so child tables line up.
@@ -245,12 +260,12 @@ class _Walker:
         if self.evaluates_annotations:
             self.visit_each(_signature_annotations(node), table)
         self.visit_each(node.decorator_list, table)
-        self.body(node.body, self.child(table, node.name, node.lineno))
+        self.body(node.body, self.child(table, node.name, node.lineno + self.offset))
         self.bind(node.name, table)
 
     def visit_ClassDef(self, node: ast.ClassDef, table: Table) -> None:
         self.visit_each([*node.bases, *node.keywords, *node.decorator_list], table)
-        child = self.child(table, node.name, node.lineno)
+        child = self.child(table, node.name, node.lineno + self.offset)
         if child is not None:
             self.visit_each(node.body, child)  # a class body runs when its statement does
         self.bind(node.name, table)
@@ -258,7 +273,7 @@ class _Walker:
     def visit_ListComp(self, node: Any, table: Table) -> None:
         first, *rest = node.generators
         self.visit(first.iter, table)  # the outermost iterable runs in the enclosing scope
-        child = self.child(table, _COMPREHENSIONS[type(node)], node.lineno)
+        child = self.child(table, _COMPREHENSIONS[type(node)], node.lineno + self.offset)
         if child is None:
             return
         self.visit_each([first.target, *first.ifs], child)
@@ -278,7 +293,7 @@ class _Walker:
             return
         names = self.star_names(node.module or "", node.level)
         if names is None:
-            self.blind.append(("." * node.level + (node.module or ""), node.lineno))
+            self.blind.append(("." * node.level + (node.module or ""), node.lineno + self.offset))
             self.star_seen = True
         else:
             for name in sorted(names):
