@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .clean import CleanOptions
-from .clean_files import clean_options, project_config
+from .clean_io import clean_options, project_config
 from .errors import Location, Nb2pkgError, NotebookError
 from .fsio import write_text_atomic
 from .nbjson import Layout, dumps_jupyter

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from .clean import CONFLICT_TAG
-from .clean_files import clean_options, volatile_parts
+from .clean_io import clean_options, volatile_parts
 from .errors import Nb2pkgError
 from .githooks import FilterUse, filter_use
 from .notebook import Notebook
