@@ -202,7 +202,7 @@ def export(
     written if anything is wrong.
     """
     result = _run(
-        lambda: _library("export").export_project(
+        lambda: _library("commands.export").export_project(
             path,
             drop_magics=drop_magics,
             dry_run=dry_run,
@@ -257,7 +257,7 @@ def sync(
     from the merged notebooks, so their markers are up to date afterwards.
     """
     result = _run(
-        lambda: _library("sync").sync_project(
+        lambda: _library("commands.sync").sync_project(
             path, prefer=prefer, dry_run=dry_run, check=not no_check
         )
     )
@@ -312,8 +312,8 @@ def check(
     """
     if fmt not in ("text", "json", "github"):
         raise typer.BadParameter("choose one of text, json, github", param_hint="--format")
-    result = _run(lambda: _library("check").check_project(path, ci=ci, strict=strict))
-    output = _run(lambda: _library("check").render(result, fmt))
+    result = _run(lambda: _library("commands.check").check_project(path, ci=ci, strict=strict))
+    output = _run(lambda: _library("commands.check").render(result, fmt))
     if output and not (quiet and fmt == "text" and not result.exit_code):
         typer.echo(output)
     if verbose and fmt == "text" and not quiet:
@@ -374,7 +374,7 @@ def build(
     runs before the first write, so a refused build changes nothing; no project code runs.
     """
     result = _run(
-        lambda: _library("build").build_project(
+        lambda: _library("commands.build").build_project(
             path,
             outdir=outdir,
             sdist=sdist,
@@ -429,7 +429,7 @@ def deps(
     table, and make the exit code 1.
     """
     result = _run(
-        lambda: _library("deps_report").dependency_table(
+        lambda: _library("commands.deps").dependency_table(
             path, why=why, allow_unresolved=allow_unresolved, quiet=quiet, verbose=verbose
         )
     )
@@ -480,7 +480,7 @@ def new(
     """
     target = (path or Path()) / name
     made = _run(
-        lambda: _library("scaffold").create_project(target, description=description, git=git)
+        lambda: _library("commands.new").create_project(target, description=description, git=git)
     )
     if verbose and not quiet:
         for file in made.files:
@@ -550,7 +550,7 @@ def clean(
                 "--stdin reads one notebook; name no files", param_hint="PATHS"
             )
         data = sys.stdin.buffer.read()
-        streamed = _run(lambda: _library("clean_files").clean_stream(data, path, outputs))
+        streamed = _run(lambda: _library("commands.clean").clean_stream(data, path, outputs))
         if not check_only:
             sys.stdout.buffer.write(streamed.output)
             sys.stdout.buffer.flush()
@@ -560,7 +560,7 @@ def clean(
             raise typer.Exit(streamed.error.exit_code)
         raise typer.Exit(1 if check_only and streamed.output != data else 0)
     result = _run(
-        lambda: _library("clean_files").clean_files(
+        lambda: _library("commands.clean").clean_files(
             path, paths or (), check=check_only, outputs=outputs, skip_filtered=skip_filtered
         )
     )
@@ -612,7 +612,7 @@ def hooks_install(
     `*.ipynb filter=nb2pkg diff=nb2pkg merge=nb2pkg` in the project's .gitattributes. Git
     runs `nb2pkg` from PATH, so the settings work in every clone. Run once per clone.
     """
-    result = _run(lambda: _library("githooks").install(path))
+    result = _run(lambda: _library("gitsetup").install(path))
     _show_hooks(result, "install", quiet, verbose)
 
 
@@ -621,7 +621,7 @@ def hooks_uninstall(
     path: PathOption = None, quiet: QuietOption = False, verbose: HooksVerbose = False
 ) -> None:
     """Remove nb2pkg's git settings and the .gitattributes line `hooks install` added."""
-    result = _run(lambda: _library("githooks").uninstall(path))
+    result = _run(lambda: _library("gitsetup").uninstall(path))
     _show_hooks(result, "uninstall", quiet, verbose)
 
 
@@ -639,7 +639,7 @@ def hooks_status(
     ] = False,
 ) -> None:
     """Show which of nb2pkg's git settings this repository has; exit 1 if any is missing."""
-    githooks = _library("githooks")
+    githooks = _library("gitsetup")
     state = _run(lambda: githooks.status(path))
     if not quiet:
         for name, value in state.config:
@@ -734,7 +734,7 @@ def migrate(
     test flags of settings.ini). Only those lines change; the notebooks keep their layout.
     Then run `nb2pkg export`.
     """
-    result = _run(lambda: _library("migrate").migrate_project(path, dry_run=dry_run))
+    result = _run(lambda: _library("commands.migrate").migrate_project(path, dry_run=dry_run))
     if (dry_run or verbose) and not quiet:
         for line in result.lines:
             typer.echo(str(line))

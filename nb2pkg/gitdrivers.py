@@ -119,7 +119,7 @@ def _options_for(name: str | None) -> CleanOptions:
 
 
 def _conflict_style(folder: Path) -> str:
-    from .githooks import run_git
+    from .gitsetup import run_git
 
     try:
         result = run_git(["config", "--get", "merge.conflictStyle"], folder)

@@ -22,9 +22,9 @@ import difflib
 import re
 
 from .cellcode import ipython_lines
+from .deps.scan import FoundImport, find_imports
 from .errors import Location, cell_label
 from .hidden_state import cell_bindings, is_exported
-from .importscan import FoundImport, find_imports
 from .namespaces import Kind, Namespaces
 from .project import Project
 from .render import RenderedModule

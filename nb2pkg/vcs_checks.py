@@ -18,7 +18,7 @@ from typing import Any
 from .clean import CONFLICT_TAG
 from .clean_io import clean_options, volatile_parts
 from .errors import Nb2pkgError
-from .githooks import FilterUse, filter_use
+from .gitsetup import FilterUse, filter_use
 from .notebook import Notebook
 from .project import Project
 from .report import Diagnostic

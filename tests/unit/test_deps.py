@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nb2pkg import curated
-from nb2pkg.curated import CURATED, STDLIB_REPLACEMENTS, Installed, canonical_name
-from nb2pkg.deps import Declared, Dependency, FoundImport, classify, find_imports
+from nb2pkg.deps import distributions as curated
+from nb2pkg.deps.classify import Declared, Dependency, FoundImport, classify, find_imports
+from nb2pkg.deps.distributions import CURATED, STDLIB_REPLACEMENTS, Installed, canonical_name
+from nb2pkg.deps.scan import _Finder
 from nb2pkg.errors import DependencyError, Location
-from nb2pkg.importscan import _Finder
 from nb2pkg.stdlib import KNOWN_VERSIONS, stdlib_versions
 
 # ---------------------------------------------------------------------------------------

@@ -14,14 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nb2pkg import pyproject, tomledit
-from nb2pkg.errors import ConfigError
-from nb2pkg.pyproject import (
+from nb2pkg import toml_text as tomledit
+from nb2pkg.deps import pyproject_update as pyproject
+from nb2pkg.deps.pyproject_update import (
     canonical_name,
     generated_pyproject,
     requirement_name,
     update_pyproject,
 )
+from nb2pkg.errors import ConfigError
 from tests.casefiles import read_case_file
 
 if sys.version_info >= (3, 11):

@@ -42,11 +42,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from .config import Config
-from .config_keys import BOM
-from .errors import ConfigError, Location
-from .tomledit import Editor, Layout, Scanner, verify
-from .tomlread import loads
+from ..config import Config
+from ..config_keys import BOM
+from ..errors import ConfigError, Location
+from ..toml_text import Editor, Layout, Scanner, verify
+from ..tomlread import loads
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import checks
-from .cache import BlockCache
-from .dependencies import pyproject_changes
-from .errors import Location, Nb2pkgError, cell_label
-from .generate import duplicate_name_warnings, generate, options_for, plan_export
-from .hidden_state import undefined_names
-from .ignores import check_settings, without_ignored
-from .module_text import read_module
-from .own_imports import own_import_problems
-from .package_files import PackageFiles
-from .project import Project, load_project
-from .render import RenderedModule
-from .report import Diagnostic, count
-from .vcs_checks import version_control_problems
+from .. import checks
+from ..cache import BlockCache
+from ..deps.collect import pyproject_changes
+from ..errors import Location, Nb2pkgError, cell_label
+from ..generate import duplicate_name_warnings, generate, options_for, plan_export
+from ..hidden_state import undefined_names
+from ..ignores import check_settings, without_ignored
+from ..module_text import read_module
+from ..own_imports import own_import_problems
+from ..package_files import PackageFiles
+from ..project import Project, load_project
+from ..render import RenderedModule
+from ..report import Diagnostic, count
+from ..vcs_checks import version_control_problems
 
 
 @dataclass(frozen=True)

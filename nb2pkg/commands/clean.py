@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import CleanOptions
-from .clean_io import CleanText, clean_bytes, clean_options, project_config
-from .config import Config, load_config, notebooks_setting
-from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
-from .fsio import write_text_atomic
-from .notebook import find_notebooks
-from .report import count
+from ..clean import CleanOptions
+from ..clean_io import CleanText, clean_bytes, clean_options, project_config
+from ..config import Config, load_config, notebooks_setting
+from ..errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
+from ..fsio import write_text_atomic
+from ..notebook import find_notebooks
+from ..report import count
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def _shown(path: Path) -> str:
 
 def _without_filtered(targets: list[Target]) -> tuple[list[Target], list[str]]:
     """Leave out notebooks that git's nb2pkg filter cleans on every add and commit."""
-    from .githooks import FilterUse, filter_use
+    from ..gitsetup import FilterUse, filter_use
 
     by_root: dict[Path, list[Target]] = {}
     for target in targets:

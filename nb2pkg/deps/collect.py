@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .config import Config, setting_line
-from .deps import Declared, Dependency, FoundImport, classify, find_imports
-from .errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_all
-from .fsio import read_text_exact
-from .project import Project
-from .pyproject import DependencyChanges, declared_requirements, update_pyproject
-from .render import RenderedModule
-from .report import Diagnostic
-from .wheel import DEFAULT_BUILD_SYSTEM
+from ..config import Config, setting_line
+from ..errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_all
+from ..fsio import read_text_exact
+from ..project import Project
+from ..render import RenderedModule
+from ..report import Diagnostic
+from ..wheel import DEFAULT_BUILD_SYSTEM
+from .classify import Declared, Dependency, FoundImport, classify, find_imports
+from .pyproject_update import DependencyChanges, declared_requirements, update_pyproject
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def _name(requirement: str) -> str:
 
 def _check_requires_python(config: Config) -> None:
     """Raise a bad ``requires-python`` (or nbdev's ``min_python``) once, with its line."""
-    from .stdlib import supported_versions
+    from ..stdlib import supported_versions
 
     try:
         supported_versions(config.requires_python)

@@ -20,12 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cache import BlockCache
-from .config import load_config
-from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
-from .fsio import check_writable, ensure_inside, write_text_atomic
-from .generate import generate, options_for, plan_export, remember_export, up_to_date
-from .merge import (
+from ..cache import BlockCache
+from ..cell_edits import apply_changes
+from ..config import load_config
+from ..errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
+from ..fsio import check_writable, ensure_inside, write_text_atomic
+from ..generate import generate, options_for, plan_export, remember_export, up_to_date
+from ..merge import (
     CellChange,
     ChangeKind,
     FreshExport,
@@ -34,20 +35,19 @@ from .merge import (
     conflict_report,
     merge,
 )
-from .module_text import EditKind, ModuleText, read_module
-from .notebook import Notebook, parse_notebook
-from .notebook_edit import apply_changes
-from .package_files import (
+from ..module_text import EditKind, ModuleText, read_module
+from ..notebook import Notebook, parse_notebook
+from ..package_files import (
     Action,
     FileChange,
     PackageFiles,
     apply_file_changes,
     reverted_head_edits,
 )
-from .plan import Chunk, ExportPlan, module_name
-from .project import Project, load_project
-from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk
-from .report import Diagnostic, count
+from ..plan import Chunk, ExportPlan, module_name
+from ..project import Project, load_project
+from ..render import ExportOptions, RenderedBlock, RenderedModule, export_chunk
+from ..report import Diagnostic, count
 
 
 @dataclass(frozen=True)

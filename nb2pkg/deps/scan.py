@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from .cellcode import STRINGS_AND_COMMENTS, collector_paused
+from ..cellcode import STRINGS_AND_COMMENTS, collector_paused
 
 
 @dataclass(frozen=True)

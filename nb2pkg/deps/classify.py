@@ -32,7 +32,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .curated import (
+from ..errors import DependencyError, Location
+from ..stdlib import (
+    Version,
+    describe_versions,
+    python_version_marker,
+    stdlib_versions,
+    supported_versions,
+    version_text,
+)
+from .distributions import (
     CURATED,
     STDLIB_HINTS,
     STDLIB_REPLACEMENTS,
@@ -43,16 +52,7 @@ from .curated import (
     installed_matches,
     table_matches,
 )
-from .errors import DependencyError, Location
-from .importscan import FoundImport, find_imports
-from .stdlib import (
-    Version,
-    describe_versions,
-    python_version_marker,
-    stdlib_versions,
-    supported_versions,
-    version_text,
-)
+from .scan import FoundImport, find_imports
 
 __all__ = ["Declared", "Dependency", "FoundImport", "Kind", "classify", "find_imports"]
 

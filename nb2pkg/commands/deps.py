@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dependencies import DependencySet, collect_dependencies
-from .deps import Dependency
-from .generate import generate
-from .project import load_project
+from ..deps.classify import Dependency
+from ..deps.collect import DependencySet, collect_dependencies
+from ..generate import generate
+from ..project import load_project
 
 UNRESOLVED = "UNRESOLVED"
 
@@ -101,7 +101,7 @@ def _why(found: DependencySet, name: str, failed: int) -> DependencyTable:
 
 
 def _canonical(name: str) -> str:
-    from .curated import canonical_name
+    from ..deps.distributions import canonical_name
 
     return canonical_name(name)
 
