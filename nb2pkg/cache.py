@@ -31,7 +31,7 @@ _FORMAT = 2
 def code_fingerprint() -> str:
     """Hash nb2pkg's own source: a changed nb2pkg renders differently, whatever its version."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
