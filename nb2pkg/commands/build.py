@@ -41,7 +41,7 @@ from ..gate import build_gate
 from ..generate import ExportResult, generate, remove_leftovers
 from ..package_files import Action, apply_file_changes
 from ..project import load_project
-from ..report import Diagnostic
+from ..report import Diagnostic, Severity
 from ..rollback import Snapshot
 from ..staticmeta import SourceTree
 from ..wheel import DEFAULT_BUILD_SYSTEM, BuildPlan, BuiltDistribution, plan_build, run_build
@@ -190,7 +190,7 @@ def _unused_notes(changes: DependencyChanges | None) -> list[Diagnostic]:
     return [
         Diagnostic(
             "NB802",
-            "note",
+            Severity.NOTE,
             f"declared but imported by no exported cell: {', '.join(changes.unused)} "
             "(kept; it may be a plugin or a runtime-only dependency)",
         )
@@ -204,7 +204,7 @@ def _bom_notes(pyproject: str | None) -> list[Diagnostic]:
     return [
         Diagnostic(
             "NB803",
-            "note",
+            Severity.NOTE,
             "pyproject.toml starts with a byte order mark: nb2pkg reads past it (and keeps it), "
             "but pip and most build tools refuse the file; save it as UTF-8 without the mark",
             Location("pyproject.toml", line=1),

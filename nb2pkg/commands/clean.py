@@ -21,6 +21,7 @@ from ..clean import CleanOptions
 from ..clean_io import CleanText, clean_bytes, clean_options, project_config
 from ..config import Config, load_config, notebooks_setting
 from ..errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
+from ..exit_codes import ExitCode
 from ..fsio import write_text_atomic
 from ..notebook import find_notebooks
 from ..report import count
@@ -51,9 +52,9 @@ class CleanResult:
         return tuple(nb for nb in self.notebooks if nb.result.changed)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """Return 1 if a check found notebooks that are not clean."""
-        return 1 if self.changed and not self.written else 0
+        return ExitCode.found_if(self.changed and not self.written)
 
     def summary(self) -> str:
         """Return the one-line summary."""

@@ -1,8 +1,8 @@
 """Collect what the exported code imports, across all modules, each with its reason.
 
-The per-import rules live in ``deps.py`` (finding and classifying one import); this module
-runs them over the rendered blocks of a project and merges the answers per import name,
-with the cells that use each one — the table behind ``nb2pkg deps``.
+The per-import rules live in ``scan`` (finding imports) and ``classify`` (one import's
+distribution); this module runs them over the rendered blocks of a project and merges the
+answers per import name, with the cells that use each one — the table behind ``nb2pkg deps``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_
 from ..fsio import read_text_exact
 from ..project import Project
 from ..render import RenderedModule
-from ..report import Diagnostic
+from ..report import Diagnostic, Severity
 from ..wheel import DEFAULT_BUILD_SYSTEM
 from .classify import Declared, Dependency, FoundImport, classify, find_imports
 from .pyproject_update import DependencyChanges, declared_requirements, update_pyproject
@@ -94,7 +94,7 @@ def collect_dependencies(
                         declared=declared,
                     )
                 except DependencyError as exc:
-                    severity = "warning" if allow_unresolved else "error"
+                    severity = Severity.WARNING if allow_unresolved else Severity.ERROR
                     if allow_unresolved or list_unresolved:
                         unresolved.append(Diagnostic("NB801", severity, exc.message, exc.where))
                     else:

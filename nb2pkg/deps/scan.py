@@ -24,7 +24,7 @@ the module is imported.
 *type_checking*: under ``if TYPE_CHECKING:`` or ``if <module>.TYPE_CHECKING:`` (or the
 ``else`` of ``if not TYPE_CHECKING:``); these never run.
 
-``nb2pkg.deps`` then says which distribution each import needs.
+``nb2pkg.deps.classify`` then says which distribution each import needs.
 """
 
 from __future__ import annotations
