@@ -4,7 +4,7 @@
     files = PackageFiles.read(...)                 # every module read once: the merge's base
     result = merge(project, plan, modules, ...)     # merge.py: pure decisions
     refuse on problems and conflicts (nothing written) unless --prefer says who wins
-    texts = apply_changes(project, changes)         # notebook_edit.py: new notebook texts
+    texts = apply_changes(project, changes)         # cell_edits.py: new notebook texts
     export the merged notebooks in memory           # refuses what would not export
     check every target, write notebooks (receivers first), then modules: all guarded
 
@@ -47,7 +47,7 @@ from ..package_files import (
 from ..plan import Chunk, ExportPlan, module_name
 from ..project import Project, load_project
 from ..render import ExportOptions, RenderedBlock, RenderedModule, export_chunk
-from ..report import Diagnostic, count
+from ..report import Diagnostic, Severity, count
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def _format_notes(texts: list[tuple[Notebook, str]]) -> tuple[Diagnostic, ...]:
             what = "sync writes it with the cell ids its markers name, as nbformat 4.5"
         else:
             continue
-        notes.append(Diagnostic("NB705", "note", what, notebook.where()))
+        notes.append(Diagnostic("NB705", Severity.NOTE, what, notebook.where()))
     return tuple(notes)
 
 
