@@ -12,28 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .cache_home import CACHE_DIR, code_fingerprint
 from .fsio import write_text_atomic
 from .plan import Chunk
 from .render import ExportOptions, RenderedBlock
 from .report import diagnostic_from_json, diagnostic_to_json
 
-CACHE_DIR = ".nb2pkg"
 _FILE = "cache/blocks.json"
 _FORMAT = 2
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """Hash nb2pkg's own source: a changed nb2pkg renders differently, whatever its version."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 class BlockCache:
@@ -189,13 +178,18 @@ class ExportStamp:
 
     def load(self, fingerprint: str) -> dict[str, Any] | None:
         """Return what the last export recorded, if its fingerprint is *fingerprint*."""
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        data = self.last_record()
+        if data is None or data.get("fingerprint") != fingerprint:
             return None
         return data
+
+    def last_record(self) -> dict[str, Any] | None:
+        """Return what the last export recorded, whatever changed since (None: nothing)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return None
+        return data if isinstance(data, dict) else None
 
     def save(self, fingerprint: str, record: dict[str, Any]) -> None:
         """Record a successful export."""

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import CACHE_DIR, BlockCache, ExportStamp
+from .cache import BlockCache, ExportStamp
+from .cache_home import CACHE_DIR
 from .config import Config
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
-from .fsio import remove_stale_temp_files
+from .fsio import digest_bytes, remove_stale_temp_files
 from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
@@ -170,8 +171,15 @@ def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
 def write_export(result: ExportResult) -> None:
     """Write the planned file changes (every target checked first), then the block cache."""
     apply_file_changes(result.changes, result.root)
+    save_caches(result)
+
+
+def save_caches(result: ExportResult) -> None:
+    """Keep what this run rendered and read (derived data) for the next run."""
     if result.cache is not None:
         result.cache.save()
+    if result.project is not None and result.project.read_cache is not None:
+        result.project.read_cache.save()
 
 
 def remove_leftovers(config: Config, before: float) -> list[Path]:
@@ -243,12 +251,38 @@ def _fingerprint(
 
 def _record(result: ExportResult) -> dict[str, Any]:
     root = result.root
+    modules = [c.path for c in result.changes if c.module]
     return {
         "notebooks": result.notebooks,
         "cells": result.cells,
-        "modules": [c.path.relative_to(root).as_posix() for c in result.changes if c.module],
+        "modules": [path.relative_to(root).as_posix() for path in modules],
+        "written": _digests(root, modules),
         "warnings": [diagnostic_to_json(w) for w in result.warnings],
     }
+
+
+def _digests(root: Path, paths: list[Path]) -> dict[str, str]:
+    """Return the digest of each file as it is now (just written or kept by the export)."""
+    found = {}
+    for path in paths:
+        try:
+            found[path.relative_to(root).as_posix()] = digest_bytes(path.read_bytes())
+        except OSError:
+            continue
+    return found
+
+
+def exported_digests(config: Config) -> dict[str, str]:
+    """Return {module path: digest} of the modules as the last export (or sync) left them.
+
+    A module whose bytes still have that digest holds no edit. Empty when no export was
+    recorded (or its record is unreadable): every module must then be read.
+    """
+    record = ExportStamp(config.root, config.lib_dir).last_record()
+    written = record.get("written") if record else None
+    if not isinstance(written, dict):
+        return {}
+    return {str(k): str(v) for k, v in written.items()}
 
 
 def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:

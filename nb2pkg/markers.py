@@ -113,6 +113,8 @@ def head_digest(parts: Iterable[str]) -> str:
 
 def quote_path(path: str) -> str:
     """Return *path* as it stands in a marker, manifest or header line: one line, reversible."""
+    if path.isascii() and path.isprintable() and "\\" not in path and path.strip() == path:
+        return path  # nothing to escape: the common case, without a look at each character
     out: list[str] = []
     last = len(path) - 1
     for index, char in enumerate(path):
@@ -125,7 +127,9 @@ def quote_path(path: str) -> str:
             out.append(
                 f"\\x{code:02x}"
                 if code <= 0xFF
-                else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+                else f"\\u{code:04x}"
+                if code <= 0xFFFF
+                else f"\\U{code:08x}"
             )
         else:
             out.append(char)

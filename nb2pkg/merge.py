@@ -25,7 +25,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -186,14 +186,19 @@ def merge(
     options: ExportOptions,
     prefer: Prefer | None = None,
     fresh: FreshExport | None = None,
+    unchanged: Collection[str] = frozenset(),
 ) -> MergeResult:
     """Decide what every generated module's edits do to the notebooks (nothing is written).
 
     *fresh* returns a cell's fresh export, from a cache (default: ``render.export_chunk``).
+    The modules whose project-relative paths are in *unchanged* are byte for byte as
+    export last wrote them, so they hold no edit: one is read only when a block of an
+    edited module names one of its cells (a copy or a move out of it), and otherwise adds
+    nothing to the decisions.
     """
     state = _Merge(project, plan, options, prefer, fresh)
     homes = {(c.notebook, c.cell_id): (m.name, c) for m in plan.modules for c in m.chunks}
-    texts = [(source, _read(source, project)) for source in modules]
+    texts = _read_edited(modules, unchanged, homes, project)
     occurrences = _resolve_all(state, texts)
     owners = _manifest_owners(texts, homes)
     _assign_roles(occurrences, owners, homes)
@@ -212,6 +217,23 @@ def merge(
         state.overruled,
         {source.relpath: text for source, text in texts},
     )
+
+
+def _read_edited(
+    modules: Sequence[ModuleSource],
+    unchanged: Collection[str],
+    homes: dict[tuple[str, str], tuple[str, Chunk]],
+    project: Project,
+) -> list[tuple[ModuleSource, ModuleText]]:
+    """Read the edited modules, and the unchanged ones whose cells their blocks name."""
+    read = {s.relpath: _read(s, project) for s in modules if s.relpath not in unchanged}
+    named = {b.marker.cell_id for text in read.values() for b in text.blocks}
+    wanted = {module for (_, cell_id), (module, _) in homes.items() if cell_id in named}
+    return [
+        (source, read[source.relpath] if source.relpath in read else _read(source, project))
+        for source in modules
+        if source.relpath in read or source.name in wanted
+    ]
 
 
 def _read(source: ModuleSource, project: Project) -> ModuleText:
@@ -569,9 +591,12 @@ def _placement(
     if occurrence.role == "reordered" and occurrence.notebook is not None:
         same = [o for o in mine if o.notebook is occurrence.notebook and o.cell]
         position = same.index(occurrence)
+        cells = [o.cell for o in same if o.cell is not None]
         if position > 0:
-            return Placement(occurrence.notebook.relpath, after=same[position - 1].cell.id)  # type: ignore[union-attr]
-        return Placement(occurrence.notebook.relpath, before=same[1].cell.id if len(same) > 1 else None)  # type: ignore[union-attr]
+            return Placement(occurrence.notebook.relpath, after=cells[position - 1].id)
+        return Placement(
+            occurrence.notebook.relpath, before=cells[1].id if len(cells) > 1 else None
+        )
     for other in reversed(mine[:index]):
         if other.role in ("original", "moved", "reordered") and other.cell and other.notebook:
             return Placement(other.destination or other.notebook.relpath, after=other.cell.id)

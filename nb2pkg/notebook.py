@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .directives import Directive, DirectiveProblem, parse_cell, parse_markdown
-from .errors import Location, NotebookError, cell_label
+from .errors import ConcurrentEdit, Location, NotebookError, cell_label
 from .metadirectives import metadata_directives, notebook_directives, with_metadata
 from .nbjson import escape_surrogates
 from .nesting import deepest_nesting, depth_of
@@ -61,15 +61,39 @@ class Cell:
 
 @dataclass(frozen=True)
 class Notebook:
-    """A notebook as nb2pkg sees it; ``raw`` is the parsed JSON, kept to write it back."""
+    """A notebook as nb2pkg sees it; ``raw`` is the parsed JSON, kept to write it back.
+
+    A notebook from the cache of notebooks read before (``nb2pkg.notebook_cache``) has
+    its cells but not its JSON: ``raw`` loads it on first use, from the same bytes.
+    """
 
     path: Path
     relpath: str  # relative to the project root, POSIX-style: used in markers and messages
     cells: tuple[Cell, ...]
     digest: str  # sha256 of the file's bytes
     needs_ids: bool  # a 4.0-4.4 notebook: ids were assigned in memory (see ``as_v4_5``)
-    raw: dict[str, Any] = field(compare=False, repr=False)
+    loaded: dict[str, Any] | None = field(compare=False, repr=False)  # None: not read yet
     upgraded: bool = False  # an nbformat 3 file, read through the converter (ids in memory)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The notebook's JSON (ids assigned, v3 upgraded), read now if it was not yet."""
+        if self.loaded is None:
+            try:
+                data = self.path.read_bytes()
+            except OSError as exc:
+                raise NotebookError(
+                    f"cannot be read: {exc.strerror}", Location(self.relpath)
+                ) from None
+            if hashlib.sha256(data).hexdigest() != self.digest:
+                raise ConcurrentEdit(
+                    "changed on disk while nb2pkg was working with it; nothing was written, "
+                    "run the command again",
+                    Location(self.relpath),
+                )
+            object.__setattr__(self, "loaded", parse_notebook(data, self.path, self.relpath).loaded)
+        assert self.loaded is not None
+        return self.loaded
 
     def where(self, cell: Cell | None = None, line: int | None = None) -> Location:
         """Return a location in this notebook, optionally at a cell and a line of it."""

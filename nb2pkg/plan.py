@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .directives import default_module, export_kind
@@ -91,8 +92,9 @@ def check_module_name(name: str) -> str | None:
 MAX_DEPTH = 100  # package folders inside each other: far beyond use, well within recursion
 
 
+@lru_cache(maxsize=4096)
 def check_module_file(lib_dir: Path, name: str) -> str | None:
-    """Return why module *name*'s file cannot be written, or None."""
+    """Return why module *name*'s file cannot be written, or None (asked once per module)."""
     depth = name.count(".") + 1
     if depth > MAX_DEPTH:
         return f'module "{name[:60]}…" is {depth} packages deep; nb2pkg nests packages up to {MAX_DEPTH} deep: use a shorter name'
@@ -131,7 +133,9 @@ def plan_with_problems(
         for cell in notebook.cells:
             # A notebook whose default_exp was refused has one problem, reported there: its
             # cells are not also "without a default_exp".
-            target = _target(notebook, cell, default, lib_dir, problems, notebook.relpath in refused)
+            target = _target(
+                notebook, cell, default, lib_dir, problems, notebook.relpath in refused
+            )
             if target is not None:
                 chunks.setdefault(target[0], []).append(target[1])
     owners = {module: relpath for relpath, module in declared.items()}

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from .cache_home import CACHE_DIR, code_fingerprint
 from .config import Config, load_config, notebooks_setting
 from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
-from .notebook import Notebook, find_notebooks, read_notebook
+from .notebook import Notebook, find_notebooks, parse_notebook
+from .notebook_cache import NotebookCache
 from .report import Diagnostic, Severity
 
 
@@ -18,14 +22,26 @@ class Project:
 
     config: Config
     notebooks: tuple[Notebook, ...]
+    # The notebooks as read, for the next run; saved by the commands that write.
+    read_cache: NotebookCache | None = field(default=None, compare=False, repr=False)
 
     def notebook(self, relpath: str) -> Notebook | None:
         """Return the notebook at project-relative *relpath*, or None."""
-        return next((nb for nb in self.notebooks if nb.relpath == relpath), None)
+        return self._by_relpath.get(relpath)
+
+    @cached_property
+    def _by_relpath(self) -> dict[str, Notebook]:
+        return {nb.relpath: nb for nb in self.notebooks}
 
 
-def load_project(path: Path | None = None, config: Config | None = None) -> Project:
-    """Read the configuration (unless given) and every notebook; report all bad ones at once."""
+def load_project(
+    path: Path | None = None, config: Config | None = None, *, cached: bool = True
+) -> Project:
+    """Read the configuration (unless given) and every notebook; report all bad ones at once.
+
+    With *cached*, a notebook whose bytes are as when it was last read comes from the
+    cache of notebooks read before (``nb2pkg.notebook_cache``) instead of being parsed.
+    """
     config = config or load_config(path)
     folder = config.notebooks_dir
     if not folder.is_dir():
@@ -36,6 +52,7 @@ def load_project(path: Path | None = None, config: Config | None = None) -> Proj
         )
     notebooks: list[Notebook] = []
     problems: list[Nb2pkgError] = []
+    cache = _notebook_cache(config) if cached else None
     for path_ in find_notebooks(folder, recursive=config.recursive):
         relpath = config.relative(path_)
         undecodable = undecodable_name(relpath)
@@ -43,11 +60,32 @@ def load_project(path: Path | None = None, config: Config | None = None) -> Proj
             problems.append(undecodable)
             continue
         try:
-            notebooks.append(read_notebook(path_, relpath))
+            notebooks.append(_read(path_, relpath, cache))
         except Nb2pkgError as exc:
             problems.append(exc)
     raise_all(problems)
-    return Project(config, tuple(notebooks))
+    return Project(config, tuple(notebooks), cache)
+
+
+def _notebook_cache(config: Config) -> NotebookCache:
+    return NotebookCache(config.root, CACHE_DIR, code_fingerprint())
+
+
+def _read(path: Path, relpath: str, cache: NotebookCache | None) -> Notebook:
+    """Read one notebook, from *cache* when its bytes are as they were read before."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NotebookError(f"cannot be read: {exc.strerror}", Location(relpath)) from None
+    found = None if cache is None else cache.lookup(path, relpath, hashlib.sha256(data).hexdigest())
+    if found is None:
+        found = parse_notebook(data, path, relpath)
+        if cache is not None:
+            cache.store(found)
+        # The JSON (outputs and all) is most of a notebook's memory and few commands need
+        # it: ``Notebook.raw`` reads it again from the same bytes when one does.
+        object.__setattr__(found, "loaded", None)
+    return found
 
 
 def undecodable_name(relpath: str) -> NotebookError | None:

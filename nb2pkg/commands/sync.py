@@ -25,7 +25,15 @@ from ..cell_edits import apply_changes
 from ..config import load_config
 from ..errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
 from ..fsio import check_writable, ensure_inside, write_text_atomic
-from ..generate import generate, options_for, plan_export, remember_export, up_to_date
+from ..generate import (
+    exported_digests,
+    generate,
+    options_for,
+    plan_export,
+    remember_export,
+    save_caches,
+    up_to_date,
+)
 from ..merge import (
     CellChange,
     ChangeKind,
@@ -112,7 +120,15 @@ def sync_project(
         for f in files.modules()
     ]
     fresh = _cached_export(BlockCache(config.root, config.package, options), plan, options)
-    result = merge(project, plan, sources, options, Prefer(prefer) if prefer else None, fresh)
+    exported = exported_digests(config)  # modules still as export wrote them hold no edit
+    unchanged = {
+        config.relative(f.path)
+        for f in files.modules()
+        if exported.get(config.relative(f.path)) == f.digest
+    }
+    result = merge(
+        project, plan, sources, options, Prefer(prefer) if prefer else None, fresh, unchanged
+    )
     raise_all(result.problems)
     if result.conflicts:
         raise SyncConflict(conflict_report(result.conflicts))
@@ -137,6 +153,7 @@ def sync_project(
             write_text_atomic(notebook.path, text, root=config.root, expect=notebook.digest)
             written.append(notebook.path)
         apply_file_changes(export.changes, config.root)
+        save_caches(export)
         remember_export(export, config)
     return SyncResult(
         result.changes,
@@ -213,5 +230,8 @@ def _merged_project(project: Project, texts: list[tuple[Notebook, str]]) -> Proj
     merged = {
         nb.relpath: parse_notebook(text.encode("utf-8"), nb.path, nb.relpath) for nb, text in texts
     }
+    if project.read_cache is not None:
+        for notebook in merged.values():
+            project.read_cache.store(notebook)  # as it will be on disk once written
     notebooks = tuple(merged.get(nb.relpath, nb) for nb in project.notebooks)
     return replace(project, notebooks=notebooks)

@@ -206,7 +206,7 @@ _ODD_VALUES = st.one_of(
     st.just("#| default_exp ../x"),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-    st.just([["nested"]]),
+    st.builds(lambda: [["nested"]]),  # a new list each time: `just` would share one object
     st.just("#| export\n" + "(" * 500 + ")" * 500),
 )
 

@@ -51,6 +51,7 @@ def _run(
     notebooks: dict[str, list[str]],
     edit_module,  # type: ignore[no-untyped-def]
     prefer: Prefer | None = None,
+    unchanged: frozenset[str] = frozenset(),
 ):  # type: ignore[no-untyped-def]
     texts = _modules(_project(base))
     edit_module(texts)
@@ -60,7 +61,7 @@ def _run(
         ModuleSource(ROOT / "acme" / f"{name}.py", f"acme/{name}.py", name, text)
         for name, text in sorted(texts.items())
     ]
-    return merge(project, plan, sources, ExportOptions(), prefer)
+    return merge(project, plan, sources, ExportOptions(), prefer, unchanged=unchanged)
 
 
 def _same(texts: dict[str, str]) -> None:
@@ -178,3 +179,44 @@ def test_syntax_error_in_an_edited_block_is_a_problem() -> None:
     result = _run({CORE: [DEFAULT, BASE]}, {CORE: [DEFAULT, BASE]}, broken)
     assert result.changes == () and len(result.problems) == 1
     assert "syntax error" in str(result.problems[0])
+
+
+UTIL = "nbs/util.ipynb"
+TWO = {CORE: [DEFAULT, BASE], UTIL: ["#| default_exp util", "#| export\nX = 1"]}
+
+
+def _copy_f_into_util(texts: dict[str, str]) -> None:
+    f_block = texts["core"].rstrip("\n").split("\n\n\n")[1]
+    texts["util"] = texts["util"].rstrip("\n") + "\n\n\n" + f_block.replace("def f", "def h") + "\n"
+
+
+def _summary(result):  # type: ignore[no-untyped-def]
+    return sorted((c.kind, c.notebook, c.cell_id, c.after) for c in result.changes), result.problems
+
+
+@pytest.mark.parametrize(
+    ("case", "edit", "unchanged"),
+    [
+        ("copy out of a module export left as it was", _copy_f_into_util, {"acme/core.py"}),
+        ("edit in one module, the other as exported", _edited, {"acme/util.py"}),
+        ("nothing edited, every module as exported", _same, {"acme/core.py", "acme/util.py"}),
+    ],
+)
+def test_modules_left_as_exported_decide_as_if_read(case, edit, unchanged) -> None:  # type: ignore[no-untyped-def]
+    """Skipping modules whose bytes export wrote changes no decision: a block of an edited
+    module naming a cell of such a module (a copy) still reads that module."""
+    full = _run(TWO, TWO, edit)
+    trimmed = _run(TWO, TWO, edit, unchanged=frozenset(unchanged))
+    assert _summary(trimmed) == _summary(full)
+    if case.startswith("copy"):
+        assert [c.kind for c in full.changes] == [ChangeKind.ADD]  # a copy, not a move
+
+
+def test_a_module_left_as_exported_is_not_read() -> None:
+    def broken(texts: dict[str, str]) -> None:
+        texts["util"] = texts["util"].replace("X = 1", "X = (")
+
+    assert len(_run(TWO, TWO, broken).problems) == 1
+    skipped = _run(TWO, TWO, broken, unchanged=frozenset({"acme/util.py"}))
+    assert skipped.problems == () and skipped.changes == ()
+    assert "acme/util.py" not in skipped.modules

@@ -1,0 +1,137 @@
+"""Remember each notebook as read (its cells, directives and problems), keyed by its bytes.
+
+Reading a notebook — JSON, cells, directive blocks — costs about as much as everything
+else an export does to its unchanged modules. A notebook whose bytes hash as they did when
+it was last read reads the same, so its cells come back from
+``.nb2pkg/cache/notebooks.json``; its JSON is loaded only if a command needs it (sync
+editing it, ``test`` running it: ``Notebook.raw``). Like the block cache this is derived
+data: a missing, stale or corrupt file only costs time, a notebook that did not read
+cleanly is never remembered, and the file is plain JSON (nothing in it is executed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .directives import Directive, DirectiveProblem
+from .fsio import write_text_atomic
+from .notebook import Cell, Notebook
+
+_FILE = "cache/notebooks.json"
+_FORMAT = 1
+
+
+class NotebookCache:
+    """Parsed notebooks by project-relative path and the sha256 of their bytes."""
+
+    def __init__(self, root: Path, cache_dir: str, fingerprint: str) -> None:
+        self.root = root
+        self.path = root / cache_dir / _FILE
+        self._salt = [_FORMAT, fingerprint, list(sys.version_info[:2])]
+        self._old = self._load()
+        self._new: dict[str, Any] = {}
+        self.hits = 0  # notebooks this run took from the cache
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return {}
+        if not isinstance(data, dict) or data.get("salt") != self._salt:
+            return {}
+        entries = data.get("notebooks")
+        return entries if isinstance(entries, dict) else {}
+
+    def lookup(self, path: Path, relpath: str, digest: str) -> Notebook | None:
+        """Return the notebook at *relpath* as read before, if its bytes hash to *digest*."""
+        entry = self._old.get(relpath)
+        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != digest:
+            return None
+        try:
+            _, needs_ids, upgraded, cells = entry
+            notebook = Notebook(
+                path,
+                relpath,
+                tuple(_decode_cell(cell) for cell in cells),
+                digest,
+                bool(needs_ids),
+                None,
+                bool(upgraded),
+            )
+        except (TypeError, ValueError, IndexError):
+            return None
+        self._new[relpath] = entry
+        self.hits += 1
+        return notebook
+
+    def store(self, notebook: Notebook) -> None:
+        """Remember *notebook* (read cleanly this run) for the next one."""
+        cells = [_encode_cell(cell) for cell in notebook.cells]
+        self._new[notebook.relpath] = [
+            notebook.digest,
+            notebook.needs_ids,
+            notebook.upgraded,
+            cells,
+        ]
+
+    def save(self) -> None:
+        """Write the notebooks read this run (dropping the rest), if anything changed."""
+        if self._new == self._old:
+            return
+        text = json.dumps({"salt": self._salt, "notebooks": self._new}, ensure_ascii=False)
+        # Lone surrogates cannot stand in a cell's source (refused on reading), nor here.
+        write_text_atomic(self.path, text, root=self.root)
+
+
+def _encode_cell(cell: Cell) -> list[Any]:
+    return [
+        cell.index,
+        cell.id,
+        cell.kind,
+        cell.source,
+        len(cell.header),
+        [[d.name, d.value, d.line] for d in cell.directives],
+        cell.body_line,
+        list(cell.magic_lines),
+        [
+            [p.line, p.text, p.message, p.suggestion, p.affects_export, p.old_style]
+            for p in cell.problems
+        ],
+        cell.execution_count,
+        cell.newline,
+    ]
+
+
+def _decode_cell(entry: list[Any]) -> Cell:
+    (index, cell_id, kind, source, header, directives, body_line, magics, problems, count, nl) = (
+        entry
+    )
+    if not isinstance(source, str) or not isinstance(header, int):
+        raise TypeError("source")
+    return Cell(
+        int(index),
+        str(cell_id),
+        str(kind),
+        source,
+        tuple(Directive(str(name), str(value), int(line)) for name, value, line in directives),
+        source[:header],
+        source[header:],
+        int(body_line),
+        tuple(int(n) for n in magics),
+        tuple(
+            DirectiveProblem(
+                int(line),
+                str(text),
+                str(message),
+                None if fix is None else str(fix),
+                bool(a),
+                bool(o),
+            )
+            for line, text, message, fix, a, o in problems
+        ),
+        None if count is None else int(count),
+        str(nl),
+    )
