@@ -2,7 +2,7 @@
 
 Every problem caused by the user's input is an ``Nb2pkgError``; anything else that escapes
 is a bug in nb2pkg. Each class carries its exit code (``exit_codes.ExitCode``); the CLI
-turns every error into its message and code in one place (``cli._run``).
+turns every error into its message and code in one place (``cli._reported``).
 
     Nb2pkgError                 bad input; exit 2
     ├── ConfigError             pyproject.toml / settings.ini / [tool.nb2pkg]

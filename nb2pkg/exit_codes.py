@@ -10,8 +10,8 @@
     130  INTERRUPTED   stopped with Ctrl-C (128 + SIGINT); every file written so far is whole
 
 Errors carry their code (``errors.Nb2pkgError.exit_code``), results that find problems
-compute theirs (``CheckResult.exit_code`` and the like), and ``cli._run`` turns everything
-that escapes into one of these. Imports nothing, so the CLI can use it at start-up.
+compute theirs (``CheckResult.exit_code`` and the like), and ``cli._reported`` turns
+everything that escapes into one of these. Imports nothing, so the CLI can use it at start-up.
 """
 
 from __future__ import annotations
