@@ -107,7 +107,7 @@ def _changed_lines(old: str, new: str) -> int:
 
 def diff_sizes(work: Path) -> None:
     from nb2pkg.clean import CleanOptions
-    from nb2pkg.clean_files import clean_bytes
+    from nb2pkg.clean_io import clean_bytes
     from nb2pkg.nbjson import dumps_jupyter
 
     made = nb2pkg("new", "demo", "--no-git", cwd=work)

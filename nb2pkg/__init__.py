@@ -20,9 +20,9 @@ _LAZY = {
     "Config": "config",
     "load_project": "project",
     "Project": "project",
-    "export_project": "export",
-    "ExportResult": "export",
-    "new_project": "scaffold",
+    "export_project": "commands.export",
+    "ExportResult": "commands.export",
+    "new_project": "commands.new",
     "Nb2pkgError": "errors",
     "Location": "errors",
 }
@@ -41,11 +41,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .commands.export import ExportResult, export_project
+    from .commands.new import new_project
     from .config import Config, load_config
     from .errors import Location, Nb2pkgError
-    from .export import ExportResult, export_project
     from .project import Project, load_project
-    from .scaffold import new_project
 
 
 def __getattr__(name: str) -> Any:

@@ -39,7 +39,7 @@ from .render import (
     export_chunk,
     render_module,
 )
-from .report import Diagnostic
+from .report import Diagnostic, Severity
 
 _LATE_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(default_exp|export|exporti|exports)\b")
 
@@ -63,7 +63,7 @@ def render_for_check(
                 for problem in cell_problems(exc):
                     text = problem.message
                     code = "NB501" if "IPython" in text or "magic" in text else "NB502"
-                    found.append(Diagnostic(code, "error", text, problem.where))
+                    found.append(Diagnostic(code, Severity.ERROR, text, problem.where))
         modules.append(render_module(module, blocks))
     return modules, found
 
@@ -101,7 +101,7 @@ def shadowed_names(project: Project, modules: list[RenderedModule]) -> list[Diag
                 found.append(
                     Diagnostic(
                         "NB201",
-                        "warning",
+                        Severity.WARNING,
                         f'"{name}" from exported {cell_label(*source)} is redefined '
                         "here, in a cell that is not exported: the notebook now tests a different "
                         "object from the one the package ships; rename it, or export this cell",
@@ -139,7 +139,7 @@ def execution_order(project: Project) -> list[Diagnostic]:
                 found.append(
                     Diagnostic(
                         "NB301",
-                        "warning",
+                        Severity.WARNING,
                         f"ran out of order: execution count {cell.execution_count} after "
                         f"{previous.execution_count} in {cell_label(previous.index)}; the saved outputs may "
                         "not match the code — restart the kernel and run all cells",
@@ -153,7 +153,7 @@ def execution_order(project: Project) -> list[Diagnostic]:
 
 def directive_problems(project: Project) -> list[Diagnostic]:
     """NB401/NB402/NB403/NB404: directives nb2pkg will not act on."""
-    found = directive_warnings(project, export_severity="error")
+    found = directive_warnings(project, export_severity=Severity.ERROR)
     for notebook in project.notebooks:
         for cell in notebook.cells:
             if cell.kind != "code" or "|" not in cell.body:
@@ -163,7 +163,7 @@ def directive_problems(project: Project) -> list[Diagnostic]:
                     found.append(
                         Diagnostic(
                             "NB403",
-                            "warning",
+                            Severity.WARNING,
                             f'"{line.strip()}" comes after the first code line and is ignored (nbdev '
                             "ignores it too); move it to the top of the cell",
                             notebook.where(cell, cell.body_line - 1 + number),
@@ -183,7 +183,7 @@ def import_cycles(package: str, modules: list[RenderedModule]) -> list[Diagnosti
         found.append(
             Diagnostic(
                 "NB601",
-                "warning",
+                Severity.WARNING,
                 f"import cycle between generated modules: {chain}; importing one of them may fail "
                 "with a partially initialised module — move the shared code into its own module, "
                 "or import inside the function that needs it",

@@ -1,8 +1,12 @@
 """The command-line interface: a thin typer adapter over the library.
 
 Each command parses its options, calls one library function and shows the result. Exit
-codes are decided in one place, ``_run``: 0 ok; 1 problems found / would change files /
-sync conflict; 2 bad input or usage; 123 an internal error (a bug).
+codes (``exit_codes.ExitCode``) are decided in one place, ``_reported``: 0 ok; 1 problems
+found / would change files / sync conflict; 2 bad input or usage; 123 an internal error (a
+bug); 130 interrupted.
+
+Each command imports its library module inside its function, so that start-up imports only
+typer (``nb2pkg --help`` stays fast) while mypy still checks every call into the library.
 """
 
 from __future__ import annotations
@@ -10,18 +14,24 @@ from __future__ import annotations
 import gc
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup, TyperOption
 
 from . import __version__
 from .errors import Nb2pkgError
+from .exit_codes import ExitCode
+from .report import Severity
 
-T = TypeVar("T")
-INTERNAL_ERROR = 123
+if TYPE_CHECKING:  # types only: the modules are imported when a command runs
+    from .generate import ExportResult
+    from .gitsetup import HooksResult
+    from .report import Diagnostic
+    from .testing.protocol import Outcome
 
 
 class _State:
@@ -124,10 +134,11 @@ def _root(
     _State.debug = debug
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Call *action*; turn nb2pkg's errors into messages and exit codes, and bugs into 123."""
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Run the block; turn nb2pkg's errors into messages and exit codes, and bugs into 123."""
     try:
-        return action()
+        yield
     except typer.Exit:
         raise
     except Nb2pkgError as exc:
@@ -137,7 +148,7 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted; every file written so far was written whole", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it as one (exit 123)
         if _State.debug:
             traceback.print_exc()
@@ -147,14 +158,7 @@ def _run(action: Callable[[], T]) -> T:
             "you ran and the output of the same command with --debug.",
             err=True,
         )
-        raise typer.Exit(INTERNAL_ERROR) from None
-
-
-def _library(module: str) -> Any:
-    """Import one of nb2pkg's modules when a command runs (start-up stays fast)."""
-    from importlib import import_module
-
-    return import_module(f"nb2pkg.{module}")
+        raise typer.Exit(ExitCode.INTERNAL) from None
 
 
 def _error_text(exc: Nb2pkgError) -> str:
@@ -166,10 +170,10 @@ def _error_text(exc: Nb2pkgError) -> str:
     return f"error: {exc}"
 
 
-def _show_warnings(diagnostics: Iterable[Any], quiet: bool) -> None:
+def _show_warnings(diagnostics: Iterable[Diagnostic], quiet: bool) -> None:
     """Print the diagnostics; with --quiet, the errors only."""
     for diagnostic in diagnostics:
-        if not quiet or diagnostic.severity == "error":
+        if not quiet or diagnostic.severity is Severity.ERROR:
             typer.echo(str(diagnostic), err=True)
 
 
@@ -201,15 +205,16 @@ def export(
     into its notebooks stops the export (exit 1): run `nb2pkg sync` first. Nothing is
     written if anything is wrong.
     """
-    result = _run(
-        lambda: _library("export").export_project(
+    with _reported():
+        from .commands import export as export_command
+
+        result = export_command.export_project(
             path,
             drop_magics=drop_magics,
             dry_run=dry_run,
             check=not no_check,
             discard_edits=discard_edits,
         )
-    )
     _show_warnings(result.warnings, quiet)
     if verbose and not quiet:
         _show_changes(result)
@@ -217,7 +222,7 @@ def export(
         typer.echo(result.summary())
 
 
-def _show_changes(result: Any) -> None:
+def _show_changes(result: ExportResult) -> None:
     """List every file an export wrote or removed (or would)."""
     for change in result.changes:
         if change.action != "keep":
@@ -256,11 +261,10 @@ def sync(
     nothing is written, exit 1, until --prefer says who wins. The modules are re-exported
     from the merged notebooks, so their markers are up to date afterwards.
     """
-    result = _run(
-        lambda: _library("sync").sync_project(
-            path, prefer=prefer, dry_run=dry_run, check=not no_check
-        )
-    )
+    with _reported():
+        from .commands import sync as sync_command
+
+        result = sync_command.sync_project(path, prefer=prefer, dry_run=dry_run, check=not no_check)
     _show_warnings(result.notes, quiet)
     if (dry_run or verbose) and not quiet:
         for change in result.changes:
@@ -312,8 +316,11 @@ def check(
     """
     if fmt not in ("text", "json", "github"):
         raise typer.BadParameter("choose one of text, json, github", param_hint="--format")
-    result = _run(lambda: _library("check").check_project(path, ci=ci, strict=strict))
-    output = _run(lambda: _library("check").render(result, fmt))
+    with _reported():
+        from .commands import check as check_command
+
+        result = check_command.check_project(path, ci=ci, strict=strict)
+        output = check_command.render(result, fmt)
     if output and not (quiet and fmt == "text" and not result.exit_code):
         typer.echo(output)
     if verbose and fmt == "text" and not quiet:
@@ -373,8 +380,10 @@ def build(
     you wrote is changed or removed. The wheel is built offline and reproducibly. Every check
     runs before the first write, so a refused build changes nothing; no project code runs.
     """
-    result = _run(
-        lambda: _library("build").build_project(
+    with _reported():
+        from .commands import build as build_command
+
+        result = build_command.build_project(
             path,
             outdir=outdir,
             sdist=sdist,
@@ -383,7 +392,6 @@ def build(
             check=not no_check,
             discard_edits=discard_edits,
         )
-    )
     _show_warnings(result.export.warnings + result.notes, quiet)
     if verbose and not quiet:
         _show_changes(result.export)
@@ -391,7 +399,7 @@ def build(
         for line in result.report():
             typer.echo(line)
     if check_only and result.changes is not None and result.changes.changed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FOUND)
 
 
 @app.command()
@@ -428,11 +436,12 @@ def deps(
     Imports that nothing resolves are listed too, marked UNRESOLVED with the fix below the
     table, and make the exit code 1.
     """
-    result = _run(
-        lambda: _library("deps_report").dependency_table(
+    with _reported():
+        from .commands import deps as deps_command
+
+        result = deps_command.dependency_table(
             path, why=why, allow_unresolved=allow_unresolved, quiet=quiet, verbose=verbose
         )
-    )
     if result.text:
         typer.echo(result.text)
     raise typer.Exit(result.exit_code)
@@ -479,9 +488,10 @@ def new(
     notebook diff and merge driver. Next: `nb2pkg export --path NAME`.
     """
     target = (path or Path()) / name
-    made = _run(
-        lambda: _library("scaffold").create_project(target, description=description, git=git)
-    )
+    with _reported():
+        from .commands import new as new_command
+
+        made = new_command.create_project(target, description=description, git=git)
     if verbose and not quiet:
         for file in made.files:
             typer.echo(f"  create  {file.relative_to(made.root).as_posix()}")
@@ -550,7 +560,10 @@ def clean(
                 "--stdin reads one notebook; name no files", param_hint="PATHS"
             )
         data = sys.stdin.buffer.read()
-        streamed = _run(lambda: _library("clean_files").clean_stream(data, path, outputs))
+        with _reported():
+            from .commands import clean as clean_command
+
+            streamed = clean_command.clean_stream(data, path, outputs)
         if not check_only:
             sys.stdout.buffer.write(streamed.output)
             sys.stdout.buffer.flush()
@@ -558,12 +571,13 @@ def clean(
             passed = "" if check_only else " (passed through unchanged)"
             typer.echo(f"{_error_text(streamed.error)}{passed}", err=True)
             raise typer.Exit(streamed.error.exit_code)
-        raise typer.Exit(1 if check_only and streamed.output != data else 0)
-    result = _run(
-        lambda: _library("clean_files").clean_files(
+        raise typer.Exit(ExitCode.found_if(check_only and streamed.output != data))
+    with _reported():
+        from .commands import clean as clean_command
+
+        result = clean_command.clean_files(
             path, paths or (), check=check_only, outputs=outputs, skip_filtered=skip_filtered
         )
-    )
     if not quiet or result.exit_code:
         for notebook in result.changed:
             verb = "cleaned" if result.written else "not clean:"
@@ -588,7 +602,7 @@ HooksVerbose = Annotated[
 ]
 
 
-def _show_hooks(result: Any, verb: str, quiet: bool, verbose: bool) -> None:
+def _show_hooks(result: HooksResult, verb: str, quiet: bool, verbose: bool) -> None:
     if not quiet:
         for change in result.changes:
             typer.echo(f"  {change}")
@@ -612,7 +626,10 @@ def hooks_install(
     `*.ipynb filter=nb2pkg diff=nb2pkg merge=nb2pkg` in the project's .gitattributes. Git
     runs `nb2pkg` from PATH, so the settings work in every clone. Run once per clone.
     """
-    result = _run(lambda: _library("githooks").install(path))
+    with _reported():
+        from . import gitsetup
+
+        result = gitsetup.install(path)
     _show_hooks(result, "install", quiet, verbose)
 
 
@@ -621,7 +638,10 @@ def hooks_uninstall(
     path: PathOption = None, quiet: QuietOption = False, verbose: HooksVerbose = False
 ) -> None:
     """Remove nb2pkg's git settings and the .gitattributes line `hooks install` added."""
-    result = _run(lambda: _library("githooks").uninstall(path))
+    with _reported():
+        from . import gitsetup
+
+        result = gitsetup.uninstall(path)
     _show_hooks(result, "uninstall", quiet, verbose)
 
 
@@ -639,8 +659,10 @@ def hooks_status(
     ] = False,
 ) -> None:
     """Show which of nb2pkg's git settings this repository has; exit 1 if any is missing."""
-    githooks = _library("githooks")
-    state = _run(lambda: githooks.status(path))
+    with _reported():
+        from . import gitsetup
+
+        state = gitsetup.status(path)
     if not quiet:
         for name, value in state.config:
             typer.echo(f"{name} = {value}" if value is not None else f"{name} is not set")
@@ -651,10 +673,12 @@ def hooks_status(
             else f"{where}: does not name nb2pkg's filter, diff and merge driver"
         )
     if verbose and not quiet:
-        for shown, use in _run(lambda: githooks.notebook_storage(path)):
+        with _reported():
+            storage = gitsetup.notebook_storage(path)
+        for shown, use in storage:
             typer.echo(f"  {shown}: {use}")
     typer.echo("installed" if state.installed else "not installed: run `nb2pkg hooks install`")
-    raise typer.Exit(0 if state.installed else 1)
+    raise typer.Exit(ExitCode.found_if(not state.installed))
 
 
 @hooks_app.command("filter")
@@ -665,9 +689,10 @@ def hooks_filter() -> None:
     sends every notebook it adds or compares, instead of starting `nb2pkg clean --stdin`
     per file. A notebook that cannot be cleaned is stored as it is, with the reason on stderr.
     """
-    _run(
-        lambda: _library("gitfilter").serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr.buffer)
-    )
+    with _reported():
+        from . import gitfilter
+
+        gitfilter.serve(sys.stdin.buffer, sys.stdout.buffer, sys.stderr.buffer)
 
 
 @hooks_app.command("merge")
@@ -691,8 +716,10 @@ def hooks_merge(
     the same cell edited on both sides gets git-style markers in its source and the tag
     nb2pkg-conflict, the file stays a valid notebook, and the exit code is 1.
     """
-    outcome = _run(
-        lambda: _library("gitdrivers").merge_files(
+    with _reported():
+        from . import gitdrivers
+
+        outcome = gitdrivers.merge_files(
             base,
             current,
             other,
@@ -700,7 +727,6 @@ def hooks_merge(
             marker_size=marker_size,
             labels=(base_label, ours_label, theirs_label),
         )
-    )
     for line in outcome.report():
         typer.echo(line, err=True)
     raise typer.Exit(outcome.exit_code)
@@ -711,7 +737,10 @@ def hooks_textconv(
     notebook: Annotated[Path, typer.Argument(help="The notebook file git asks about.")],
 ) -> None:
     """Print a notebook as text for `git diff`: cells, sources, text outputs (git's textconv)."""
-    text = _run(lambda: _library("gitdrivers").textconv(notebook))
+    with _reported():
+        from . import gitdrivers
+
+        text = gitdrivers.textconv(notebook)
     sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
 
 
@@ -734,7 +763,10 @@ def migrate(
     test flags of settings.ini). Only those lines change; the notebooks keep their layout.
     Then run `nb2pkg export`.
     """
-    result = _run(lambda: _library("migrate").migrate_project(path, dry_run=dry_run))
+    with _reported():
+        from .commands import migrate as migrate_command
+
+        result = migrate_command.migrate_project(path, dry_run=dry_run)
     if (dry_run or verbose) and not quiet:
         for line in result.lines:
             typer.echo(str(line))
@@ -825,8 +857,8 @@ def test_(
     """
     if fmt not in ("text", "github"):
         raise typer.BadParameter("choose one of text, github", param_hint="--format")
-    jobs = _library("testing.jobs")
-    report = _library("testing.report")
+    from .testing import jobs, report
+
     options = jobs.TestOptions(
         flags=jobs.split_flags(flags or ()),
         timeout=timeout,
@@ -834,7 +866,7 @@ def test_(
         check_outputs=check_outputs,
     )
 
-    def show(outcome: Any) -> None:
+    def show(outcome: Outcome) -> None:
         if not quiet or outcome.status.value == "failed":
             typer.echo(report.outcome_line(outcome))
         if verbose and not quiet:
@@ -843,8 +875,10 @@ def test_(
                 f"    {outcome.cells_run} cells ran" + (f"; skipped: {skipped}" if skipped else "")
             )
 
-    run = _run(
-        lambda: _library("testing.runner").test_project(
+    with _reported():
+        from .testing import runner
+
+        run = runner.test_project(
             path,
             paths=paths or (),
             workers=workers,
@@ -852,7 +886,6 @@ def test_(
             exitfirst=exitfirst,
             on_outcome=show,
         )
-    )
     failed = [o for o in run.outcomes if o.status.value == "failed"]
     for outcome in sorted(failed, key=lambda o: o.notebook):
         typer.echo("")

@@ -114,7 +114,7 @@ class KeyLines:
 
     def _scan(self) -> Any:
         if self._layout is None:
-            from .tomledit import Scanner  # only an error message needs it
+            from .toml_text import Scanner  # only an error message needs it
 
             try:
                 self._layout = Scanner(self.text).scan()

@@ -1,7 +1,8 @@
 """Errors that nb2pkg reports to its users.
 
 Every problem caused by the user's input is an ``Nb2pkgError``; anything else that escapes
-is a bug in nb2pkg. The CLI maps the family to exit codes in one place (``cli.main``).
+is a bug in nb2pkg. Each class carries its exit code (``exit_codes.ExitCode``); the CLI
+turns every error into its message and code in one place (``cli._reported``).
 
     Nb2pkgError                 bad input; exit 2
     ├── ConfigError             pyproject.toml / settings.ini / [tool.nb2pkg]
@@ -30,6 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .exit_codes import ExitCode
 
 
 def cell_label(index: int, cell_id: str | None = None) -> str:
@@ -64,7 +67,7 @@ class Location:
 class Nb2pkgError(Exception):
     """A problem with the user's input: says what, where and how to fix it."""
 
-    exit_code = 2
+    exit_code: ExitCode = ExitCode.BAD_INPUT
 
     def __init__(self, message: str, where: Location | None = None) -> None:
         super().__init__(message)
@@ -102,25 +105,25 @@ class BuildError(Nb2pkgError):
 class SyncConflict(Nb2pkgError):
     """A block changed both in its module and in its notebook."""
 
-    exit_code = 1
+    exit_code = ExitCode.FOUND
 
 
 class UnsyncedEdits(Nb2pkgError):
     """A generated module holds edits not synced into a notebook, which a write would lose."""
 
-    exit_code = 1
+    exit_code = ExitCode.FOUND
 
 
 class ConcurrentEdit(Nb2pkgError):
     """A file changed on disk between reading it and writing it back."""
 
-    exit_code = 1
+    exit_code = ExitCode.FOUND
 
 
 class CheckFailed(Nb2pkgError):
     """Exported code would fail at import or call time (found by the checks before writing)."""
 
-    exit_code = 1
+    exit_code = ExitCode.FOUND
 
 
 class ProblemsFound(Nb2pkgError):
@@ -129,7 +132,7 @@ class ProblemsFound(Nb2pkgError):
     def __init__(self, problems: Iterable[Nb2pkgError]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
-        self.exit_code = max((p.exit_code for p in self.problems), default=2)
+        self.exit_code = max((p.exit_code for p in self.problems), default=ExitCode.BAD_INPUT)
 
     def __str__(self) -> str:
         return self.message

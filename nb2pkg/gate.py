@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from .errors import CheckFailed
 from .ignores import without_ignored
 from .project import Project, directive_warnings
-from .report import Breaks, Diagnostic, count
+from .report import Breaks, Diagnostic, Severity, count
 
 
 def export_gate(project: Project, found: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -36,17 +36,17 @@ def export_gate(project: Project, found: Sequence[Diagnostic]) -> list[Diagnosti
             "as soon as it is imported; nothing was written (fix them, or pass --no-check to "
             "write anyway):\n" + "\n".join(str(d) for d in refused)
         )
-    return [d for d in kept if d.severity == "error" and not _leaves_out(d)]
+    return [d for d in kept if d.severity is Severity.ERROR and not _leaves_out(d)]
 
 
 def _leaves_out(diagnostic: Diagnostic) -> bool:
     """A mis-typed export directive (NB402) or nbdev 1's `# export` (NB404): a cell left out."""
-    return diagnostic.code in ("NB402", "NB404") and diagnostic.severity == "error"
+    return diagnostic.code in ("NB402", "NB404") and diagnostic.severity is Severity.ERROR
 
 
 def build_gate(reported: Sequence[Diagnostic]) -> None:
     """Raise ``CheckFailed`` if export reported code that breaks when it runs."""
-    refused = [d for d in reported if d.severity == "error" and d.breaks is not None]
+    refused = [d for d in reported if d.severity is Severity.ERROR and d.breaks is not None]
     if refused:
         raise CheckFailed(
             f"{count(len(refused), 'problem')} would break the package when its code runs; "

@@ -40,7 +40,7 @@ from .render import (
     export_chunks,
     render_module,
 )
-from .report import Diagnostic, count, diagnostic_from_json, diagnostic_to_json
+from .report import Diagnostic, Severity, count, diagnostic_from_json, diagnostic_to_json
 from .workers import worker_pool
 
 
@@ -364,7 +364,7 @@ def duplicate_name_warnings(modules: Iterable[RenderedModule]) -> list[Diagnosti
                     found.append(
                         Diagnostic(
                             "NB602",
-                            "warning",
+                            Severity.WARNING,
                             f'"{name}" is defined again in module {module.plan.name} (first in '
                             f"{earlier.notebook} {cell_label(earlier.cell_index)}); the later one wins",
                             Location(

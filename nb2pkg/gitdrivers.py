@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .clean import CleanOptions
-from .clean_files import clean_options, project_config
+from .clean_io import clean_options, project_config
 from .errors import Location, Nb2pkgError, NotebookError
+from .exit_codes import ExitCode
 from .fsio import write_text_atomic
 from .nbjson import Layout, dumps_jupyter
 from .nbmerge import MergeOptions, NotebookMerge, merge_notebooks
@@ -39,9 +40,9 @@ class MergeOutcome:
     merge: NotebookMerge
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """Return 1 if conflicts are left in the notebook (git then marks it conflicted)."""
-        return 1 if self.merge.conflicts else 0
+        return ExitCode.found_if(self.merge.conflicts)
 
     def report(self) -> list[str]:
         """Return the lines to print: one per conflict and per decision taken for the user."""
@@ -119,7 +120,7 @@ def _options_for(name: str | None) -> CleanOptions:
 
 
 def _conflict_style(folder: Path) -> str:
-    from .githooks import run_git
+    from .gitsetup import run_git
 
     try:
         result = run_git(["config", "--get", "merge.conflictStyle"], folder)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .clean import CleanOptions
-from .clean_files import clean_bytes, clean_options, project_config
+from .clean_io import clean_bytes, clean_options, project_config
 from .errors import Nb2pkgError
 
 MAX_PAYLOAD = 65516  # git's LARGE_PACKET_DATA_MAX

@@ -33,7 +33,7 @@ from .notebook import Cell
 from .plan import Chunk
 from .project import Project
 from .render import RenderedModule
-from .report import Breaks, Diagnostic
+from .report import Breaks, Diagnostic, Severity
 from .scope import UndefinedName, analyse_module
 from .workers import worker_pool
 
@@ -190,7 +190,7 @@ class UndefinedNameScan:
                 )
                 breaks = Breaks.WHEN_CALLED
             message = f'"{use.name}" is not defined in module {module.plan.name}: {what}. {hint}'
-            found.append(Diagnostic("NB101", "error", message, where, breaks))
+            found.append(Diagnostic("NB101", Severity.ERROR, message, where, breaks))
         for (written, line), names in behind_blind.items():
             star = stars.get(written)
             if star is None or star.missing:
@@ -200,7 +200,7 @@ class UndefinedNameScan:
             found.append(
                 Diagnostic(
                     "NB102",
-                    "warning",
+                    Severity.WARNING,
                     _blind_message(written, star.reason, names),
                     _location(chunk, cell_line, 1, module),
                 )

@@ -41,7 +41,7 @@ from .notebook_form import to_cell_body
 from .plan import Chunk, ExportPlan
 from .project import Project
 from .render import ExportOptions, RenderedBlock, export_chunk
-from .report import Diagnostic, count
+from .report import Diagnostic, Severity, count
 from .sourcelines import source_lines
 
 
@@ -718,7 +718,7 @@ def _removed(
                 state.notes.append(
                     Diagnostic(
                         "NB704",
-                        "note",
+                        Severity.NOTE,
                         f"the block of {cell_label(chunk.cell_index, chunk.cell_id)} is "
                         "missing, but another block names a cell that does not exist: the cell "
                         "is kept; delete it in the notebook if that was meant",

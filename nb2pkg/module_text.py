@@ -67,11 +67,6 @@ class ModuleText:
     blocks: tuple[Block, ...]
     manifest: dict[tuple[str, str], str]  # (notebook, cell id) -> digest at export
 
-    @property
-    def written_by_nbdev(self) -> bool:
-        """Tell whether the module carries nbdev's markers (no hashes to judge edits by)."""
-        return any(b.marker.kind in (MarkerKind.NBDEV, MarkerKind.AUTO) for b in self.blocks)
-
     def edits(self) -> list[Edit]:
         """Return every edit made in the module since export wrote it (empty: none)."""
         found: list[Edit] = []

@@ -22,13 +22,13 @@ import difflib
 import re
 
 from .cellcode import ipython_lines
+from .deps.scan import FoundImport, find_imports
 from .errors import Location, cell_label
 from .hidden_state import cell_bindings, is_exported
-from .importscan import FoundImport, find_imports
 from .namespaces import Kind, Namespaces
 from .project import Project
 from .render import RenderedModule
-from .report import Breaks, Diagnostic
+from .report import Breaks, Diagnostic, Severity
 
 
 def _mentions(package: str) -> re.Pattern[str]:
@@ -71,7 +71,7 @@ def own_import_problems(
                     chunk.body_line - 1 + imported.line,
                     imported.column,
                 )
-                found.append(Diagnostic("NB103", "error", problem, where, breaks))
+                found.append(Diagnostic("NB103", Severity.ERROR, problem, where, breaks))
     return found
 
 

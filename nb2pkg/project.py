@@ -13,7 +13,7 @@ from .config import Config, load_config, notebooks_setting
 from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
 from .notebook import Notebook, find_notebooks, parse_notebook
 from .notebook_cache import NotebookCache
-from .report import Diagnostic
+from .report import Diagnostic, Severity
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,9 @@ def _setting_name(config: Config) -> str:
     return 'notebooks = "…" in [tool.nb2pkg]'
 
 
-def directive_warnings(project: Project, export_severity: str = "error") -> list[Diagnostic]:
+def directive_warnings(
+    project: Project, export_severity: Severity = Severity.ERROR
+) -> list[Diagnostic]:
     """Return a diagnostic for every directive-like line nb2pkg will not act on.
 
     A mis-typed or mis-cased export directive (NB402) is an error (the cell would silently
@@ -137,7 +139,7 @@ def directive_warnings(project: Project, export_severity: str = "error") -> list
                     continue
                 fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
                 code = "NB402" if problem.affects_export else "NB401"
-                severity = export_severity if problem.affects_export else "warning"
+                severity = export_severity if problem.affects_export else Severity.WARNING
                 found.append(
                     Diagnostic(
                         code, severity, problem.message + fix, notebook.where(cell, problem.line)
@@ -146,7 +148,9 @@ def directive_warnings(project: Project, export_severity: str = "error") -> list
     return found
 
 
-def nbdev1_directives(notebook: Notebook, export_severity: str = "error") -> Diagnostic | None:
+def nbdev1_directives(
+    notebook: Notebook, export_severity: Severity = Severity.ERROR
+) -> Diagnostic | None:
     """NB404: one diagnostic for all of a notebook's nbdev 1 directives (``# export``), or None.
 
     They are not read (nbdev 2 and 3 do not read them either), so the cells they mark are
@@ -162,7 +166,7 @@ def nbdev1_directives(notebook: Notebook, export_severity: str = "error") -> Dia
     cell, problem = found[0]
     return Diagnostic(
         "NB404",
-        export_severity if exporting else "warning",
+        export_severity if exporting else Severity.WARNING,
         f"{len(found)} nbdev 1 directive{'s' if len(found) > 1 else ''} ({shown}) not read: "
         f"{what} (nb2pkg, like nbdev 2 and 3, reads the `#| export` form); run "
         "`nb2pkg migrate` to rewrite them in place",

@@ -34,7 +34,7 @@ from .markers import (
 )
 from .moduledoc import docstring_literal
 from .plan import Chunk, ModulePlan
-from .report import Diagnostic
+from .report import Diagnostic, Severity
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def _without_ipython(
     for line in chunk.magic_lines:
         where = Location(chunk.notebook, chunk.cell_index, chunk.cell_id, line)
         if options.drop_magics:
-            warnings.append(Diagnostic("NB501", "warning", "dropped a cell magic", where))
+            warnings.append(Diagnostic("NB501", Severity.WARNING, "dropped a cell magic", where))
         else:
             message = f"a cell magic in an exported cell cannot be exported; {DROP_MAGICS_FIX}"
             problems.append(CellError(message, where))
@@ -152,7 +152,9 @@ def _without_ipython(
         for each in found:
             where = chunk_location(chunk, each.line)
             if options.drop_magics:
-                warnings.append(Diagnostic("NB501", "warning", "dropped an IPython line", where))
+                warnings.append(
+                    Diagnostic("NB501", Severity.WARNING, "dropped an IPython line", where)
+                )
             else:
                 problems.append(CellError(each.message, where))
         dropped = {each.line for each in found}

@@ -9,6 +9,20 @@ from typing import Any
 from .errors import Location
 
 
+class Severity(str, Enum):
+    """How much a diagnostic matters; the value is the word that text and JSON output show."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 class Breaks(Enum):
     """When a problem breaks the package: ``export`` refuses the first, ``build`` both."""
 
@@ -21,7 +35,7 @@ class Diagnostic:
     """A located finding with a stable code, e.g. ``NB101``, and the fix in its message."""
 
     code: str
-    severity: str  # "error", "warning" or "note"
+    severity: Severity
     message: str
     where: Location | None = None
     breaks: Breaks | None = None  # for code that would fail in the installed package
@@ -48,7 +62,7 @@ def diagnostic_from_json(data: list[Any]) -> Diagnostic:
     code, severity, message, location, *breaks = data
     return Diagnostic(
         str(code),
-        str(severity),
+        Severity(severity),
         str(message),
         Location(*location) if location else None,
         Breaks[breaks[0]] if breaks else None,

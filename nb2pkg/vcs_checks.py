@@ -16,12 +16,12 @@ import re
 from typing import Any
 
 from .clean import CONFLICT_TAG
-from .clean_files import clean_options, volatile_parts
+from .clean_io import clean_options, volatile_parts
 from .errors import Nb2pkgError
-from .githooks import FilterUse, filter_use
+from .gitsetup import FilterUse, filter_use
 from .notebook import Notebook
 from .project import Project
-from .report import Diagnostic
+from .report import Diagnostic, Severity
 
 _OPEN = re.compile(r"^<{7,}(?: |$)")
 _CLOSE = re.compile(r"^>{7,}(?: |$)")
@@ -62,7 +62,7 @@ def _conflicts(notebook: Notebook) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     "NB701",
-                    "error",
+                    Severity.ERROR,
                     "unresolved merge conflict: keep the lines you want between the markers, "
                     f"delete the markers, then remove the {CONFLICT_TAG} tag",
                     notebook.where(cell, line),
@@ -72,7 +72,7 @@ def _conflicts(notebook: Notebook) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     "NB703",
-                    "warning",
+                    Severity.WARNING,
                     f"the cell is tagged {CONFLICT_TAG} but holds no conflict markers: "
                     "if the conflict is resolved, remove the tag",
                     notebook.where(cell),
@@ -106,7 +106,7 @@ def _not_clean(project: Project, ci: bool) -> list[Diagnostic]:
             )
         else:
             fix = "run `nb2pkg clean`, or `nb2pkg hooks install` to clean on every commit"
-        severity = "error" if ci and use is FilterUse.DECLARED else "warning"
+        severity = Severity.ERROR if ci and use is FilterUse.DECLARED else Severity.WARNING
         found.append(
             Diagnostic("NB702", severity, f"not clean ({removed}): {fix}", notebook.where())
         )

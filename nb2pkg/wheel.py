@@ -189,11 +189,6 @@ def run_build(plan: BuildPlan) -> list[BuiltDistribution]:
         raise
 
 
-def backend_of(pyproject_text: str) -> str:
-    """Return the build backend a pyproject declares (flit_core when it declares none)."""
-    return _backend(parse_toml(pyproject_text, "pyproject.toml"))
-
-
 def _output_folder(root: Path, outdir: Path) -> Path:
     """Return *outdir* resolved; refuse one outside the project, or one nb2pkg cannot use."""
     try:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ..cellcode import ipython_lines
 from ..config import Config
-from ..importscan import FoundImport, find_imports
+from ..deps.scan import FoundImport, find_imports
 from .protocol import Action, Job
 
 _PATCH = frozenset({"patch", "patch_to", "patch_property"})

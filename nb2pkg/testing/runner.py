@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Config, load_config
+from ..exit_codes import ExitCode
 from ..report import count
 from .bindings import package_modules
 from .client import ServerProcess, default_workers
@@ -43,9 +44,9 @@ class TestRun:
         return sum(o.status is status for o in self.outcomes)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """Return 1 if any notebook failed, else 0."""
-        return 1 if self.number(Status.FAILED) else 0
+        return ExitCode.found_if(self.number(Status.FAILED))
 
     def summary(self) -> str:
         """Return "3 passed, 1 failed, 2 skipped in 1.2 s"."""

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nb2pkg.commands.export import export_project
 from nb2pkg.errors import Nb2pkgError
-from nb2pkg.export import export_project
 from tests.projects import make_notebook, make_project, run_cli, snapshot
 
 GOOD = ["#| default_exp core", "#| export\ndef f():\n    return 1"]

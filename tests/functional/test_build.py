@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from nb2pkg.build import build_project
+from nb2pkg.commands.build import build_project
 from nb2pkg.errors import DependencyError
 from tests.projects import (
     REPO,

@@ -320,7 +320,7 @@ def test_the_projects_build_once_the_cause_is_gone(tmp_path: Path) -> None:
 def test_a_pyproject_saved_during_the_build_is_kept_and_the_rest_put_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nb2pkg import build
+    from nb2pkg.commands import build
     from nb2pkg.errors import ConcurrentEdit
 
     root = project(tmp_path / "p")

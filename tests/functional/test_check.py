@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nb2pkg.check import check_project
+from nb2pkg.commands.check import check_project
+from nb2pkg.commands.export import export_project
 from nb2pkg.errors import CheckFailed
-from nb2pkg.export import export_project
 from nb2pkg.report import Breaks
 from tests.projects import make_project, run_cli, snapshot
 

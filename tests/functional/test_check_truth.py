@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from nb2pkg.check import check_project
+from nb2pkg.commands.check import check_project
+from nb2pkg.commands.export import export_project
 from nb2pkg.errors import CheckFailed
-from nb2pkg.export import export_project
 from nb2pkg.report import Breaks
 from tests.projects import make_project, run_cli, run_python, snapshot
 
@@ -153,7 +153,7 @@ def test_import_inside_a_function_breaks_when_called(tmp_path: Path) -> None:
     assert diagnostic.breaks is Breaks.WHEN_CALLED
     export_project(root)  # written: the module imports
     with pytest.raises(CheckFailed, match="when its code runs"):
-        from nb2pkg.build import build_project
+        from nb2pkg.commands.build import build_project
 
         build_project(root)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nb2pkg.commands.export import export_project
 from nb2pkg.errors import Nb2pkgError
-from nb2pkg.export import export_project
 from tests.projects import (
     make_notebook,
     make_project,

@@ -12,8 +12,8 @@ import pytest
 from nbformat.v4 import new_output
 
 from nb2pkg.clean import CleanOptions
-from nb2pkg.clean_files import clean_bytes
-from nb2pkg.githooks import ATTRIBUTES_LINE, GIT_CONFIG
+from nb2pkg.clean_io import clean_bytes
+from nb2pkg.gitsetup import ATTRIBUTES_LINE, GIT_CONFIG
 from tests.gitrepos import git, git_env, nb2pkg, needs_git
 from tests.projects import make_project, snapshot
 

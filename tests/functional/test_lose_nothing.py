@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg import fsio
+from nb2pkg.commands.export import export_project
+from nb2pkg.commands.sync import sync_project
 from nb2pkg.errors import ConcurrentEdit, Nb2pkgError, UnsyncedEdits
-from nb2pkg.export import export_project
-from nb2pkg.sync import sync_project
 from tests.projects import make_project, run_cli, snapshot
 
 CORE = [
@@ -270,7 +270,7 @@ def test_interrupted_sync_converges(
             raise KeyboardInterrupt
         original(*args, **kwargs)  # type: ignore[arg-type]
 
-    for name in ("nb2pkg.sync.write_text_atomic", "nb2pkg.package_files.write_text_atomic"):
+    for name in ("nb2pkg.commands.sync.write_text_atomic", "nb2pkg.package_files.write_text_atomic"):
         monkeypatch.setattr(name, failing)
     with pytest.raises(KeyboardInterrupt):
         sync_project(root)
@@ -290,7 +290,7 @@ def test_module_saved_during_sync_is_not_overwritten(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     replace_in(module(project), "'hello '", "'hi '")
-    import nb2pkg.sync as sync_module
+    import nb2pkg.commands.sync as sync_module
 
     original = sync_module.apply_changes
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nb2pkg.check import check_project
-from nb2pkg.export import export_project
+from nb2pkg.commands.check import check_project
+from nb2pkg.commands.export import export_project
+from nb2pkg.commands.sync import sync_project
 from nb2pkg.notebook import parse_notebook
-from nb2pkg.sync import sync_project
 from tests.projects import REPO, run_cli, run_python, snapshot
 
 PROJECTS = REPO / "tests" / "data" / "projects"

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nb2pkg.commands.export import export_project
+from nb2pkg.commands.sync import sync_project
 from nb2pkg.errors import SyncConflict
-from nb2pkg.export import export_project
 from nb2pkg.markers import split_blocks
-from nb2pkg.sync import sync_project
 from tests.projects import make_project, run_cli, run_python, snapshot
 
 CORE = [
@@ -429,7 +429,7 @@ NOISE = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mangled_modules_never_crash_sync_or_half_write(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
-    from nb2pkg.check import check_project
+    from nb2pkg.commands.check import check_project
     from nb2pkg.errors import Nb2pkgError
 
     root = make_project(tmp_path_factory.mktemp("fuzz"), {"00_core.ipynb": CORE})

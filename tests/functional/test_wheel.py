@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from nb2pkg.deps.pyproject_update import generated_pyproject
 from nb2pkg.errors import BuildError
-from nb2pkg.pyproject import generated_pyproject
 from nb2pkg.wheel import DEFAULT_BUILD_SYSTEM, build_wheel
 from tests.projects import snapshot
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from nb2pkg.clean import CleanOptions, clean_notebook, remove_paths
-from nb2pkg.clean_files import clean_bytes
+from nb2pkg.clean_io import clean_bytes
 from nb2pkg.errors import NotebookError
 from nb2pkg.nbjson import Layout, dumps_jupyter
 

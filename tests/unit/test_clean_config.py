@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nb2pkg.clean import CleanOptions
-from nb2pkg.clean_files import clean_options, project_config
+from nb2pkg.clean_io import clean_options, project_config
 from nb2pkg.config import load_config
 from nb2pkg.errors import ConfigError
 

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nb2pkg import curated
-from nb2pkg.curated import CURATED, STDLIB_REPLACEMENTS, Installed, canonical_name
-from nb2pkg.deps import Declared, Dependency, FoundImport, classify, find_imports
+from nb2pkg.deps import distributions
+from nb2pkg.deps.classify import Declared, Dependency, FoundImport, classify, find_imports
+from nb2pkg.deps.distributions import CURATED, STDLIB_REPLACEMENTS, Installed, canonical_name
+from nb2pkg.deps.scan import _Finder
 from nb2pkg.errors import DependencyError, Location
-from nb2pkg.importscan import _Finder
 from nb2pkg.stdlib import KNOWN_VERSIONS, stdlib_versions
 
 # ---------------------------------------------------------------------------------------
@@ -483,12 +483,12 @@ def test_environment_is_read_through_importlib_metadata(monkeypatch: pytest.Monk
         metadata, "packages_distributions", lambda: {"google": ["protobuf", "google-api-core"]}
     )
     monkeypatch.setattr(metadata, "distribution", lambda name: dists[name])
-    curated.installed_distributions.cache_clear()
+    distributions.installed_distributions.cache_clear()
     try:
         found = FoundImport("google.protobuf.message", "google", 1, 1)
         dependency = classify(found, package="acme", requires_python=None, dependency_map={})
     finally:
-        curated.installed_distributions.cache_clear()
+        distributions.installed_distributions.cache_clear()
     assert dependency.distribution == "protobuf"
 
 

@@ -15,15 +15,11 @@ from nb2pkg.checks import _cycles
 
 PACKAGE = Path(__file__).resolve().parents[2] / "nb2pkg"
 
-#: Command modules: a thin layer over the library. None imports another.
+#: Command modules (``nb2pkg/commands/`` and the test runner): a thin layer over the library.
+#: None imports another.
 COMMANDS = frozenset(
     {
-        "nb2pkg.export",
-        "nb2pkg.sync",
-        "nb2pkg.build",
-        "nb2pkg.check",
-        "nb2pkg.deps_report",
-        "nb2pkg.migrate",
+        *(f"nb2pkg.commands.{path.stem}" for path in (PACKAGE / "commands").glob("[!_]*.py")),
         "nb2pkg.testing.runner",
     }
 )

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg.cache_home import CACHE_DIR, code_fingerprint
+from nb2pkg.commands.export import export_project
 from nb2pkg.errors import ConcurrentEdit
-from nb2pkg.export import export_project
 from nb2pkg.notebook import parse_notebook
 from nb2pkg.notebook_cache import NotebookCache
 from nb2pkg.project import load_project
@@ -172,7 +172,7 @@ def test_a_refused_export_does_not_write_the_cache(tmp_path: Path) -> None:
 
 
 def test_sync_leaves_the_merged_notebook_in_the_cache(project: Path) -> None:
-    from nb2pkg.sync import sync_project
+    from nb2pkg.commands.sync import sync_project
 
     module = project / "acme" / "core.py"
     module.write_text(

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nb2pkg.commands.migrate import NBDEV1_DIRECTIVES, migrate_project, migrated_source
 from nb2pkg.directives import parse_cell
 from nb2pkg.errors import Nb2pkgError
-from nb2pkg.migrate import NBDEV1_DIRECTIVES, migrate_project, migrated_source
 from tests.projects import make_notebook, make_project, snapshot
 
 # cell source → the source after migration
@@ -90,7 +90,7 @@ def test_a_notebook_changed_while_migrating_is_not_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_project(tmp_path / "p", {"a.ipynb": ["# default_exp a", "# export\nx = 1"]})
-    import nb2pkg.migrate as migrate
+    import nb2pkg.commands.migrate as migrate
 
     real = migrate.load_project
 

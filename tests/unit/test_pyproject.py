@@ -14,14 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nb2pkg import pyproject, tomledit
-from nb2pkg.errors import ConfigError
-from nb2pkg.pyproject import (
+from nb2pkg import toml_text
+from nb2pkg.deps import pyproject_update
+from nb2pkg.deps.pyproject_update import (
     canonical_name,
     generated_pyproject,
     requirement_name,
     update_pyproject,
 )
+from nb2pkg.errors import ConfigError
 from tests.casefiles import read_case_file
 
 if sys.version_info >= (3, 11):
@@ -72,7 +73,7 @@ def load_case(path: Path) -> Case:
     return case
 
 
-def run(case: Case, text: str | None = None) -> pyproject.DependencyChanges:
+def run(case: Case, text: str | None = None) -> pyproject_update.DependencyChanges:
     return update_pyproject(
         case.before if text is None else text,
         required=case.required,
@@ -229,12 +230,12 @@ def test_a_detected_string_that_is_no_requirement_is_a_bug() -> None:
 
 
 def test_the_check_catches_an_editor_that_rewrites_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_apply = tomledit.Editor.apply
+    real_apply = toml_text.Editor.apply
 
     def sloppy(self: Any) -> str:
         return str(real_apply(self)).replace('name = "acme"', "name = 'acme'")
 
-    monkeypatch.setattr(tomledit.Editor, "apply", sloppy)
+    monkeypatch.setattr(toml_text.Editor, "apply", sloppy)
     with pytest.raises(RuntimeError, match="lost some of the old text|changed line"):
         update_pyproject(
             '[project]\nname = "acme"\n', required=["a"], optional={}, default_build_system=FLIT
@@ -244,8 +245,8 @@ def test_the_check_catches_an_editor_that_rewrites_a_line(monkeypatch: pytest.Mo
 def test_the_check_catches_an_editor_that_says_something_else(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_apply = tomledit.Editor.apply
-    monkeypatch.setattr(tomledit.Editor, "apply", lambda self: real_apply(self) + "x = 1\n")
+    real_apply = toml_text.Editor.apply
+    monkeypatch.setattr(toml_text.Editor, "apply", lambda self: real_apply(self) + "x = 1\n")
     with pytest.raises(RuntimeError, match="does not say what was intended"):
         update_pyproject(
             '[project]\nname = "acme"\n', required=["a"], optional={}, default_build_system=FLIT

@@ -31,17 +31,12 @@ from nb2pkg import (
     clean,
     config,
     config_keys,
-    curated,
-    dependencies,
-    deps,
     directives,
     fsio,
     hidden_state,
     imports,
-    importscan,
     jsonparse,
     markers,
-    migrate,
     moduledoc,
     nbjson,
     nbtext,
@@ -49,13 +44,13 @@ from nb2pkg import (
     notebook_form,
     own_imports,
     project,
-    pyproject,
-    scaffold,
     scope,
-    tomledit,
+    toml_text,
     tomlread,
     vcs_checks,
 )
+from nb2pkg.commands import migrate, new
+from nb2pkg.deps import classify, collect, distributions, pyproject_update, scan
 from nb2pkg.errors import ConfigError
 from nb2pkg.jsonlayout import dumps_like
 
@@ -98,7 +93,7 @@ def _scanned_toml(text: str) -> Any:
     # The scanner reads only TOML that tomllib accepted: the line's bare-key characters as
     # a key, and as a value that runs to a delimiter (like a number or a date).
     key = "".join(c for c in text if c.isascii() and (c.isalnum() or c in "-_")) or "k"
-    return tomledit.Scanner(f"{key} = 1\nk = 1{key.replace('-', '_')}\n").scan()
+    return toml_text.Scanner(f"{key} = 1\nk = 1{key.replace('-', '_')}\n").scan()
 
 
 def _parse_toml(text: str) -> Any:
@@ -111,7 +106,7 @@ def _parse_toml(text: str) -> Any:
 _NODE = ast.parse("import x").body[0]
 _PACKAGE_PATTERNS = imports._patterns("acme")
 _STATEMENTS = Site(
-    lambda s: list(importscan._top_level_statements(s)),
+    lambda s: list(scan._top_level_statements(s)),
     ("x = ", "'''", "else"),
     lines=False,
 )
@@ -129,22 +124,22 @@ SITES: dict[str, Site] = {
     "jsonparse._NUMBER": Site(jsonparse._NUMBER.match, ("-", "1", "1.", "1e")),
     "jsonparse._RAW_NON_ASCII": Site(jsonparse._RAW_NON_ASCII.search),
     "jsonparse._SPACE": Site(jsonparse._SPACE.match, lines=False),
-    "migrate._MAGIC": Site(migrate._MAGIC.match, ("%%",)),
-    "migrate._PIPE": Site(migrate._PIPE.match, ("#",)),
-    "migrate._directive_line: <dynamic>": Site(
+    "commands.migrate._MAGIC": Site(migrate._MAGIC.match, ("%%",)),
+    "commands.migrate._PIPE": Site(migrate._PIPE.match, ("#",)),
+    "commands.migrate._directive_line: <dynamic>": Site(
         lambda s: migrate._directive_line(("export", "default_exp")).match(s),
         ("#", "# export", "# default_exp a"),
     ),
-    "migrate.directive_names: '[A-Za-z_][\\\\w-]*'": Site(
+    "commands.migrate.directive_names: '[A-Za-z_][\\\\w-]*'": Site(
         lambda s: re.fullmatch(r"[A-Za-z_][\w-]*", s), ("a",)
     ),
-    "migrate.directive_names: '[\\\\s|,]+'": Site(lambda s: re.split(r"[\s|,]+", s)),
+    "commands.migrate.directive_names: '[\\\\s|,]+'": Site(lambda s: re.split(r"[\s|,]+", s)),
     "moduledoc._NUMBER_PREFIX": Site(moduledoc._NUMBER_PREFIX.match, ("0", "0a", "00")),
     "moduledoc.fenced: '`+'": Site(moduledoc.fenced, ("`",)),
     "project._directive_name: '#\\\\s*\\\\|\\\\s*([A-Za-z_][\\\\w-]*)'": Site(
         project._directive_name, ("#", "#|", "#| a")
     ),
-    "tomledit.Editor.indent_unit: '^[ \\\\t]+[^ \\\\t\\\\r\\\\n]'": Site(
+    "toml_text.Editor.indent_unit: '^[ \\\\t]+[^ \\\\t\\\\r\\\\n]'": Site(
         lambda s: re.search(r"^[ \t]+[^ \t\r\n]", s, re.MULTILINE), lines=False
     ),
     "cellcode.comment_lines: STRINGS_AND_COMMENTS": Site(
@@ -160,16 +155,16 @@ SITES: dict[str, Site] = {
         lambda s: config._nbdev_clean({"allowed_metadata_keys": s}), ("a,",)
     ),
     "config.normalise_package_name: '[-_.]+'": Site(config.normalise_package_name, ("a",)),
-    "curated.canonical_name: '[-_.]+'": Site(curated.canonical_name, ("a",)),
-    "dependencies._canonical: '[-_.]+'": Site(dependencies._canonical, ("a",)),
-    "dependencies._name: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(dependencies._name, ("a",)),
-    "deps.Declared.of: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(
-        lambda s: deps.Declared.of([s]), ("a",)
+    "deps.distributions.canonical_name: '[-_.]+'": Site(distributions.canonical_name, ("a",)),
+    "deps.collect._canonical: '[-_.]+'": Site(collect._canonical, ("a",)),
+    "deps.collect._name: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(collect._name, ("a",)),
+    "deps.classify.Declared.of: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(
+        lambda s: classify.Declared.of([s]), ("a",)
     ),
-    "deps.Declared.name_of: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(
-        lambda s: deps.Declared({"a": s}).name_of("a"), ("a",)
+    "deps.classify.Declared.name_of: '\\\\s*([A-Za-z0-9][A-Za-z0-9._-]*)'": Site(
+        lambda s: classify.Declared({"a": s}).name_of("a"), ("a",)
     ),
-    "deps._toml_key: '[A-Za-z0-9_-]+'": Site(deps._toml_key, ("a",)),
+    "deps.classify._toml_key: '[A-Za-z0-9_-]+'": Site(classify._toml_key, ("a",)),
     "directives._DIRECTIVE": Site(
         directives._DIRECTIVE.match, ("#|", "#| export", "#| export x", "#| a:", "#| a: x")
     ),
@@ -197,13 +192,13 @@ SITES: dict[str, Site] = {
         ("from", "from acme", "acme.", "import acme.a", "from acme import a as"),
         lines=False,
     ),
-    "importscan._Finder.column: '\\\\r\\\\n|\\\\r|\\\\n'": Site(
-        lambda s: importscan._Finder("é = 1\n" + s).column(_NODE), lines=False
+    "deps.scan._Finder.column: '\\\\r\\\\n|\\\\r|\\\\n'": Site(
+        lambda s: scan._Finder("é = 1\n" + s).column(_NODE), lines=False
     ),
-    "importscan._blank: _NOT_NEWLINE": _STATEMENTS,
-    "importscan._top_level_statements: _LINES": _STATEMENTS,
-    "importscan._top_level_statements: _STRINGS_AND_COMMENTS": _STATEMENTS,
-    "importscan._top_level_statements: _CLAUSE": _STATEMENTS,
+    "deps.scan._blank: _NOT_NEWLINE": _STATEMENTS,
+    "deps.scan._top_level_statements: _LINES": _STATEMENTS,
+    "deps.scan._top_level_statements: _STRINGS_AND_COMMENTS": _STATEMENTS,
+    "deps.scan._top_level_statements: _CLAUSE": _STATEMENTS,
     "markers._MARKER": Site(
         lambda s: markers.parse_marker(s, 1), ("# %%", "# %% nbs/a.ipynb", "# %% a #b")
     ),
@@ -226,17 +221,17 @@ SITES: dict[str, Site] = {
     "own_imports._mentions: <dynamic>": Site(
         own_imports._mentions("acme").search, ("from", "acme"), lines=False
     ),
-    "pyproject._NAME": Site(pyproject._NAME.match, ("a",)),
+    "deps.pyproject_update._NAME": Site(pyproject_update._NAME.match, ("a",)),
     # tomllib itself takes time quadratic in the parts of a dotted key (a.a.a...): not fed.
     "tomlread._LINE": Site(_parse_toml, ("a = ", "[a", "a = ["), skip="."),
-    "pyproject.canonical_name: '[-_.]+'": Site(pyproject.canonical_name, ("a",)),
-    "scaffold._DISTRIBUTION_NAME": Site(scaffold._DISTRIBUTION_NAME.match, ("a",)),
+    "deps.pyproject_update.canonical_name: '[-_.]+'": Site(pyproject_update.canonical_name, ("a",)),
+    "commands.new._DISTRIBUTION_NAME": Site(new._DISTRIBUTION_NAME.match, ("a",)),
     "scope._GLOBAL_STATEMENT": Site(scope._GLOBAL_STATEMENT.search, ("global",), lines=False),
-    "tomledit._BARE_KEY": Site(lambda s: (tomledit._BARE_KEY.fullmatch(s), _scanned_toml(s))),
-    "tomledit.Editor.__init__: '\\n'": Site(
-        lambda s: tomledit.Editor(s, tomledit.Scanner("").scan()), lines=False
+    "toml_text._BARE_KEY": Site(lambda s: (toml_text._BARE_KEY.fullmatch(s), _scanned_toml(s))),
+    "toml_text.Editor.__init__: '\\n'": Site(
+        lambda s: toml_text.Editor(s, toml_text.Scanner("").scan()), lines=False
     ),
-    "tomledit.Scanner.value: '[^,\\\\]}#\\\\r\\\\n]*'": Site(_scanned_toml),
+    "toml_text.Scanner.value: '[^,\\\\]}#\\\\r\\\\n]*'": Site(_scanned_toml),
     "vcs_checks._OPEN": Site(vcs_checks.conflict_line, ("<<<<<<<", "<<<<<<< a\n"), False),
     "vcs_checks._CLOSE": Site(vcs_checks.conflict_line, ("<<<<<<<\n>>>>>>>",), False),
 }
@@ -249,11 +244,14 @@ def regex_sites(folder: Path = REPO / "nb2pkg") -> set[str]:
     ``module.function: pattern`` (the pattern as written, or ``<dynamic>`` if it is built).
     """
     found: set[str] = set()
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
+        if path.relative_to(folder).parts[0] == "testing":
+            continue  # the test runner's patterns (user sanitizers, skips) are not listed here
+        module = ".".join(path.relative_to(folder).with_suffix("").parts)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for call, where, target in _regex_calls(tree, []):
             if not where and target is not None:
-                found.add(f"{path.stem}.{target}")
+                found.add(f"{module}.{target}")
                 continue
             pattern = call.args[0] if call.args else None
             if isinstance(pattern, ast.Constant):
@@ -262,7 +260,7 @@ def regex_sites(folder: Path = REPO / "nb2pkg") -> set[str]:
                 shown = pattern.id
             else:
                 shown = "<dynamic>"
-            found.add(f"{path.stem}.{'.'.join(where)}: {shown}")
+            found.add(f"{module}.{'.'.join(where)}: {shown}")
     return found
 
 

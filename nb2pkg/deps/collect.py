@@ -1,8 +1,8 @@
 """Collect what the exported code imports, across all modules, each with its reason.
 
-The per-import rules live in ``deps.py`` (finding and classifying one import); this module
-runs them over the rendered blocks of a project and merges the answers per import name,
-with the cells that use each one — the table behind ``nb2pkg deps``.
+The per-import rules live in ``scan`` (finding imports) and ``classify`` (one import's
+distribution); this module runs them over the rendered blocks of a project and merges the
+answers per import name, with the cells that use each one — the table behind ``nb2pkg deps``.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .config import Config, setting_line
-from .deps import Declared, Dependency, FoundImport, classify, find_imports
-from .errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_all
-from .fsio import read_text_exact
-from .project import Project
-from .pyproject import DependencyChanges, declared_requirements, update_pyproject
-from .render import RenderedModule
-from .report import Diagnostic
-from .wheel import DEFAULT_BUILD_SYSTEM
+from ..config import Config, setting_line
+from ..errors import ConfigError, DependencyError, Location, Nb2pkgError, raise_all
+from ..fsio import read_text_exact
+from ..project import Project
+from ..render import RenderedModule
+from ..report import Diagnostic, Severity
+from ..wheel import DEFAULT_BUILD_SYSTEM
+from .classify import Declared, Dependency, FoundImport, classify, find_imports
+from .pyproject_update import DependencyChanges, declared_requirements, update_pyproject
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def collect_dependencies(
                         declared=declared,
                     )
                 except DependencyError as exc:
-                    severity = "warning" if allow_unresolved else "error"
+                    severity = Severity.WARNING if allow_unresolved else Severity.ERROR
                     if allow_unresolved or list_unresolved:
                         unresolved.append(Diagnostic("NB801", severity, exc.message, exc.where))
                     else:
@@ -177,7 +177,7 @@ def _name(requirement: str) -> str:
 
 def _check_requires_python(config: Config) -> None:
     """Raise a bad ``requires-python`` (or nbdev's ``min_python``) once, with its line."""
-    from .stdlib import supported_versions
+    from ..stdlib import supported_versions
 
     try:
         supported_versions(config.requires_python)

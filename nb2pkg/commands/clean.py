@@ -17,28 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import CleanOptions, clean_in_place
-from .config import Config, find_project_root, load_config, notebooks_setting, read_toml
-from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
-from .fsio import write_text_atomic
-from .nbjson import Layout, dumps_jupyter
-from .notebook import find_notebooks, load_notebook_json
-from .report import count
-
-_LAYOUT = "layout (Jupyter writes one-space indents, sorted keys, lines split)"
-
-
-@dataclass(frozen=True)
-class CleanText:
-    """One notebook's cleaned text and what cleaning removed (empty: it was clean)."""
-
-    text: str
-    removed: tuple[str, ...]
-
-    @property
-    def changed(self) -> bool:
-        """Return True if the notebook was not clean."""
-        return bool(self.removed)
+from ..clean import CleanOptions
+from ..clean_io import CleanText, clean_bytes, clean_options, project_config
+from ..config import Config, load_config, notebooks_setting
+from ..errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
+from ..exit_codes import ExitCode
+from ..fsio import write_text_atomic
+from ..notebook import find_notebooks
+from ..report import count
 
 
 @dataclass(frozen=True)
@@ -66,9 +52,9 @@ class CleanResult:
         return tuple(nb for nb in self.notebooks if nb.result.changed)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """Return 1 if a check found notebooks that are not clean."""
-        return 1 if self.changed and not self.written else 0
+        return ExitCode.found_if(self.changed and not self.written)
 
     def summary(self) -> str:
         """Return the one-line summary."""
@@ -91,70 +77,6 @@ class StreamResult:
 
     output: bytes
     error: Nb2pkgError | None = None
-
-
-def clean_options(config: Config | None, outputs: bool | None = None) -> CleanOptions:
-    """Return the clean options of a project (defaults without one), *outputs* overriding."""
-    table = dict(config.clean) if config else {}
-    return CleanOptions(
-        outputs=table.get("outputs", False) if outputs is None else outputs,
-        keep_metadata=tuple(table.get("keep-metadata", ())),
-        keep_cell_metadata=tuple(table.get("keep-cell-metadata", ())),
-        strip_metadata=tuple(table.get("strip-metadata", ())),
-        strip_cell_metadata=tuple(table.get("strip-cell-metadata", ())),
-        keep_object_addresses=table.get("keep-object-addresses", False),
-    )
-
-
-def project_config(start: Path) -> Config | None:
-    """Return the configuration of the project holding *start*, or None outside projects.
-
-    A pyproject.toml of another tool (no [project], [tool.nb2pkg] or [tool.nbdev]) is not a
-    project here: a repository may use nb2pkg only to clean its notebooks.
-    """
-    try:
-        root = find_project_root(start)
-    except ConfigError:
-        return None
-    pyproject = root / "pyproject.toml"
-    if not (root / "settings.ini").is_file():
-        data = read_toml(pyproject)
-        tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
-        if "project" not in data and not {"nb2pkg", "nbdev"} & set(tool or {}):
-            return None
-    return load_config(root)
-
-
-def clean_bytes(data: bytes, shown: str, options: CleanOptions) -> CleanText:
-    """Clean one notebook file's bytes; raise NotebookError if they are not a notebook."""
-    raw = load_notebook_json(data, shown)  # a fresh dict: cleaned and laid out in place
-    try:
-        removed = clean_in_place(raw, options)
-        layout = Layout.of(data.decode("utf-8", errors="replace"))
-        text = dumps_jupyter(raw, layout, copy_first=False)
-    except RecursionError:
-        raise NotebookError("is nested too deeply to be a notebook", Location(shown)) from None
-    try:
-        same = text.encode("utf-8") == data
-    except UnicodeEncodeError:
-        raise NotebookError(
-            "holds a lone surrogate (an escaped \\ud800-\\udfff character) that cannot be "
-            "written as UTF-8; remove it",
-            Location(shown),
-        ) from None
-    return CleanText(text, removed or (() if same else (_LAYOUT,)))
-
-
-def volatile_parts(data: bytes, shown: str, options: CleanOptions) -> tuple[str, ...]:
-    """Return what clean would remove from a notebook file's bytes (its layout aside).
-
-    Cheaper than ``clean_bytes``: nothing is serialised, which is most of the cost.
-    """
-    raw = load_notebook_json(data, shown)
-    try:
-        return clean_in_place(raw, options)
-    except RecursionError:
-        raise NotebookError("is nested too deeply to be a notebook", Location(shown)) from None
 
 
 def clean_stream(
@@ -254,7 +176,7 @@ def _shown(path: Path) -> str:
 
 def _without_filtered(targets: list[Target]) -> tuple[list[Target], list[str]]:
     """Leave out notebooks that git's nb2pkg filter cleans on every add and commit."""
-    from .githooks import FilterUse, filter_use
+    from ..gitsetup import FilterUse, filter_use
 
     by_root: dict[Path, list[Target]] = {}
     for target in targets:

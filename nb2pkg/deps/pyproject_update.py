@@ -1,10 +1,10 @@
 """Add detected dependencies to the user's pyproject.toml, inserting and never rewriting.
 
-``update_pyproject`` works on text: ``nb2pkg.tomledit`` finds where arrays and tables
+``update_pyproject`` works on text: ``nb2pkg.toml_text`` finds where arrays and tables
 sit, the additions are planned here from the parsed data, and every change is expressed
 as an insertion. Nothing the user wrote is removed, re-pinned, re-quoted or re-ordered.
 
-Where new text goes (``nb2pkg.tomledit`` says how arrays are extended):
+Where new text goes (``nb2pkg.toml_text`` says how arrays are extended):
 
 * new entries go into ``dependencies`` or the extra's array, sorted; an empty one-line
   array (``dependencies = []``, as the template writes) is opened up into a multi-line one.
@@ -42,11 +42,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from .config import Config
-from .config_keys import BOM
-from .errors import ConfigError, Location
-from .tomledit import Editor, Layout, Scanner, verify
-from .tomlread import loads
+from ..config import Config
+from ..config_keys import BOM
+from ..errors import ConfigError, Location
+from ..toml_text import Editor, Layout, Scanner, verify
+from ..tomlread import loads
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,7 +1,7 @@
 """Say which distribution each import in exported code needs, and why.
 
 Used by ``nb2pkg build`` and ``nb2pkg deps`` after ``find_imports`` (in
-``nb2pkg.importscan``, re-exported here) has listed the imports:
+``nb2pkg.deps.scan``, re-exported here) has listed the imports:
 
 ``classify(found, ...)``
     first-party (the project's package, or relative), stdlib (on *every* Python the
@@ -12,7 +12,7 @@ Used by ``nb2pkg build`` and ``nb2pkg deps`` after ``find_imports`` (in
     installed files provide it), so a declared dependency resolves where it is not
     installed, as in CI; the installed distributions' metadata (namespace packages such
     as ``google`` are settled by the distributions' file lists); then nb2pkg's tables in
-    ``nb2pkg.curated``. Nothing is guessed and no package index is asked: an import
+    ``nb2pkg.deps.distributions``. Nothing is guessed and no package index is asked: an import
     nothing resolves is a ``DependencyError`` that names the config line to add.
     A module that is stdlib on only some supported Pythons gets a PEP 508 marker for the
     others (``setuptools; python_version >= "3.12"`` for ``distutils``), or is an error
@@ -32,7 +32,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .curated import (
+from ..errors import DependencyError, Location
+from ..stdlib import (
+    Version,
+    describe_versions,
+    python_version_marker,
+    stdlib_versions,
+    supported_versions,
+    version_text,
+)
+from .distributions import (
     CURATED,
     STDLIB_HINTS,
     STDLIB_REPLACEMENTS,
@@ -43,16 +52,7 @@ from .curated import (
     installed_matches,
     table_matches,
 )
-from .errors import DependencyError, Location
-from .importscan import FoundImport, find_imports
-from .stdlib import (
-    Version,
-    describe_versions,
-    python_version_marker,
-    stdlib_versions,
-    supported_versions,
-    version_text,
-)
+from .scan import FoundImport, find_imports
 
 __all__ = ["Declared", "Dependency", "FoundImport", "Kind", "classify", "find_imports"]
 

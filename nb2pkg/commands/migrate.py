@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .errors import ConcurrentEdit, Location, Nb2pkgError, raise_all
-from .fsio import check_writable, digest_bytes, ensure_inside, write_text_atomic
-from .notebook import Notebook, dumps_notebook, parse_notebook, set_source
-from .project import load_project
-from .report import count
+from ..config import Config
+from ..errors import ConcurrentEdit, Location, Nb2pkgError, raise_all
+from ..fsio import check_writable, digest_bytes, ensure_inside, write_text_atomic
+from ..notebook import Notebook, dumps_notebook, parse_notebook, set_source
+from ..project import load_project
+from ..report import count
 
 #: The comment directives of nbdev 1 (``nbdev_migrate``'s list, plus ``collapse_output``).
 NBDEV1_DIRECTIVES = (

@@ -16,20 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import checks
-from .cache import BlockCache
-from .dependencies import pyproject_changes
-from .errors import Location, Nb2pkgError, cell_label
-from .generate import duplicate_name_warnings, generate, options_for, plan_export
-from .hidden_state import undefined_names
-from .ignores import check_settings, without_ignored
-from .module_text import read_module
-from .own_imports import own_import_problems
-from .package_files import PackageFiles
-from .project import Project, load_project
-from .render import RenderedModule
-from .report import Diagnostic, count
-from .vcs_checks import version_control_problems
+from .. import checks
+from ..cache import BlockCache
+from ..deps.collect import pyproject_changes
+from ..errors import Location, Nb2pkgError, cell_label
+from ..exit_codes import ExitCode
+from ..generate import duplicate_name_warnings, generate, options_for, plan_export
+from ..hidden_state import undefined_names
+from ..ignores import check_settings, without_ignored
+from ..module_text import read_module
+from ..own_imports import own_import_problems
+from ..package_files import PackageFiles
+from ..project import Project, load_project
+from ..render import RenderedModule
+from ..report import Diagnostic, Severity, count
+from ..vcs_checks import version_control_problems
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,17 @@ class CheckResult:
     @property
     def errors(self) -> int:
         """Return the number of errors."""
-        return sum(d.severity == "error" for d in self.diagnostics)
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
 
     @property
     def warnings(self) -> int:
         """Return the number of warnings."""
-        return sum(d.severity == "warning" for d in self.diagnostics)
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """Return 1 if an error (or, with strict, a warning) was found, else 0."""
-        return 1 if self.errors or (self.strict and self.warnings) else 0
+        return ExitCode.found_if(self.errors or (self.strict and self.warnings))
 
     def summary(self) -> str:
         """Return the one-line summary."""
@@ -85,7 +86,7 @@ def check_project(
     found += version_control_problems(project, ci=ci)
     found += checks.import_cycles(config.package, modules)
     found += duplicate_name_warnings(modules)
-    if ci and not any(d.severity == "error" and d.code.startswith("NB5") for d in found):
+    if ci and not any(d.severity is Severity.ERROR and d.code.startswith("NB5") for d in found):
         found += freshness(project, modules)
     kept = without_ignored(project, found, settings["ignore"])
     shown = {id(d) for d in kept}
@@ -115,7 +116,7 @@ def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnosti
     try:
         result = generate(project, check=False, discard_edits=True, files=files)
     except Nb2pkgError as exc:
-        return [*found, Diagnostic("NB900", "error", f"export would fail: {exc}", None)]
+        return [*found, Diagnostic("NB900", Severity.ERROR, f"export would fail: {exc}", None)]
     for change in result.changes:
         relpath = config.relative(change.path)
         if change.action == "keep" or relpath in edited:
@@ -128,7 +129,7 @@ def freshness(project: Project, modules: list[RenderedModule]) -> list[Diagnosti
             change.action,
             "export would change this file: run `nb2pkg export` and commit the result",
         )
-        found.append(Diagnostic("NB901", "error", what, Location(relpath)))
+        found.append(Diagnostic("NB901", Severity.ERROR, what, Location(relpath)))
     found += dependency_drift(project, modules)
     return found
 
@@ -143,7 +144,7 @@ def unsynced_edits(project: Project, files: PackageFiles) -> list[Diagnostic]:
             found.append(
                 Diagnostic(
                     "NB902",
-                    "error",
+                    Severity.ERROR,
                     f"the module holds edits not yet synced into its notebooks ({listing}): run "
                     "`nb2pkg sync` (export would overwrite them)",
                     Location(project.config.relative(file.path), line=edits[0].line),
@@ -157,7 +158,9 @@ def dependency_drift(project: Project, modules: list[RenderedModule]) -> list[Di
     try:
         changes = pyproject_changes(project, modules)
     except Nb2pkgError as exc:
-        return [Diagnostic("NB903", "error", f"dependencies cannot be resolved: {exc}", None)]
+        return [
+            Diagnostic("NB903", Severity.ERROR, f"dependencies cannot be resolved: {exc}", None)
+        ]
     if changes is None:
         return []
     added = ", ".join(
@@ -168,7 +171,7 @@ def dependency_drift(project: Project, modules: list[RenderedModule]) -> list[Di
     return [
         Diagnostic(
             "NB903",
-            "error",
+            Severity.ERROR,
             f"`nb2pkg build` would add dependencies to pyproject.toml ({added}): run it and commit",
             Location("pyproject.toml"),
         )
@@ -209,14 +212,16 @@ def _json_record(diagnostic: Diagnostic) -> dict[str, Any]:
     )
     return {
         "code": diagnostic.code,
-        "severity": diagnostic.severity,
+        "severity": diagnostic.severity.value,
         "message": diagnostic.message,
         "location": location,
     }
 
 
 def _github(diagnostic: Diagnostic) -> str:
-    level = {"error": "error", "warning": "warning"}.get(diagnostic.severity, "notice")
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(
+        diagnostic.severity, "notice"
+    )
     where = diagnostic.where
     properties = [f"title={diagnostic.code}"]
     message = diagnostic.message

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dependencies import DependencySet, collect_dependencies
-from .deps import Dependency
-from .generate import generate
-from .project import load_project
+from ..deps.classify import Dependency
+from ..deps.collect import DependencySet, collect_dependencies
+from ..exit_codes import ExitCode
+from ..generate import generate
+from ..project import load_project
 
 UNRESOLVED = "UNRESOLVED"
 
@@ -24,7 +25,7 @@ class DependencyTable:
     """What ``nb2pkg deps`` prints, and its exit code."""
 
     text: str
-    exit_code: int
+    exit_code: ExitCode
 
 
 def dependency_table(
@@ -47,9 +48,9 @@ def dependency_table(
     found = collect_dependencies(
         project, export.modules, allow_unresolved=allow_unresolved, list_unresolved=True
     )
-    failed = 1 if found.unresolved and not allow_unresolved else 0
+    failed = ExitCode.found_if(found.unresolved and not allow_unresolved)
     if why is not None:
-        return _why(found, why, failed)
+        return _why(found, why)
     if quiet:
         return DependencyTable("\n".join(str(w) for w in found.unresolved), failed)
     rows = [("import", "kind", "distribution", "reason", "used in")]
@@ -83,25 +84,25 @@ def dependency_table(
     return DependencyTable("\n".join(lines), failed)
 
 
-def _why(found: DependencySet, name: str, failed: int) -> DependencyTable:
+def _why(found: DependencySet, name: str) -> DependencyTable:
     """Tell the story of one import or distribution, whatever it is."""
     matches = found.explain(name)
     if matches:
         stories = "\n\n".join(_story(d) for d in matches)
-        return DependencyTable(stories, 1 if any(d.unresolved for d in matches) else 0)
+        return DependencyTable(stories, ExitCode.found_if(any(d.unresolved for d in matches)))
     requirement = found.declared.requirements.get(_canonical(name))
     if requirement is not None:
         return DependencyTable(
             f'no exported code imports "{name}"; it is declared in {found.declared.where} '
             f"as {requirement!r} and kept there (nb2pkg never removes a declared dependency: "
             "it may be a plugin or needed only at run time)",
-            0,
+            ExitCode.OK,
         )
-    return DependencyTable(f'no exported code imports "{name}"', 1)
+    return DependencyTable(f'no exported code imports "{name}"', ExitCode.FOUND)
 
 
 def _canonical(name: str) -> str:
-    from .curated import canonical_name
+    from ..deps.distributions import canonical_name
 
     return canonical_name(name)
 

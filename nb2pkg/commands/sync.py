@@ -4,7 +4,7 @@
     files = PackageFiles.read(...)                 # every module read once: the merge's base
     result = merge(project, plan, modules, ...)     # merge.py: pure decisions
     refuse on problems and conflicts (nothing written) unless --prefer says who wins
-    texts = apply_changes(project, changes)         # notebook_edit.py: new notebook texts
+    texts = apply_changes(project, changes)         # cell_edits.py: new notebook texts
     export the merged notebooks in memory           # refuses what would not export
     check every target, write notebooks (receivers first), then modules: all guarded
 
@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cache import BlockCache
-from .config import load_config
-from .errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
-from .fsio import check_writable, ensure_inside, write_text_atomic
-from .generate import (
+from ..cache import BlockCache
+from ..cell_edits import apply_changes
+from ..config import load_config
+from ..errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
+from ..fsio import check_writable, ensure_inside, write_text_atomic
+from ..generate import (
     exported_digests,
     generate,
     options_for,
@@ -33,7 +34,7 @@ from .generate import (
     save_caches,
     up_to_date,
 )
-from .merge import (
+from ..merge import (
     CellChange,
     ChangeKind,
     FreshExport,
@@ -42,20 +43,19 @@ from .merge import (
     conflict_report,
     merge,
 )
-from .module_text import EditKind, ModuleText, read_module
-from .notebook import Notebook, parse_notebook
-from .notebook_edit import apply_changes
-from .package_files import (
+from ..module_text import EditKind, ModuleText, read_module
+from ..notebook import Notebook, parse_notebook
+from ..package_files import (
     Action,
     FileChange,
     PackageFiles,
     apply_file_changes,
     reverted_head_edits,
 )
-from .plan import Chunk, ExportPlan, module_name
-from .project import Project, load_project
-from .render import ExportOptions, RenderedBlock, RenderedModule, export_chunk
-from .report import Diagnostic, count
+from ..plan import Chunk, ExportPlan, module_name
+from ..project import Project, load_project
+from ..render import ExportOptions, RenderedBlock, RenderedModule, export_chunk
+from ..report import Diagnostic, Severity, count
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _format_notes(texts: list[tuple[Notebook, str]]) -> tuple[Diagnostic, ...]:
             what = "sync writes it with the cell ids its markers name, as nbformat 4.5"
         else:
             continue
-        notes.append(Diagnostic("NB705", "note", what, notebook.where()))
+        notes.append(Diagnostic("NB705", Severity.NOTE, what, notebook.where()))
     return tuple(notes)
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .config import load_config
-from .generate import (
+from ..config import load_config
+from ..generate import (
     ExportResult,
     generate,
     remember_export,
@@ -23,8 +23,8 @@ from .generate import (
     stamped_result,
     write_export,
 )
-from .package_files import PackageFiles
-from .project import Project, load_project
+from ..package_files import PackageFiles
+from ..project import Project, load_project
 
 __all__ = ["ExportResult", "export_project"]
 

@@ -32,19 +32,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
-from .dependencies import DependencySet, collect_dependencies, pyproject_changes_for
-from .errors import Location, Nb2pkgError
-from .fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
-from .gate import build_gate
-from .generate import ExportResult, generate, remove_leftovers
-from .package_files import Action, apply_file_changes
-from .project import load_project
-from .pyproject import DependencyChanges, generated_pyproject
-from .report import Diagnostic
-from .rollback import Snapshot
-from .staticmeta import SourceTree
-from .wheel import DEFAULT_BUILD_SYSTEM, BuildPlan, BuiltDistribution, plan_build, run_build
+from ..config import Config
+from ..deps.collect import DependencySet, collect_dependencies, pyproject_changes_for
+from ..deps.pyproject_update import DependencyChanges, generated_pyproject
+from ..errors import Location, Nb2pkgError
+from ..fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
+from ..gate import build_gate
+from ..generate import ExportResult, generate, remove_leftovers
+from ..package_files import Action, apply_file_changes
+from ..project import load_project
+from ..report import Diagnostic, Severity
+from ..rollback import Snapshot
+from ..staticmeta import SourceTree
+from ..wheel import DEFAULT_BUILD_SYSTEM, BuildPlan, BuiltDistribution, plan_build, run_build
 
 _WRITES = (Action.WRITE, Action.CREATE, Action.IDS)
 _REMOVES = (Action.REMOVE, Action.REMOVE_INIT)
@@ -190,7 +190,7 @@ def _unused_notes(changes: DependencyChanges | None) -> list[Diagnostic]:
     return [
         Diagnostic(
             "NB802",
-            "note",
+            Severity.NOTE,
             f"declared but imported by no exported cell: {', '.join(changes.unused)} "
             "(kept; it may be a plugin or a runtime-only dependency)",
         )
@@ -204,7 +204,7 @@ def _bom_notes(pyproject: str | None) -> list[Diagnostic]:
     return [
         Diagnostic(
             "NB803",
-            "note",
+            Severity.NOTE,
             "pyproject.toml starts with a byte order mark: nb2pkg reads past it (and keeps it), "
             "but pip and most build tools refuse the file; save it as UTF-8 without the mark",
             Location("pyproject.toml", line=1),

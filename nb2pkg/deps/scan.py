@@ -24,7 +24,7 @@ the module is imported.
 *type_checking*: under ``if TYPE_CHECKING:`` or ``if <module>.TYPE_CHECKING:`` (or the
 ``else`` of ``if not TYPE_CHECKING:``); these never run.
 
-``nb2pkg.deps`` then says which distribution each import needs.
+``nb2pkg.deps.classify`` then says which distribution each import needs.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from .cellcode import STRINGS_AND_COMMENTS, collector_paused
+from ..cellcode import STRINGS_AND_COMMENTS, collector_paused
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import normalise_package_name
-from .errors import Location, Nb2pkgError
-from .fsio import write_text_atomic
-from .identifiers import identifier_problem
+from ..config import normalise_package_name
+from ..errors import Location, Nb2pkgError
+from ..fsio import write_text_atomic
+from ..identifiers import identifier_problem
 
 _DISTRIBUTION_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
 def template_dir() -> Path:
     """Return the template folder: inside the installed package, or at the repository top."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "template", here.parent / "template"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "template", package.parent / "template"):
         if (candidate / "pyproject.toml").is_file():
             return candidate
     raise Nb2pkgError(
@@ -100,7 +100,7 @@ def create_project(target: Path, description: str | None = None, *, git: bool = 
 
 def _set_up_git(root: Path) -> str:
     """Run `git init` (unless inside a repository already) and `nb2pkg hooks install`."""
-    from .githooks import find_repository, git_executable, install, run_git
+    from ..gitsetup import find_repository, git_executable, install, run_git
 
     if git_executable() is None:
         return "git is not on PATH, so no repository was made (run `git init` and `nb2pkg hooks install` later)"
