@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import BlockCache, ExportStamp
 from .cache_home import CACHE_DIR
 from .config import Config
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
 from .fsio import digest_bytes, remove_stale_temp_files
+from .module_job import JobResult, render_job
 from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
@@ -31,7 +32,7 @@ from .package_files import (
     apply_file_changes,
     plan_file_changes,
 )
-from .plan import ExportPlan, plan_with_problems
+from .plan import ExportPlan, ModulePlan, plan_with_problems
 from .project import Project, directive_warnings
 from .render import (
     ExportOptions,
@@ -42,6 +43,9 @@ from .render import (
 )
 from .report import Diagnostic, Severity, count, diagnostic_from_json, diagnostic_to_json
 from .workers import worker_pool
+
+if TYPE_CHECKING:
+    from .hidden_state import Analysis
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,9 @@ def generate(
     if check:
         modules, warnings = _render_checked(project, plan, options, cache)
     else:
-        with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
-            modules, warnings = render_modules(plan, options, cache, pool=pool)
+        found = look_up(plan, cache)
+        with worker_pool(work_left(found)) as pool:
+            modules, warnings = render_modules(plan, options, cache, pool=pool, found=found)
     files = files if files is not None else PackageFiles.read(config.lib_dir)
     changes = plan_file_changes(project, plan, modules, files, discard_edits=discard_edits)
     warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
@@ -223,9 +228,10 @@ def _render_checked(
     from .hidden_state import UndefinedNameScan
     from .own_imports import own_import_problems
 
-    with worker_pool(sum(len(c.code) for m in plan.modules for c in m.chunks)) as pool:
+    found_blocks = look_up(plan, cache)
+    with worker_pool(work_left(found_blocks)) as pool:  # workers only for the work left
         scan = UndefinedNameScan(project, cache, pool, [m.name for m in plan.modules])
-        modules, warnings = render_modules(plan, options, cache, scan.add, pool)
+        modules, warnings = render_modules(plan, options, cache, scan.add, pool, found=found_blocks)
         found = scan.diagnostics()
     found += own_import_problems(project, modules, scan.namespaces)
     return modules, warnings + export_gate(project, found)
@@ -298,40 +304,64 @@ def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:
     )
 
 
+Lookup = list[tuple[ModulePlan, list[tuple[str, RenderedBlock | None]]]]
+
+
+def look_up(plan: ExportPlan, cache: BlockCache | None) -> Lookup:
+    """Return each planned module with its chunks' cache keys and cached blocks (or None)."""
+    return [
+        (m, [cache.lookup(c, m.name) if cache else ("", None) for c in m.chunks])
+        for m in plan.modules
+    ]
+
+
+def work_left(found: Lookup) -> int:
+    """Return how much code is left to render (bytes of the chunks the cache lacks)."""
+    return sum(
+        len(chunk.code)
+        for module, entries in found
+        for chunk, (_, block) in zip(module.chunks, entries)
+        if block is None
+    )
+
+
 def render_modules(
     plan: ExportPlan,
     options: ExportOptions,
     cache: BlockCache | None = None,
-    on_module: Callable[[RenderedModule], None] | None = None,
+    on_module: Callable[[RenderedModule, Analysis | None], None] | None = None,
     pool: ProcessPoolExecutor | None = None,
+    *,
+    found: Lookup | None = None,
 ) -> tuple[list[RenderedModule], list[Diagnostic]]:
     """Render every planned module; collect every bad cell and raise them together.
 
-    Blocks missing from the *cache* are exported in the worker *pool* when there is one.
-    *on_module* is handed each module as soon as it is rendered (the NB101 check starts on
-    it while the others are rendered).
+    Blocks missing from the *cache* are exported in the worker *pool* when there is one
+    (``module_job``). *on_module* is handed each module as soon as it is rendered, with
+    its NB101 analysis when the job made one (it does when *on_module* is given: the
+    trees rendering made serve the analysis too). *found* is ``look_up``'s answer, if the
+    caller has it.
     """
+    analyse = on_module is not None
     jobs = []
-    for module in plan.modules:
-        found = [
-            cache.lookup(chunk, module.name) if cache else ("", None) for chunk in module.chunks
-        ]
-        missing = [chunk for chunk, (_, block) in zip(module.chunks, found) if block is None]
-        args = (missing, plan.package, module.name, options)
-        if not missing:
-            outcome: Future[list[Any]] | list[Any] = []
+    for module, entries in found if found is not None else look_up(plan, cache):
+        cached = [block for _, block in entries]
+        args = (module, cached, plan.package, options, analyse)
+        if all(block is not None for block in cached):
+            outcome: Future[JobResult] | JobResult = ([], None)
         elif pool is not None:
-            outcome = pool.submit(export_chunks, *args)
+            outcome = pool.submit(render_job, *args)
         else:
-            outcome = export_chunks(*args)
-        jobs.append((module, found, outcome))
+            outcome = render_job(*args)
+        jobs.append((module, entries, outcome))
     modules: list[RenderedModule] = []
     warnings: list[Diagnostic] = []
     problems: list[Nb2pkgError] = []
-    for module, found, outcome in jobs:
-        fresh = iter(outcome.result() if isinstance(outcome, Future) else outcome)
+    for module, entries, outcome in jobs:
+        made, analysis = outcome.result() if isinstance(outcome, Future) else outcome
+        fresh = iter(made)
         blocks: list[RenderedBlock] = []
-        for key, block in found:
+        for key, block in entries:
             result = block or next(fresh)
             if isinstance(result, list):
                 problems.extend(CellError(message, where) for message, where in result)
@@ -343,7 +373,7 @@ def render_modules(
         rendered = render_module(module, blocks)
         modules.append(rendered)
         if on_module is not None and not problems:
-            on_module(rendered)
+            on_module(rendered, analysis)
     raise_all(problems)
     return modules, warnings
 

@@ -1,18 +1,15 @@
 """NB101/NB102: names exported code uses that its module never defines — hidden state.
 
-``UndefinedNameScan`` takes rendered modules one by one, analyses each with
-``scope.analyse_module`` and turns what it finds into located diagnostics. On a machine
-with several cores and a large project, the analysis runs in forked worker processes
-*while* the remaining modules are still being rendered (export hands each module over as
-soon as it is ready), so the check adds little to an export's wall time. A module found
-clean before — same text, same names behind its star imports — is skipped (block cache).
-
-Star imports are resolved statically by ``nb2pkg.namespaces``: own modules (generated or
-hand-written), installed and standard-library modules. A module's star targets are found
-once, when it arrives; a module that star-imports a generated module not rendered yet
-(directly, or through hand-written modules) waits for exactly those modules. A star
-import nothing can see into is *blind*: one NB102 per such import, naming the names the
-check cannot vouch for, never one per name.
+The analysis of a module (``scope.analyse_module``) depends on its text alone: every star
+import in it is taken as blind, and the names those imports may provide are kept, flagged
+with their place. So it can run where the module is rendered, on the syntax trees
+rendering made (``analyse_parts``, in a worker process on a large project), and its result
+does not change when another module does. ``UndefinedNameScan`` then resolves the star
+imports — own modules (generated or hand-written), installed and standard-library modules,
+by ``nb2pkg.namespaces``, once all modules are known — and turns what is left into located
+diagnostics. A module found clean before (same text, same names behind its star imports)
+is not analysed again (block cache). A star import nothing can see into is *blind*: one
+NB102 per such import, naming the names the check cannot vouch for, never one per name.
 """
 
 from __future__ import annotations
@@ -22,7 +19,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import replace
 
 from .cache import BlockCache
 from .directives import export_kind
@@ -34,11 +32,15 @@ from .plan import Chunk
 from .project import Project
 from .render import RenderedModule
 from .report import Breaks, Diagnostic, Severity
-from .scope import UndefinedName, analyse_module
+from .scope import Parts, UndefinedName, analyse_module
 from .workers import worker_pool
 
-StarTable = dict[tuple[int, str], frozenset[str] | None]
-Analysis = tuple[tuple[UndefinedName, ...], tuple[tuple[str, int], ...]]
+#: A module's analysis before star imports are resolved: the uses of names it does not
+#: bind, every ``from X import *`` in it (as written, line) and its unconditional
+#: module-level ``del`` statements (name, line).
+Analysis = tuple[
+    tuple[UndefinedName, ...], tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]
+]
 
 # Within one line (`\s*` would run over every blank line after each line start), and each
 # run of spaces and dots read one way only (the module part starts right after the spaces,
@@ -49,25 +51,9 @@ _STAR_IMPORT = re.compile(
 _SHOWN_NAMES = 6
 
 
-@dataclass(frozen=True)
-class _Star:
-    """One ``from X import *`` of a module, found once when the module arrives."""
-
-    written: str  # as the module spells it: "..util", "numpy"
-    level: int
-    name: str
-    target: str | None  # the absolute module name; None above the top-level package
-
-
-@dataclass
-class _Waiting:
-    module: RenderedModule
-    stars: list[_Star]
-    missing: set[str]  # planned modules not rendered yet
-
-
 class UndefinedNameScan:
-    """Collect modules as they are rendered; analyse them, in parallel when it pays."""
+    """Collect rendered modules (with their analyses, when rendering made them); resolve
+    star imports and report once all are in."""
 
     def __init__(
         self,
@@ -81,82 +67,57 @@ class UndefinedNameScan:
         self.cache = cache
         self.pool = pool  # None: analyse in this process
         self.namespaces = Namespaces(config.package, config.lib_dir, planned, config.root)
-        self.added: set[str] = set()
-        self.waiting: dict[str, _Waiting] = {}  # by module name
-        self.waited_for: dict[str, list[str]] = {}  # planned module -> modules waiting for it
-        self.started: list[
-            tuple[RenderedModule, str, Future[Analysis] | None, dict[str, StarNames]]
-        ] = []
+        self.modules: list[tuple[RenderedModule, Analysis | None]] = []
 
-    def add(self, module: RenderedModule) -> None:
-        """Take one rendered module; start its analysis once its star imports are known."""
-        name = module.plan.name
-        self.namespaces.add(name, module.text, module.exports)
-        self.added.add(name)
-        stars = self._stars(module)
-        missing: set[str] = set()
-        for star in stars:
-            if star.target is not None:
-                missing |= self.namespaces.waits_on(star.target)
-        missing -= self.added
-        if missing:
-            self.waiting[name] = _Waiting(module, stars, missing)
-            for target in missing:
-                self.waited_for.setdefault(target, []).append(name)
-        else:
-            self._start(module, stars)
-        for waiter in self.waited_for.pop(name, []):
-            entry = self.waiting[waiter]
-            entry.missing.discard(name)
-            if not entry.missing:
-                del self.waiting[waiter]
-                self._start(entry.module, entry.stars)
+    def add(self, module: RenderedModule, analysis: Analysis | None = None) -> None:
+        """Take one rendered module, and its analysis if it was made while rendering."""
+        self.namespaces.add(module.plan.name, module.text, module.exports)
+        self.modules.append((module, analysis))
 
     def diagnostics(self) -> list[Diagnostic]:
-        """Finish every analysis and return the diagnostics, in module order."""
-        for entry in self.waiting.values():  # waiting for a module that failed to render
-            self._start(entry.module, entry.stars)
-        self.waiting = {}
-        found: list[Diagnostic] = []
-        for module, key, future, stars in sorted(self.started, key=lambda s: s[0].plan.name):
-            undefined, blind = future.result() if future is not None else ((), ())
-            if not undefined and self.cache is not None:
-                self.cache.mark_clean(key)
-            found.extend(self._diagnose(module, undefined, blind, stars))
-        return found
+        """Analyse what is left, resolve star imports, and return the diagnostics in
+        module order."""
+        entries = []
+        for module, analysis in sorted(self.modules, key=lambda m: m[0].plan.name):
+            behind, found = self._star_names(module)
+            key = _key(module.text, behind)
+            if self.cache is None or not self.cache.is_clean(key):
+                entries.append((module, key, analysis, found))
+        left = sum(len(module.text) for module, _, analysis, _ in entries if analysis is None)
+        with nullcontext(self.pool) if self.pool else worker_pool(left) as pool:
+            outcomes: list[Future[Analysis] | Analysis] = [
+                analysis
+                if analysis is not None
+                else pool.submit(analyse_parts, module.text)
+                if pool is not None
+                else analyse_parts(module.text)
+                for module, _, analysis, _ in entries
+            ]
+            diagnostics: list[Diagnostic] = []
+            for (module, key, _, found), outcome in zip(entries, outcomes):
+                uses, stars, deleted = outcome.result() if isinstance(outcome, Future) else outcome
+                undefined, blind = resolve_stars(uses, stars, found, deleted)
+                if not undefined and self.cache is not None:
+                    self.cache.mark_clean(key)
+                diagnostics.extend(self._diagnose(module, undefined, blind, found))
+        return diagnostics
 
-    def _stars(self, module: RenderedModule) -> list[_Star]:
+    def _star_names(self, module: RenderedModule) -> tuple[list[str], dict[str, StarNames]]:
+        """Find the module's star imports once; return what decides them (for the cache
+        key) and what each brings, by the import as written."""
         importer = self.namespaces.absolute_of_plan(module.plan.name)
-        stars = []
+        behind: list[str] = []
+        found: dict[str, StarNames] = {}
         for dots, name in _STAR_IMPORT.findall(module.text):
             target = self.namespaces.resolve(importer, name, len(dots))
-            stars.append(_Star(dots + name, len(dots), name, target))
-        return stars
-
-    def _start(self, module: RenderedModule, stars: list[_Star]) -> None:
-        table: StarTable = {}
-        behind = []
-        found: dict[str, StarNames] = {}
-        for star in stars:
-            if star.target is None:
+            if target is None:
                 result = StarNames(None, "it climbs above the top-level package", missing=True)
             else:
-                result = self.namespaces.star(star.target)
-            found[star.written] = result
-            table[(star.level, star.name)] = result.names
+                result = self.namespaces.star(target)
+            found[dots + name] = result
             names = "?" if result.names is None else ",".join(sorted(result.names))
-            behind.append(f"{star.target}={names}")
-        key = _key(module.text, behind)
-        if self.cache is not None and self.cache.is_clean(key):
-            self.started.append((module, key, None, found))
-            return
-        future: Future[Analysis]
-        if self.pool is not None:
-            future = self.pool.submit(analyse_text, module.text, table)
-        else:
-            future = Future()
-            future.set_result(analyse_text(module.text, table))
-        self.started.append((module, key, future, found))
+            behind.append(f"{target}={names}")
+        return behind, found
 
     def _diagnose(
         self,
@@ -224,17 +185,49 @@ def undefined_names(
 ) -> tuple[list[Diagnostic], Namespaces]:
     """Return NB101/NB102 diagnostics for *modules* (all rendered already), and what the
     scan learnt about the package's modules (for the own-import check)."""
-    with worker_pool(sum(len(m.text) for m in modules)) as pool:
-        scan = UndefinedNameScan(project, cache, pool, [m.plan.name for m in modules])
-        for module in modules:
-            scan.add(module)
-        return scan.diagnostics(), scan.namespaces
+    scan = UndefinedNameScan(project, cache, None, [m.plan.name for m in modules])
+    for module in modules:
+        scan.add(module)
+    return scan.diagnostics(), scan.namespaces  # workers for the modules not found clean
 
 
-def analyse_text(text: str, stars: StarTable) -> Analysis:
-    """Analyse one module's text (runs in a worker process when there are several)."""
-    report = analyse_module(text, star_names=lambda name, level: stars.get((level, name)))
-    return report.undefined, report.blind_star_imports
+def analyse_parts(text: str, parts: Parts | None = None) -> Analysis:
+    """Analyse one module's text, every star import taken as blind (runs in a worker
+    process when there are several); *parts* are its syntax trees if rendering made them."""
+    report = analyse_module(text, parts=parts)
+    return report.undefined, report.blind_star_imports, report.deleted
+
+
+def resolve_stars(
+    uses: tuple[UndefinedName, ...],
+    stars: tuple[tuple[str, int], ...],
+    found: dict[str, StarNames],
+    deleted: tuple[tuple[str, int], ...] = (),
+) -> tuple[tuple[UndefinedName, ...], tuple[tuple[str, int], ...]]:
+    """Return the uses no star import provides, and the star imports that stay blind.
+
+    A use at import time can only be provided by a star import above it; a use inside a
+    function (at call time) by any — unless the module deletes the name after the last
+    star import providing it (and before the use, at import time). A use that a blind
+    star import could provide stays flagged ``maybe_from_star``; one that no star import
+    before it could provide is not.
+    """
+    names = {written: found[written].names if written in found else None for written, _ in stars}
+    kept = []
+    for use in uses:
+        if not use.maybe_from_star:
+            kept.append(use)
+            continue
+        before = [(w, line) for w, line in stars if not use.at_import or line < use.line]
+        providing = [line for w, line in before if use.name in (names[w] or ())]
+        if providing:
+            last = max(providing)
+            end = use.line if use.at_import else float("inf")
+            if not any(name == use.name and last < line < end for name, line in deleted):
+                continue
+        kept.append(replace(use, maybe_from_star=any(names[w] is None for w, _ in before)))
+    blind = tuple((written, line) for written, line in stars if names[written] is None)
+    return tuple(kept), blind
 
 
 def _key(text: str, behind: list[str]) -> str:

@@ -68,6 +68,7 @@ class RenderedModule:
     text: str
     exports: tuple[str, ...]
     blocks: tuple[RenderedBlock, ...]
+    block_lines: tuple[int, ...] = ()  # the module line where each block's code starts
 
 
 def chunk_location(chunk: Chunk, line: int | None = None) -> Location:
@@ -78,9 +79,19 @@ def chunk_location(chunk: Chunk, line: int | None = None) -> Location:
 
 def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions) -> RenderedBlock:
     """Turn one exported cell into its block: check, drop magics, rewrite imports, format."""
+    return export_chunk_tree(chunk, package, module, options)[0]
+
+
+def export_chunk_tree(
+    chunk: Chunk, package: str, module: str, options: ExportOptions
+) -> tuple[RenderedBlock, ast.Module | None]:
+    """Return ``export_chunk``'s block, and the syntax tree made on the way when it is the
+    tree of the block's code, line for line (None when imports were rewritten, lines
+    hoisted or dropped, or the code formatted)."""
     from .imports import ImportContext, to_package_imports
 
     code, tree, warnings = _without_ipython(chunk, options)
+    parsed = code
     futures, code = split_future_imports(code, tree)
     code = to_package_imports(code, ImportContext(package, module))
     if options.format and code.strip():
@@ -90,7 +101,7 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
     code = _tidy(code)
     names = tuple(public_names(tree)) if chunk.directive != "exporti" else ()
     imports = import_time_imports(tree)
-    return RenderedBlock(
+    block = RenderedBlock(
         chunk,
         code,
         block_digest(code),
@@ -100,6 +111,7 @@ def export_chunk(chunk: Chunk, package: str, module: str, options: ExportOptions
         imports,
         tuple(defined_names(tree)),
     )
+    return block, tree if code.rstrip() == parsed.rstrip() else None
 
 
 CellProblems = list[tuple[str, Location | None]]  # a bad cell: (message, location) each
@@ -198,10 +210,34 @@ def render_module(plan: ModulePlan, blocks: list[RenderedBlock]) -> RenderedModu
     if future_line:
         parts.append(f"\n{future_line}\n")
     parts.append("\n" + all_line + "\n")
+    lines = sum(part.count("\n") for part in parts)  # every part so far ends a line
+    starts = []
     for block in blocks:
         marker = format_marker(block.chunk.notebook, block.chunk.cell_id, block.digest)
+        starts.append(lines + 4)  # two blank lines, the marker, then the code
         parts.append(f"\n\n{marker}\n{block.code}")
-    return RenderedModule(plan, "".join(parts), tuple(exports), tuple(blocks))
+        lines += 3 + block.code.count("\n")
+    return RenderedModule(plan, "".join(parts), tuple(exports), tuple(blocks), tuple(starts))
+
+
+def module_parts(
+    module: RenderedModule, trees: Mapping[int, ast.Module | None]
+) -> list[tuple[ast.Module, int]] | None:
+    """Return the module's syntax tree in parts for ``scope.analyse_module``: the head, then
+    each block (the tree made while rendering it, from *trees* by position, else parsed
+    now), each with the module lines before it. None where lines are not counted by
+    ``\\n`` alone (a carriage return), so that the module is parsed whole."""
+    text = module.text
+    if "\r" in text or not module.block_lines:
+        return None
+    head_end = -1
+    for _ in range(module.block_lines[0] - 1):
+        head_end = text.index("\n", head_end + 1)
+    parts = [(ast.parse(text[: head_end + 1]), 0)]
+    for index, (block, start) in enumerate(zip(module.blocks, module.block_lines)):
+        tree = trees.get(index) or ast.parse(block.code)
+        parts.append((tree, start - 1))
+    return parts
 
 
 def header_comment(notebooks: tuple[str, ...]) -> str:

@@ -76,6 +76,7 @@ class ScopeReport:
     undefined: tuple[UndefinedName, ...]
     defined: frozenset[str]  # every name the module binds at module level, anywhere
     blind_star_imports: tuple[tuple[str, int], ...]  # (module as written, line)
+    deleted: tuple[tuple[str, int], ...] = ()  # unconditional module-level `del` (name, line)
 
 
 def no_star_names(module: str, level: int) -> frozenset[str] | None:
@@ -128,6 +129,7 @@ def _analyse(
         undefined=_located(walker.uses, source),
         defined=frozenset(walker.ever_bound | through_global),
         blind_star_imports=tuple(walker.blind),
+        deleted=tuple(walker.deleted),
     )
 
 
@@ -146,6 +148,7 @@ class _Walker:
         self.uses: list[UndefinedName] = []
         self.deferred: list[tuple[list[Any], Table, int]] = []
         self.offset = 0  # module lines before the part of the tree being walked
+        self.deleted: list[tuple[str, int]] = []
         self.at_import = True
         self.star_seen = False
         self.guards = 0  # depth of `try` bodies that catch NameError
@@ -355,7 +358,9 @@ class _Walker:
     def visit_Delete(self, node: ast.Delete, table: Table) -> None:
         self.visit_each(node.targets, table)
         if self.at_import and node is self.top:  # only unconditional deletes unbind
-            self.bound.difference_update(t.id for t in node.targets if isinstance(t, ast.Name))
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            self.bound.difference_update(names)
+            self.deleted.extend((name, node.lineno + self.offset) for name in names)
 
     def visit_MatchAs(self, node: _Capture, table: Table) -> None:
         self.visit_each(ast.iter_child_nodes(node), table)
