@@ -10,18 +10,23 @@ from typing import Any
 
 
 def depth_of(value: Any) -> int:
-    """Return how many lists and dicts of parsed JSON or TOML *value* nest (no recursion)."""
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in item)
-    return deepest
+    """Return how many lists and dicts of parsed JSON or TOML *value* nest (no recursion).
+
+    Level by level: only containers are kept for the next level, so the strings that make
+    up most of a notebook are looked at once and never stacked.
+    """
+    level = [value] if type(value) in (dict, list) else []
+    depth = 0
+    while level:
+        depth += 1
+        deeper = []
+        for item in level:
+            for child in item.values() if type(item) is dict else item:
+                kind = type(child)
+                if kind is dict or kind is list:
+                    deeper.append(child)
+        level = deeper
+    return depth
 
 
 def deepest_nesting(text: str) -> tuple[int, int]:
