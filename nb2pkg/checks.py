@@ -26,8 +26,9 @@ from collections.abc import Iterable, Iterator
 
 from .cache import BlockCache
 from .cellcode import comment_lines, extends_name
-from .errors import CellError, Location, ProblemsFound, cell_label
-from .hidden_state import is_exported, parse_loosely, resolve_module
+from .errors import Location, cell_label
+from .hidden_state import Analysis, is_exported, parse_loosely, resolve_module
+from .module_job import render_all
 from .notebook import Cell
 from .plan import ExportPlan
 from .project import Project, directive_warnings
@@ -35,8 +36,6 @@ from .render import (
     ExportOptions,
     RenderedBlock,
     RenderedModule,
-    cell_problems,
-    export_chunk,
     render_module,
 )
 from .report import Diagnostic, Severity
@@ -46,26 +45,24 @@ _LATE_DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(default_exp|export|exporti|exports)
 
 def render_for_check(
     plan: ExportPlan, options: ExportOptions, cache: BlockCache | None = None
-) -> tuple[list[RenderedModule], list[Diagnostic]]:
-    """Render every module, turning bad cells into NB501/NB502 diagnostics instead of raising."""
+) -> tuple[list[RenderedModule], list[Diagnostic], list[Analysis | None]]:
+    """Render every module, turning bad cells into NB501/NB502 diagnostics instead of
+    raising; with each module, its NB101 analysis when its job made one."""
     modules: list[RenderedModule] = []
     found: list[Diagnostic] = []
-    for module in plan.modules:
+    analyses: list[Analysis | None] = []
+    for module, results, analysis in render_all(plan, options, cache, analyse=True):
         blocks: list[RenderedBlock] = []
-        for chunk in module.chunks:
-            cached = cache.lookup(chunk, module.name)[1] if cache else None
-            if cached is not None:
-                blocks.append(cached)
+        for _, result in results:
+            if not isinstance(result, list):
+                blocks.append(result)
                 continue
-            try:
-                blocks.append(export_chunk(chunk, plan.package, module.name, options))
-            except (CellError, ProblemsFound) as exc:
-                for problem in cell_problems(exc):
-                    text = problem.message
-                    code = "NB501" if "IPython" in text or "magic" in text else "NB502"
-                    found.append(Diagnostic(code, Severity.ERROR, text, problem.where))
+            for text, where in result:
+                code = "NB501" if "IPython" in text or "magic" in text else "NB502"
+                found.append(Diagnostic(code, Severity.ERROR, text, where))
         modules.append(render_module(module, blocks))
-    return modules, found
+        analyses.append(analysis)
+    return modules, found, analyses
 
 
 def _mentions(names: Iterable[str]) -> re.Pattern[str]:

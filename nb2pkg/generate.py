@@ -12,7 +12,6 @@ calls another command. Nothing here writes a file except ``write_export``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ from .cache_home import CACHE_DIR
 from .config import Config
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
 from .fsio import digest_bytes, remove_stale_temp_files
-from .module_job import JobResult, render_job
+from .module_job import render_all
 from .moduledoc import doc_rules
 from .notebook import find_notebooks
 from .package_files import (
@@ -32,7 +31,7 @@ from .package_files import (
     apply_file_changes,
     plan_file_changes,
 )
-from .plan import ExportPlan, ModulePlan, plan_with_problems
+from .plan import ExportPlan, plan_with_problems
 from .project import Project, directive_warnings
 from .render import (
     ExportOptions,
@@ -42,7 +41,6 @@ from .render import (
     render_module,
 )
 from .report import Diagnostic, Severity, count, diagnostic_from_json, diagnostic_to_json
-from .workers import worker_pool
 
 if TYPE_CHECKING:
     from .hidden_state import Analysis
@@ -132,9 +130,7 @@ def generate(
     if check:
         modules, warnings = _render_checked(project, plan, options, cache)
     else:
-        found = look_up(plan, cache)
-        with worker_pool(work_left(found)) as pool:
-            modules, warnings = render_modules(plan, options, cache, pool=pool, found=found)
+        modules, warnings = render_modules(plan, options, cache)
     files = files if files is not None else PackageFiles.read(config.lib_dir)
     changes = plan_file_changes(project, plan, modules, files, discard_edits=discard_edits)
     warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
@@ -228,11 +224,9 @@ def _render_checked(
     from .hidden_state import UndefinedNameScan
     from .own_imports import own_import_problems
 
-    found_blocks = look_up(plan, cache)
-    with worker_pool(work_left(found_blocks)) as pool:  # workers only for the work left
-        scan = UndefinedNameScan(project, cache, pool, [m.name for m in plan.modules])
-        modules, warnings = render_modules(plan, options, cache, scan.add, pool, found=found_blocks)
-        found = scan.diagnostics()
+    scan = UndefinedNameScan(project, cache, None, [m.name for m in plan.modules])
+    modules, warnings = render_modules(plan, options, cache, scan.add)
+    found = scan.diagnostics()  # workers for the modules left to analyse, if they pay
     found += own_import_problems(project, modules, scan.namespaces)
     return modules, warnings + export_gate(project, found)
 
@@ -304,65 +298,25 @@ def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:
     )
 
 
-Lookup = list[tuple[ModulePlan, list[tuple[str, RenderedBlock | None]]]]
-
-
-def look_up(plan: ExportPlan, cache: BlockCache | None) -> Lookup:
-    """Return each planned module with its chunks' cache keys and cached blocks (or None)."""
-    return [
-        (m, [cache.lookup(c, m.name) if cache else ("", None) for c in m.chunks])
-        for m in plan.modules
-    ]
-
-
-def work_left(found: Lookup) -> int:
-    """Return how much code is left to render (bytes of the chunks the cache lacks)."""
-    return sum(
-        len(chunk.code)
-        for module, entries in found
-        for chunk, (_, block) in zip(module.chunks, entries)
-        if block is None
-    )
-
-
 def render_modules(
     plan: ExportPlan,
     options: ExportOptions,
     cache: BlockCache | None = None,
     on_module: Callable[[RenderedModule, Analysis | None], None] | None = None,
-    pool: ProcessPoolExecutor | None = None,
-    *,
-    found: Lookup | None = None,
 ) -> tuple[list[RenderedModule], list[Diagnostic]]:
     """Render every planned module; collect every bad cell and raise them together.
 
-    Blocks missing from the *cache* are exported in the worker *pool* when there is one
-    (``module_job``). *on_module* is handed each module as soon as it is rendered, with
-    its NB101 analysis when the job made one (it does when *on_module* is given: the
-    trees rendering made serve the analysis too). *found* is ``look_up``'s answer, if the
-    caller has it.
+    Blocks missing from the *cache* are exported by each module's job (``module_job``), in
+    worker processes when the work left pays for them. *on_module* is handed each module
+    as soon as it is rendered, with its NB101 analysis when the job made one (it does when
+    *on_module* is given: the trees rendering made serve the analysis too).
     """
-    analyse = on_module is not None
-    jobs = []
-    for module, entries in found if found is not None else look_up(plan, cache):
-        cached = [block for _, block in entries]
-        args = (module, cached, plan.package, options, analyse)
-        if all(block is not None for block in cached):
-            outcome: Future[JobResult] | JobResult = ([], None)
-        elif pool is not None:
-            outcome = pool.submit(render_job, *args)
-        else:
-            outcome = render_job(*args)
-        jobs.append((module, entries, outcome))
     modules: list[RenderedModule] = []
     warnings: list[Diagnostic] = []
     problems: list[Nb2pkgError] = []
-    for module, entries, outcome in jobs:
-        made, analysis = outcome.result() if isinstance(outcome, Future) else outcome
-        fresh = iter(made)
+    for module, results, analysis in render_all(plan, options, cache, analyse=bool(on_module)):
         blocks: list[RenderedBlock] = []
-        for key, block in entries:
-            result = block or next(fresh)
+        for key, result in results:
             if isinstance(result, list):
                 problems.extend(CellError(message, where) for message, where in result)
                 continue

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import replace
@@ -181,13 +181,18 @@ def _blind_message(written: str, reason: str, names: list[str]) -> str:
 
 
 def undefined_names(
-    project: Project, modules: list[RenderedModule], cache: BlockCache | None = None
+    project: Project,
+    modules: list[RenderedModule],
+    cache: BlockCache | None = None,
+    analyses: Sequence[Analysis | None] = (),
 ) -> tuple[list[Diagnostic], Namespaces]:
-    """Return NB101/NB102 diagnostics for *modules* (all rendered already), and what the
-    scan learnt about the package's modules (for the own-import check)."""
+    """Return NB101/NB102 diagnostics for *modules* (all rendered already, with their
+    *analyses* where rendering made them), and what the scan learnt about the package's
+    modules (for the own-import check)."""
     scan = UndefinedNameScan(project, cache, None, [m.plan.name for m in modules])
-    for module in modules:
-        scan.add(module)
+    made = list(analyses) + [None] * (len(modules) - len(analyses))
+    for module, analysis in zip(modules, made):
+        scan.add(module, analysis)
     return scan.diagnostics(), scan.namespaces  # workers for the modules not found clean
 
 

@@ -9,10 +9,12 @@ blocks (or a bad cell's problems) and the module's analysis.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from .errors import CellError, ProblemsFound
-from .plan import ModulePlan
+from .plan import ExportPlan, ModulePlan
 from .render import (
     CellProblems,
     ExportOptions,
@@ -22,11 +24,65 @@ from .render import (
     module_parts,
     render_module,
 )
+from .workers import worker_pool
 
 if TYPE_CHECKING:
+    from .cache import BlockCache
     from .hidden_state import Analysis
 
 JobResult = tuple[list[RenderedBlock | CellProblems], "Analysis | None"]
+#: Each planned module with its chunks' cache keys and cached blocks (None: not cached).
+Lookup = list[tuple[ModulePlan, list[tuple[str, RenderedBlock | None]]]]
+#: A rendered module's chunks, in order: (cache key, its block or a bad cell's problems).
+Rendered = list[tuple[str, RenderedBlock | CellProblems]]
+
+
+def look_up(plan: ExportPlan, cache: BlockCache | None) -> Lookup:
+    """Return each planned module with its chunks' cache keys and cached blocks (or None)."""
+    return [
+        (m, [cache.lookup(c, m.name) if cache else ("", None) for c in m.chunks])
+        for m in plan.modules
+    ]
+
+
+def work_left(found: Lookup) -> int:
+    """Return how much code is left to render (bytes of the chunks the cache lacks)."""
+    return sum(
+        len(chunk.code)
+        for module, entries in found
+        for chunk, (_, block) in zip(module.chunks, entries)
+        if block is None
+    )
+
+
+def render_all(
+    plan: ExportPlan, options: ExportOptions, cache: BlockCache | None, *, analyse: bool
+) -> Iterator[tuple[ModulePlan, Rendered, Analysis | None]]:
+    """Yield every planned module's chunks rendered (from the *cache*, or by its job),
+    with the module's analysis when *analyse* and its job made one.
+
+    Jobs run in forked workers when the work the cache leaves pays for them; modules come
+    back in plan order, each as soon as its job is done.
+    """
+    found = look_up(plan, cache)
+    with worker_pool(work_left(found)) as pool:
+        jobs: list[
+            tuple[ModulePlan, list[tuple[str, RenderedBlock | None]], Future[JobResult] | JobResult]
+        ] = []
+        for module, entries in found:
+            cached = [block for _, block in entries]
+            args = (module, cached, plan.package, options, analyse)
+            if all(block is not None for block in cached):
+                outcome: Future[JobResult] | JobResult = ([], None)
+            elif pool is not None:
+                outcome = pool.submit(render_job, *args)
+            else:
+                outcome = render_job(*args)
+            jobs.append((module, entries, outcome))
+        for module, entries, outcome in jobs:
+            made, analysis = outcome.result() if isinstance(outcome, Future) else outcome
+            fresh = iter(made)
+            yield module, [(key, block or next(fresh)) for key, block in entries], analysis
 
 
 def render_job(

@@ -1,7 +1,7 @@
 """``nb2pkg check``: run the static checks, and with ``--ci`` the freshness checks.
 
     project, plan = load_project(...), plan_export(...)  # plan problems: raised, all at once
-    modules, bad_cells = render_for_check(plan)          # NB501/NB502 instead of raising
+    modules, bad_cells, analyses = render_for_check(plan)  # NB501/NB502, NB101 analyses
     diagnostics = every check in checks.py               # NB1xx–NB6xx
     with ci: freshness(project)                           # NB9xx: would export/sync/build change files?
     drop ignored codes ([tool.nb2pkg.check] ignore, `#| nb2pkg: ignore NB101`)
@@ -76,8 +76,8 @@ def check_project(
     options = options_for(project)
     plan = plan_export(project, options)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
-    modules, found = checks.render_for_check(plan, options, cache)
-    hidden, namespaces = undefined_names(project, modules, cache)
+    modules, found, analyses = checks.render_for_check(plan, options, cache)
+    hidden, namespaces = undefined_names(project, modules, cache, analyses)
     found += hidden
     found += own_import_problems(project, modules, namespaces)
     found += checks.shadowed_names(project, modules)

@@ -379,6 +379,11 @@ def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.Mo
     assert parallel == sequential
     assert sorted({d.message.split('"')[1] for d in parallel}) == ["missing_0", "missing_1", "missing_2"]
     assert {d.breaks for d in parallel} == {Breaks.WHEN_CALLED}
+    # Export analyses each module in the job that renders it: the same findings.
+    exported = [w for w in export_project(root, dry_run=True).warnings if w.code == "NB101"]
+    assert sorted(exported, key=str) == sorted(
+        (d for d in parallel if d.code == "NB101"), key=str
+    )
 
 
 def test_a_no_check_export_does_not_vouch_for_a_checked_one(tmp_path: Path) -> None:
