@@ -28,7 +28,7 @@ from .exit_codes import ExitCode
 from .report import Severity
 
 if TYPE_CHECKING:  # types only: the modules are imported when a command runs
-    from .generate import ExportResult
+    from .export_result import ExportResult
     from .gitsetup import HooksResult
     from .report import Diagnostic
     from .testing.protocol import Outcome

@@ -12,21 +12,14 @@ calls another command. Nothing here writes a file except ``write_export``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .cache import BlockCache, ExportStamp
-from .cache_home import CACHE_DIR
-from .config import Config
+from .cache import BlockCache
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
-from .fsio import digest_bytes, remove_stale_temp_files
+from .export_result import ExportResult
 from .module_job import render_all
 from .moduledoc import doc_rules
-from .notebook import find_notebooks
 from .package_files import (
-    Action,
-    FileChange,
     PackageFiles,
     apply_file_changes,
     plan_file_changes,
@@ -40,58 +33,10 @@ from .render import (
     export_chunks,
     render_module,
 )
-from .report import Diagnostic, Severity, count, diagnostic_from_json, diagnostic_to_json
+from .report import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from .hidden_state import Analysis
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """What an export found and did.
-
-    ``project``, ``plan`` and ``modules`` are None/empty when the export was found up to
-    date from its stamp (nothing read beyond file hashes); the counts are always there.
-    """
-
-    root: Path
-    notebooks: int
-    cells: int
-    module_count: int
-    changes: tuple[FileChange, ...]  # what was (or, on a dry run, would be) done
-    warnings: tuple[Diagnostic, ...]
-    written: bool  # False for a dry run
-    project: Project | None = None
-    plan: ExportPlan | None = None
-    modules: tuple[RenderedModule, ...] = ()
-    cache: BlockCache | None = field(default=None, compare=False, repr=False)
-
-    def paths(self, *actions: Action) -> list[Path]:
-        """Return the paths of the changes with one of *actions*."""
-        return [c.path for c in self.changes if c.action in actions]
-
-    @property
-    def changed(self) -> bool:
-        """Tell whether the export wrote (or would write) or removed any file."""
-        return any(c.action is not Action.KEEP for c in self.changes)
-
-    def summary(self) -> str:
-        """Return the one-line summary the CLI prints."""
-        counts = {Action.WRITE: 0, Action.KEEP: 0, Action.REMOVE: 0}
-        for change in self.changes:
-            if change.module or change.action is Action.REMOVE:
-                counts[Action.WRITE if change.action is Action.CREATE else change.action] += 1
-        verb = "exported" if self.written else "would export"
-        text = (
-            f"{verb} {count(self.cells, 'cell')} from {count(self.notebooks, 'notebook')} into "
-            f"{count(self.module_count, 'module')} ({counts[Action.WRITE]} written, "
-            f"{counts[Action.KEEP]} unchanged, {counts[Action.REMOVE]} removed)"
-        )
-        ids = [path.relative_to(self.root).as_posix() for path in self.paths(Action.IDS)]
-        if ids:
-            named = ", ".join(ids) if len(ids) <= 3 else count(len(ids), "notebook")
-            text += f"; added cell ids to {named} (as nbformat 4.5: markers name cells by id)"
-        return text
 
 
 def options_for(project: Project, drop_magics: bool | None = None) -> ExportOptions:
@@ -183,35 +128,6 @@ def save_caches(result: ExportResult) -> None:
         result.project.read_cache.save()
 
 
-def remove_leftovers(config: Config, before: float) -> list[Path]:
-    """Remove the temporary files that runs killed before *before* left where nb2pkg writes."""
-    root = config.root
-    removed = remove_stale_temp_files([root], root=root, before=before, recursive=False)
-    folders = [config.lib_dir, config.notebooks_dir, root / CACHE_DIR]
-    return removed + remove_stale_temp_files(folders, root=root, before=before)
-
-
-def stamped_result(
-    config: Config, drop_magics: bool | None = None, check: bool = True
-) -> ExportResult | None:
-    """Return the last export's result if nothing changed since it ran (from its stamp)."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    fingerprint = _fingerprint(stamp, config, drop_magics, check)
-    previous = None if fingerprint is None else stamp.load(fingerprint)
-    return None if previous is None else _up_to_date(config.root, previous)
-
-
-def remember_export(
-    result: ExportResult, config: Config, drop_magics: bool | None = None, check: bool = True
-) -> None:
-    """Stamp the project as exported: until an input or a package file changes, no work."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    # Hash after writing: the export itself just changed the package's files.
-    fingerprint = _fingerprint(stamp, config, drop_magics, check)
-    if fingerprint is not None:
-        stamp.save(fingerprint, _record(result))
-
-
 def _render_checked(
     project: Project, plan: ExportPlan, options: ExportOptions, cache: BlockCache
 ) -> tuple[list[RenderedModule], list[Diagnostic]]:
@@ -229,73 +145,6 @@ def _render_checked(
     found = scan.diagnostics()  # workers for the modules left to analyse, if they pay
     found += own_import_problems(project, modules, scan.namespaces)
     return modules, warnings + export_gate(project, found)
-
-
-def up_to_date(config: Config) -> bool:
-    """Tell whether notebooks, configuration and package are exactly as the last export left them."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    fingerprint = _fingerprint(stamp, config, None, True)
-    return fingerprint is not None and stamp.load(fingerprint) is not None
-
-
-def _fingerprint(
-    stamp: ExportStamp, config: Config, drop_magics: bool | None, check: bool
-) -> str | None:
-    """Hash the inputs and outputs of an export with these options (None: no notebooks)."""
-    if not config.notebooks_dir.is_dir():
-        return None
-    notebooks = find_notebooks(config.notebooks_dir, recursive=config.recursive)
-    # A --no-check export may leave modules that a checked one refuses: not interchangeable.
-    return stamp.fingerprint(config.config_file, notebooks, repr((drop_magics, check)))
-
-
-def _record(result: ExportResult) -> dict[str, Any]:
-    root = result.root
-    modules = [c.path for c in result.changes if c.module]
-    return {
-        "notebooks": result.notebooks,
-        "cells": result.cells,
-        "modules": [path.relative_to(root).as_posix() for path in modules],
-        "written": _digests(root, modules),
-        "warnings": [diagnostic_to_json(w) for w in result.warnings],
-    }
-
-
-def _digests(root: Path, paths: list[Path]) -> dict[str, str]:
-    """Return the digest of each file as it is now (just written or kept by the export)."""
-    found = {}
-    for path in paths:
-        try:
-            found[path.relative_to(root).as_posix()] = digest_bytes(path.read_bytes())
-        except OSError:
-            continue
-    return found
-
-
-def exported_digests(config: Config) -> dict[str, str]:
-    """Return {module path: digest} of the modules as the last export (or sync) left them.
-
-    A module whose bytes still have that digest holds no edit. Empty when no export was
-    recorded (or its record is unreadable): every module must then be read.
-    """
-    record = ExportStamp(config.root, config.lib_dir).last_record()
-    written = record.get("written") if record else None
-    if not isinstance(written, dict):
-        return {}
-    return {str(k): str(v) for k, v in written.items()}
-
-
-def _up_to_date(root: Path, record: dict[str, Any]) -> ExportResult:
-    modules = [FileChange(root / path, Action.KEEP, module=True) for path in record["modules"]]
-    return ExportResult(
-        root,
-        int(record["notebooks"]),
-        int(record["cells"]),
-        len(modules),
-        tuple(modules),
-        tuple(diagnostic_from_json(w) for w in record["warnings"]),
-        True,
-    )
 
 
 def render_modules(

@@ -228,7 +228,7 @@ def uninstall(path: Path | None = None) -> HooksResult:
 def notebook_storage(path: Path | None = None) -> list[tuple[str, FilterUse]]:
     """Return how git stores each notebook of the project holding *path* (none outside one)."""
     from .config import load_config
-    from .notebook import find_notebooks
+    from .walk import find_notebooks
 
     try:
         root = find_project_root(path or Path.cwd())

@@ -27,7 +27,6 @@ from .nesting import deepest_nesting, depth_of
 from .sourcelines import newline_of, normalise_newlines
 
 _VALID_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-_SKIPPED_FOLDERS = (".ipynb_checkpoints",)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONFLICT_MARKER = re.compile(r"^<{7}(?: |$)", re.MULTILINE)
 # Deeper JSON is refused on reading: every later step (copies, the indenting writer, clean,
@@ -108,19 +107,6 @@ class Notebook:
             if cell.id == cell_id:
                 return cell
         return None
-
-
-def find_notebooks(folder: Path, *, recursive: bool = True) -> list[Path]:
-    """Return the notebooks under *folder*, sorted; skip checkpoints and _/. names."""
-    pattern = "**/*.ipynb" if recursive else "*.ipynb"
-    found = []
-    for path in folder.glob(pattern):
-        parts = path.relative_to(folder).parts
-        if any(part.startswith(("_", ".")) or part in _SKIPPED_FOLDERS for part in parts):
-            continue
-        if path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
 def read_notebook(path: Path, relpath: str) -> Notebook:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 from .errors import Location, Nb2pkgError, PlanError, UnsyncedEdits, raise_all
+from .file_changes import Action, FileChange
 from .fsio import (
     ABSENT,
     check_writable,
@@ -41,6 +41,7 @@ from .notebook import notebook_with_ids
 from .plan import ExportPlan
 from .project import Project
 from .render import RenderedModule
+from .walk import python_files
 
 INIT_TEXT = (
     f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
@@ -57,28 +58,6 @@ _HEAD_FIXES = {
     HeadPart.FUTURE: "`from __future__` imports are hoisted from the exported cells: "
     "add or remove them there",
 }
-
-
-class Action(str, Enum):
-    """What an export does to one file."""
-
-    WRITE = "write"
-    CREATE = "create"
-    KEEP = "keep"
-    REMOVE = "remove"  # a stale generated module
-    REMOVE_INIT = "remove-init"  # a generated __init__.py left without modules
-    IDS = "ids"  # a notebook that got cell ids
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One file an export touches; ``expect`` is the digest it had when read (or ABSENT)."""
-
-    path: Path
-    action: Action
-    text: str | None = None
-    expect: str | None = None
-    module: bool = False  # a module of the plan (not a notebook or package __init__)
 
 
 @dataclass(frozen=True)
@@ -135,13 +114,6 @@ class PackageFiles:
     def modules(self) -> list[PackageFile]:
         """Return the generated modules (files with blocks), sorted by path."""
         return [f for f in self if f.is_module]
-
-
-def python_files(lib_dir: Path) -> list[Path]:
-    """Return every ``.py`` file under *lib_dir*, sorted (the one walk of the package)."""
-    if not lib_dir.is_dir():
-        return []
-    return sorted(p for p in lib_dir.rglob("*.py") if "__pycache__" not in p.parts)
 
 
 def unsynced_edits(current: ModuleText, fresh: RenderedModule | None) -> list[str]:

@@ -11,9 +11,10 @@ from pathlib import Path
 from .cache_home import CACHE_DIR, code_fingerprint
 from .config import Config, load_config, notebooks_setting
 from .errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
-from .notebook import Notebook, find_notebooks, parse_notebook
+from .notebook import Notebook, parse_notebook
 from .notebook_cache import NotebookCache
 from .report import Diagnostic, Severity
+from .walk import find_notebooks
 
 
 @dataclass(frozen=True)

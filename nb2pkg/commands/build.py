@@ -36,10 +36,13 @@ from ..config import Config
 from ..deps.collect import DependencySet, collect_dependencies, pyproject_changes_for
 from ..deps.pyproject_update import DependencyChanges, generated_pyproject
 from ..errors import Location, Nb2pkgError
+from ..export_result import ExportResult
+from ..export_stamp import remove_leftovers
+from ..file_changes import Action
 from ..fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
 from ..gate import build_gate
-from ..generate import ExportResult, generate, remove_leftovers
-from ..package_files import Action, apply_file_changes
+from ..generate import generate
+from ..package_files import apply_file_changes
 from ..project import load_project
 from ..report import Diagnostic, Severity
 from ..rollback import Snapshot

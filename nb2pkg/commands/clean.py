@@ -23,8 +23,8 @@ from ..config import Config, load_config, notebooks_setting
 from ..errors import ConfigError, Location, Nb2pkgError, NotebookError, raise_all
 from ..exit_codes import ExitCode
 from ..fsio import write_text_atomic
-from ..notebook import find_notebooks
 from ..report import count
+from ..walk import find_notebooks
 
 
 @dataclass(frozen=True)

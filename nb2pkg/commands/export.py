@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import load_config
-from ..generate import (
-    ExportResult,
-    generate,
-    remember_export,
-    remove_leftovers,
-    stamped_result,
-    write_export,
-)
-from ..package_files import PackageFiles
-from ..project import Project, load_project
+from ..export_result import ExportResult
+from ..export_stamp import remember_export, remove_leftovers, stamped_result
+
+if TYPE_CHECKING:
+    from ..package_files import PackageFiles
+    from ..project import Project
 
 __all__ = ["ExportResult", "export_project"]
 
@@ -53,6 +50,11 @@ def export_project(
         if previous is not None:
             remove_leftovers(config, started)
             return previous
+    # The export stage is imported only past the stamp: a no-op export never loads it.
+    from ..generate import generate, write_export
+    from ..project import load_project
+
+    if project is None:
         project = load_project(config=config)
     result = generate(
         project,

@@ -24,16 +24,10 @@ from ..cache import BlockCache
 from ..cell_edits import apply_changes
 from ..config import load_config
 from ..errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
+from ..export_stamp import exported_digests, remember_export, up_to_date
+from ..file_changes import Action, FileChange
 from ..fsio import check_writable, ensure_inside, write_text_atomic
-from ..generate import (
-    exported_digests,
-    generate,
-    options_for,
-    plan_export,
-    remember_export,
-    save_caches,
-    up_to_date,
-)
+from ..generate import generate, options_for, plan_export, save_caches
 from ..merge import (
     CellChange,
     ChangeKind,
@@ -46,8 +40,6 @@ from ..merge import (
 from ..module_text import EditKind, ModuleText, read_module
 from ..notebook import Notebook, parse_notebook
 from ..package_files import (
-    Action,
-    FileChange,
     PackageFiles,
     apply_file_changes,
     reverted_head_edits,

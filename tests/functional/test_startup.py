@@ -38,3 +38,15 @@ def test_help_imports_nothing_heavy(args: tuple[str, ...]) -> None:
     assert "nb2pkg.cli" in imported  # the probe sees nb2pkg's own imports
     assert sorted(m for m in imported if m.split(".")[0] in HEAVY) == []
     assert sorted(m for m in imported if m.startswith(("nb2pkg.commands", "nb2pkg.deps"))) == []
+
+
+def test_an_export_found_up_to_date_loads_no_export_stage(tmp_path: Path) -> None:
+    """Past the stamp nothing changed, so nothing that renders or checks is imported."""
+    from tests.projects import make_project
+
+    root = make_project(tmp_path / "p", {"core.ipynb": ["#| default_exp core", "#| export\nx = 1"]})
+    imported_modules("export", "--path", str(root))  # the real export, which stamps
+    imported = imported_modules("export", "--path", str(root))
+    assert "nb2pkg.export_stamp" in imported
+    stages = {"nb2pkg.generate", "nb2pkg.render", "nb2pkg.plan", "nb2pkg.project", "nb2pkg.scope"}
+    assert sorted(stages & imported) == []

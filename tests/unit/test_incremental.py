@@ -217,8 +217,8 @@ def test_any_notebook_comes_back_from_the_cache_as_read(
 
 def test_export_records_the_digest_of_every_module_it_left(project: Path) -> None:
     from nb2pkg.config import load_config
+    from nb2pkg.export_stamp import exported_digests
     from nb2pkg.fsio import digest_bytes
-    from nb2pkg.generate import exported_digests
 
     config = load_config(project)
     recorded = exported_digests(config)
