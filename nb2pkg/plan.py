@@ -68,8 +68,10 @@ def module_name(lib_dir: Path, path: Path) -> str:
     return ".".join(path.relative_to(lib_dir).with_suffix("").parts)
 
 
+@lru_cache(maxsize=4096)
 def check_module_name(name: str) -> str | None:
-    """Return why *name* is not a valid module name inside the package, or None."""
+    """Return why *name* is not a valid module name inside the package, or None (pure:
+    asked once per name)."""
     if not name:
         return "the module name is empty"
     if name.startswith(".") or "/" in name or "\\" in name or ".." in name:
