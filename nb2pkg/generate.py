@@ -140,7 +140,7 @@ def _render_checked(
     from .hidden_state import UndefinedNameScan
     from .own_imports import own_import_problems
 
-    scan = UndefinedNameScan(project, cache, None, [m.name for m in plan.modules])
+    scan = UndefinedNameScan(project, cache, [m.name for m in plan.modules])
     modules, warnings = render_modules(plan, options, cache, scan.add)
     found = scan.diagnostics()  # workers for the modules left to analyse, if they pay
     found += own_import_problems(project, modules, scan.namespaces)

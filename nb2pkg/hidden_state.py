@@ -18,8 +18,7 @@ import ast
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import nullcontext
+from concurrent.futures import Future
 from dataclasses import replace
 
 from .cache import BlockCache
@@ -59,13 +58,11 @@ class UndefinedNameScan:
         self,
         project: Project,
         cache: BlockCache | None,
-        pool: ProcessPoolExecutor | None = None,
         planned: Iterable[str] = (),
     ) -> None:
         config = project.config
         self.project = project
         self.cache = cache
-        self.pool = pool  # None: analyse in this process
         self.namespaces = Namespaces(config.package, config.lib_dir, planned, config.root)
         self.modules: list[tuple[RenderedModule, Analysis | None]] = []
 
@@ -84,7 +81,7 @@ class UndefinedNameScan:
             if self.cache is None or not self.cache.is_clean(key):
                 entries.append((module, key, analysis, found))
         left = sum(len(module.text) for module, _, analysis, _ in entries if analysis is None)
-        with nullcontext(self.pool) if self.pool else worker_pool(left) as pool:
+        with worker_pool(left) as pool:  # workers only for the analyses rendering left
             outcomes: list[Future[Analysis] | Analysis] = [
                 analysis
                 if analysis is not None
@@ -189,7 +186,7 @@ def undefined_names(
     """Return NB101/NB102 diagnostics for *modules* (all rendered already, with their
     *analyses* where rendering made them), and what the scan learnt about the package's
     modules (for the own-import check)."""
-    scan = UndefinedNameScan(project, cache, None, [m.plan.name for m in modules])
+    scan = UndefinedNameScan(project, cache, [m.plan.name for m in modules])
     made = list(analyses) + [None] * (len(modules) - len(analyses))
     for module, analysis in zip(modules, made):
         scan.add(module, analysis)

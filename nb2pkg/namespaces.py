@@ -172,27 +172,6 @@ class Namespaces:
         """Return the names an own module binds at module level (for suggestions)."""
         return self._names_of(absolute).defined
 
-    def waits_on(self, absolute: str) -> frozenset[str]:
-        """Return the planned modules that must be rendered before ``star(absolute)``."""
-        waits: set[str] = set()
-        stack, seen = [absolute], set()
-        while stack:
-            current = stack.pop()
-            if current in seen or not self.is_own(current):
-                continue
-            seen.add(current)
-            if current in self.planned:
-                waits.add(self.planned[current])
-                continue
-            facts = self._own_facts(current)
-            if isinstance(facts, ModuleFacts):
-                package = self.is_package(current)
-                for level, name in facts.stars:
-                    target = relative_target(current, package, name, level)
-                    if target is not None:
-                        stack.append(target)
-        return frozenset(waits)
-
     # -- star imports ---------------------------------------------------------------------
 
     def star(self, absolute: str) -> StarNames:
