@@ -167,6 +167,34 @@ def _ipython_message(text: str) -> str:
     return f"{what} cannot be exported; {DROP_MAGICS_FIX}"
 
 
+_FUNCTION_ONLY: dict[type[ast.AST], str] = {
+    ast.Return: "'return'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield from'",
+    ast.Await: "'await'",
+    ast.AsyncFor: "'async for'",
+    ast.AsyncWith: "'async with'",
+}
+
+
+def outside_function(tree: ast.Module) -> tuple[int, str] | None:
+    """Return the first statement or expression only a function may hold (line, what),
+    found outside any: the cell parses, and IPython runs top-level ``await``, but Python
+    refuses to compile a module holding it."""
+    found: list[tuple[int, str]] = []
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        what = _FUNCTION_ONLY.get(type(node))
+        if what is not None:
+            found.append((getattr(node, "lineno", 1), what))
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return min(found) if found else None
+
+
 def public_names(tree: ast.Module) -> list[str]:
     """Return the public top-level names *tree* binds, in order, plus those in ``_all_``.
 

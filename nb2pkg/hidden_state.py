@@ -35,10 +35,15 @@ from .scope import Parts, UndefinedName, analyse_module
 from .workers import worker_pool
 
 #: A module's analysis before star imports are resolved: the uses of names it does not
-#: bind, every ``from X import *`` in it (as written, line) and its unconditional
-#: module-level ``del`` statements (name, line).
+#: bind, every ``from X import *`` in it (as written, line), its unconditional
+#: module-level ``del`` statements (name, line), and what stops Python compiling it (line,
+#: message) when something does: each cell parses alone, but ``return`` or ``nonlocal``
+#: outside a function only fails when the module is compiled.
 Analysis = tuple[
-    tuple[UndefinedName, ...], tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]
+    tuple[UndefinedName, ...],
+    tuple[tuple[str, int], ...],
+    tuple[tuple[str, int], ...],
+    tuple[int, str] | None,
 ]
 
 # Within one line (`\s*` would run over every blank line after each line start), and each
@@ -92,7 +97,12 @@ class UndefinedNameScan:
             ]
             diagnostics: list[Diagnostic] = []
             for (module, key, _, found), outcome in zip(entries, outcomes):
-                uses, stars, deleted = outcome.result() if isinstance(outcome, Future) else outcome
+                uses, stars, deleted, error = (
+                    outcome.result() if isinstance(outcome, Future) else outcome
+                )
+                if error is not None:
+                    diagnostics.append(_compile_error(module, *error))
+                    continue
                 undefined, blind = resolve_stars(uses, stars, found, deleted)
                 if not undefined and self.cache is not None:
                     self.cache.mark_clean(key)
@@ -166,6 +176,19 @@ class UndefinedNameScan:
         return found
 
 
+def _compile_error(module: RenderedModule, line: int, message: str) -> Diagnostic:
+    """NB502 for a module Python cannot compile although each of its cells parses."""
+    chunk, cell_line = _LineMap(module)(line)
+    return Diagnostic(
+        "NB502",
+        Severity.ERROR,
+        f"module {module.plan.name} does not compile: {message} (importing it raises "
+        "SyntaxError); move this code into a function, or out of the exported cell",
+        _location(chunk, cell_line, 1, module),
+        Breaks.AT_IMPORT,
+    )
+
+
 def _blind_message(written: str, reason: str, names: list[str]) -> str:
     shown = ", ".join(f'"{n}"' for n in names[:_SHOWN_NAMES])
     if len(names) > _SHOWN_NAMES:
@@ -196,8 +219,11 @@ def undefined_names(
 def analyse_parts(text: str, parts: Parts | None = None) -> Analysis:
     """Analyse one module's text, every star import taken as blind (runs in a worker
     process when there are several); *parts* are its syntax trees if rendering made them."""
-    report = analyse_module(text, parts=parts)
-    return report.undefined, report.blind_star_imports, report.deleted
+    try:
+        report = analyse_module(text, parts=parts)
+    except SyntaxError as exc:
+        return (), (), (), (exc.lineno or 1, exc.msg)
+    return report.undefined, report.blind_star_imports, report.deleted, None
 
 
 def resolve_stars(

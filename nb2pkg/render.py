@@ -18,6 +18,7 @@ from .cellcode import (
     drop_lines,
     import_time_imports,
     ipython_issues,
+    outside_function,
     parse_code,
     public_names,
     split_future_imports,
@@ -181,6 +182,17 @@ def _without_ipython(
             at = kept_lines[at - 1]  # count lines as the cell does, dropped ones included
         message = issue.message if issue else "cannot be parsed"
         problems.append(CellError(message, chunk_location(chunk, at)))
+    elif (misplaced := outside_function(tree)) is not None:
+        at, what = misplaced
+        if kept_lines is not None and at <= len(kept_lines):
+            at = kept_lines[at - 1]
+        problems.append(
+            CellError(
+                f"{what} outside a function cannot stand in a module (importing it raises "
+                "SyntaxError); move it into a function, or keep the cell unexported",
+                chunk_location(chunk, at),
+            )
+        )
     raise_all(problems)
     assert tree is not None
     return code, tree, warnings

@@ -369,7 +369,10 @@ def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.Mo
     import nb2pkg.workers as workers
 
     notebooks = {
-        f"n{i}.ipynb": [f"#| default_exp m{i}", f"#| export\nfrom acme.m0 import *\ndef f{i}():\n    return missing_{i % 3}"]
+        f"n{i}.ipynb": [
+            f"#| default_exp m{i}",
+            f"#| export\nfrom acme.m0 import *\ndef f{i}():\n    return missing_{i % 3}",
+        ]
         for i in range(6)
     }
     root = make_project(tmp_path / "p", notebooks)
@@ -377,13 +380,15 @@ def test_parallel_analysis_finds_the_same(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 0)
     parallel = check_project(root).diagnostics
     assert parallel == sequential
-    assert sorted({d.message.split('"')[1] for d in parallel}) == ["missing_0", "missing_1", "missing_2"]
+    assert sorted({d.message.split('"')[1] for d in parallel}) == [
+        "missing_0",
+        "missing_1",
+        "missing_2",
+    ]
     assert {d.breaks for d in parallel} == {Breaks.WHEN_CALLED}
     # Export analyses each module in the job that renders it: the same findings.
     exported = [w for w in export_project(root, dry_run=True).warnings if w.code == "NB101"]
-    assert sorted(exported, key=str) == sorted(
-        (d for d in parallel if d.code == "NB101"), key=str
-    )
+    assert sorted(exported, key=str) == sorted((d for d in parallel if d.code == "NB101"), key=str)
 
 
 def test_a_no_check_export_does_not_vouch_for_a_checked_one(tmp_path: Path) -> None:
@@ -392,20 +397,81 @@ def test_a_no_check_export_does_not_vouch_for_a_checked_one(tmp_path: Path) -> N
     assert run_cli("export", "--path", root).returncode == 1  # not a stamp hit: checked again
 
 
-def test_parallel_rendering_reports_bad_cells_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_rendering_reports_bad_cells_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import nb2pkg.workers as workers
     from nb2pkg.errors import CellError
 
-    root = make_project(tmp_path / "p", {
-        "a.ipynb": ["#| default_exp a", "#| export\ndef f(:\n    pass"],
-        "b.ipynb": ["#| default_exp b", "#| export\nX = 1"],
-    })
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a.ipynb": ["#| default_exp a", "#| export\ndef f(:\n    pass"],
+            "b.ipynb": ["#| default_exp b", "#| export\nX = 1"],
+        },
+    )
     monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 0)
     with pytest.raises(CellError) as info:
         export_project(root)
     assert info.value.where is not None
-    assert (info.value.where.file, info.value.where.cell_index, info.value.where.line) == ("nbs/a.ipynb", 1, 2)
+    assert (info.value.where.file, info.value.where.cell_index, info.value.where.line) == (
+        "nbs/a.ipynb",
+        1,
+        2,
+    )
     assert not (root / "acme").exists()
     (root / "nbs" / "a.ipynb").unlink()
     result = export_project(root)
     assert (root / "acme" / "b.py").is_file() and result.cells == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "message"),
+    [
+        ("nonlocal x", 2, "nonlocal declaration not allowed at module level"),
+        ("x = 1\nglobal x", 3, "name 'x' is assigned to before global declaration"),
+    ],
+)
+def test_a_module_that_does_not_compile_is_refused_where_it_breaks(
+    tmp_path: Path, code: str, line: int, message: str
+) -> None:
+    """Each cell parses alone; Python refuses the module only when compiling it."""
+    root = _project(tmp_path, [f"#| export\n{code}"])
+    before = snapshot(root)
+    with pytest.raises(CheckFailed, match="NB502") as info:
+        export_project(root)
+    assert message in str(info.value)
+    assert snapshot(root) == before  # nothing written
+    found = [d for d in check_project(root).diagnostics if d.code == "NB502"]
+    assert len(found) == 1 and found[0].breaks is Breaks.AT_IMPORT
+    assert found[0].where is not None
+    assert (found[0].where.file, found[0].where.cell_index, found[0].where.line) == (
+        "nbs/core.ipynb",
+        1,
+        line,
+    )
+    result = run_cli("export", "--path", root)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "what"),
+    [
+        ("x = 1\nreturn x", 3, "'return'"),
+        ("for i in range(3):\n    yield i", 3, "'yield'"),
+        ("data = await fetch()", 2, "'await'"),
+        ("class K:\n    v = [await f() for f in fs]", 3, "'await'"),
+        ("async with lock:\n    pass", 2, "'async with'"),
+    ],
+)
+def test_code_only_a_function_may_hold_is_refused_at_its_line(
+    tmp_path: Path, code: str, line: int, what: str
+) -> None:
+    """IPython runs top-level `await`, Python refuses it in a module: the cell is named."""
+    root = _project(tmp_path, [f"#| export\n{code}", "#| export\nasync def ok():\n    await g()"])
+    with pytest.raises(Exception, match=f"{what} outside a function") as info:
+        export_project(root)
+    assert getattr(info.value, "where", None) is not None
+    assert (info.value.where.cell_index, info.value.where.line) == (1, line)  # type: ignore[attr-defined]
+    found = [d for d in check_project(root).diagnostics if d.code == "NB502"]
+    assert [(d.where.cell_index, d.where.line) for d in found if d.where] == [(1, line)]

@@ -94,7 +94,8 @@ def test_resolving_stars_afterwards_gives_the_analysis_with_stars_known(codes: l
     found = {
         name: StarNames(names, "unknown" if names is None else "") for name, names in STARS.items()
     }
-    uses, stars, deleted = analyse_parts(text, parts)
+    uses, stars, deleted, error = analyse_parts(text, parts)
+    assert error is None
     assert resolve_stars(uses, stars, found, deleted) == (
         known.undefined,
         known.blind_star_imports,
@@ -105,7 +106,8 @@ def test_a_name_deleted_after_its_star_import_is_not_provided() -> None:
     codes = ["from alpha import *", "del a", "x = a + 1", "def f():\n    return a"]
     text, parts = _module(codes)
     found = {name: StarNames(names) for name, names in STARS.items()}
-    uses, stars, deleted = analyse_parts(text, parts)
+    uses, stars, deleted, error = analyse_parts(text, parts)
+    assert error is None
     undefined, _ = resolve_stars(uses, stars, found, deleted)
     assert [(u.name, u.at_import) for u in undefined] == [("a", True), ("a", False)]
     assert undefined == analyse_module(text, star_names=_star_table).undefined
