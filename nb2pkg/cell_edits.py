@@ -20,7 +20,7 @@ from .directives import export_kind
 from .merge import CellChange, ChangeKind, Placement
 from .nbjson import copy_json
 from .notebook import Notebook, as_v4_5, dumps_notebook, set_source
-from .notebook_form import retarget_header
+from .notebook_form import retarget_header, with_own_end
 from .project import Project
 from .sourcelines import normalise_newlines, with_newline
 
@@ -79,7 +79,7 @@ def _edit(project: Project, cells: list[dict[str, Any]], change: CellChange) -> 
     cell = notebook.cell_by_id(change.cell_id or "") if notebook else None
     if entry is None or cell is None:
         return
-    source = _join(cell.header, _match_ending(change.after, cell.body))
+    source = _join(cell.header, with_own_end(change.after, cell.body))
     if source != cell.source:
         set_source(entry, with_newline(source, cell.newline))  # the cell's own line breaks
 
@@ -148,7 +148,7 @@ def _move(project: Project, raw: Any, change: CellChange, placed: _Placer) -> No
     header = cell.header
     if kind is None or kind[1] != change.target:
         header = retarget_header(cell.header, change.target)
-    source = _join(header, _match_ending(change.after, cell.body))
+    source = _join(header, with_own_end(change.after, cell.body))
     stored = with_newline(source, cell.newline)  # the cell keeps its own line breaks
     place = change.place or Placement(change.notebook)
     target_cells = raw(place.notebook)
@@ -201,9 +201,3 @@ def _join(header: str, body: str) -> str:
     if header and body and not header.endswith("\n"):
         header += "\n"
     return header + body
-
-
-def _match_ending(new: str, old: str) -> str:
-    """Keep the cell's habit of ending (or not) with a newline, so unchanged cells stay put."""
-    stripped = new.rstrip("\n")
-    return stripped + "\n" if old.endswith("\n") else stripped

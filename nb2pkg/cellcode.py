@@ -220,14 +220,14 @@ def defined_names(tree: ast.Module) -> list[str]:
     ``__all__``, it defines nothing) and without functions whose decorator adds to what a
     name holds rather than replacing it (``extends_name``).
     """
-    names: list[str] = []
+    names: dict[str, None] = {}  # in order, each once (a list would be quadratic)
     for node in _top_level(tree.body):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and extends_name(node):
             continue
         for name in _bound_names(node):
-            if not name.startswith("_") and name not in names:
-                names.append(name)
-    return names
+            if not name.startswith("_"):
+                names.setdefault(name, None)
+    return list(names)
 
 
 def extends_name(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

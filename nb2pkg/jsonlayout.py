@@ -29,10 +29,10 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Any
 
 from .jsonparse import Document, JsonLayoutError, Kind, Node, Style, parse
+from .sequences import kept_pairs
 
 __all__ = ["JsonLayoutError", "dumps_like", "parse", "same"]
 
@@ -218,19 +218,23 @@ class _Writer:
     def match(
         self, new: list[Any], items: list[Node], old_middle: range, new_middle: range
     ) -> list[tuple[int | None, Any]]:
-        """Align the middle parts: equal runs kept, replaced items paired in order."""
+        """Align the middle parts: kept items copied, replaced items paired in order.
+
+        Patience matching (``sequences.kept_pairs``): a large array of repetitive items (a
+        big cell's source lines) aligns in about linear time, where difflib is quadratic.
+        """
         before = [_fingerprint(items[i].value) for i in old_middle]
         after = [_fingerprint(new[j]) for j in new_middle]
         pairs: list[tuple[int | None, Any]] = []
-        matcher = SequenceMatcher(None, before, after, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            olds = [old_middle[i] for i in range(i1, i2)]
-            news = [new_middle[j] for j in range(j1, j2)]
-            if tag == "equal":
-                pairs += [(i, _SAME) for i in olds]
-                continue
+        old_at, new_at = 0, 0
+        for old_kept, new_kept in [*kept_pairs(before, after), (len(before), len(after))]:
+            olds = [old_middle[i] for i in range(old_at, old_kept)]
+            news = [new_middle[j] for j in range(new_at, new_kept)]
             pairs += [(i, new[j]) for i, j in zip(olds, news)]
             pairs += [(None, new[j]) for j in news[len(olds) :]]
+            if old_kept < len(before):
+                pairs.append((old_middle[old_kept], _SAME))
+            old_at, new_at = old_kept + 1, new_kept + 1
         return pairs
 
     def frame(self, old: Node) -> _Frame:

@@ -11,12 +11,11 @@ moved to another module. Pure text in, text out.
 from __future__ import annotations
 
 import ast
-import bisect
-import difflib
 import re
 
 from .cellcode import ipython_lines, might_hold_ipython, parse_code
 from .imports import ImportContext, to_notebook_imports
+from .sequences import kept_pairs
 from .sourcelines import source_lines
 
 _EXPORT_LINE = re.compile(
@@ -30,9 +29,17 @@ def to_cell_body(code: str, package: str, module: str, original: str | None) -> 
     if original is None:
         return body
     left_out = _left_out_lines(original)
-    if not left_out:
+    if left_out:
+        body = _restore(body, original, left_out)
+    return with_own_end(body, original)
+
+
+def with_own_end(body: str, original: str) -> str:
+    """Keep the white space that closes the cell (blank lines, a final newline or none):
+    it is the cell's layout, which a block does not carry (its hash leaves it out)."""
+    if not body.strip():
         return body
-    return _restore(body, original, left_out)
+    return body.rstrip() + original[len(original.rstrip()) :]
 
 
 def _left_out_lines(original: str) -> set[int]:
@@ -96,7 +103,7 @@ def _position_map(old: list[str], new: list[str]) -> list[int]:
     """
     mapping = [0] * (len(old) + 1)
     after = 0  # the new position just after the last kept line seen
-    pairs = iter(_kept_lines(old, new))
+    pairs = iter(kept_pairs(old, new))
     pair = next(pairs, None)
     for index in range(len(old)):
         if pair is not None and pair[0] == index:
@@ -107,109 +114,6 @@ def _position_map(old: list[str], new: list[str]) -> list[int]:
             mapping[index] = after
     mapping[len(old)] = len(new)
     return mapping
-
-
-#: Below this product of lengths, a range without anchors is compared line by line.
-_SMALL_RANGE = 250_000
-
-
-def _kept_lines(old: list[str], new: list[str]) -> list[tuple[int, int]]:
-    """Return the pairs (old index, new index) of lines the edit kept, in order.
-
-    Patience matching: common lines at both ends, then lines that occur once on each side
-    as anchors (in an order both sides agree on), then the same within each range between
-    anchors. It costs time linear in the lines but for the sorting of anchors (difflib's
-    matcher is quadratic on a large cell of repetitive lines); a range with no anchors is
-    compared by difflib only when small. Total work is capped, so no input makes it slow.
-    """
-    kept: list[tuple[int, int]] = []
-    if len(old) * len(new) <= _SMALL_RANGE:  # as difflib sees it, whenever that is cheap
-        _matched(old, 0, len(old), new, 0, len(new), kept)
-        return kept
-    budget = 20 * (len(old) + len(new) + 1)
-    ranges = [(0, len(old), 0, len(new))]
-    while ranges:
-        old_lo, old_hi, new_lo, new_hi = ranges.pop()
-        while old_lo < old_hi and new_lo < new_hi and old[old_lo] == new[new_lo]:
-            kept.append((old_lo, new_lo))
-            old_lo, new_lo = old_lo + 1, new_lo + 1
-        while old_lo < old_hi and new_lo < new_hi and old[old_hi - 1] == new[new_hi - 1]:
-            old_hi, new_hi = old_hi - 1, new_hi - 1
-            kept.append((old_hi, new_hi))
-        size = (old_hi - old_lo) + (new_hi - new_lo)
-        if old_lo == old_hi or new_lo == new_hi or size > budget:
-            continue
-        budget -= size
-        anchors = _anchors(old, old_lo, old_hi, new, new_lo, new_hi)
-        if not anchors:
-            if (old_hi - old_lo) * (new_hi - new_lo) <= _SMALL_RANGE:
-                _matched(old, old_lo, old_hi, new, new_lo, new_hi, kept)
-            continue
-        previous = (old_lo - 1, new_lo - 1)
-        for anchor in [*anchors, (old_hi, new_hi)]:
-            if anchor[0] - previous[0] > 1 and anchor[1] - previous[1] > 1:
-                ranges.append((previous[0] + 1, anchor[0], previous[1] + 1, anchor[1]))
-            if anchor != (old_hi, new_hi):
-                kept.append(anchor)
-            previous = anchor
-    return sorted(kept)
-
-
-def _matched(
-    old: list[str],
-    old_lo: int,
-    old_hi: int,
-    new: list[str],
-    new_lo: int,
-    new_hi: int,
-    kept: list[tuple[int, int]],
-) -> None:
-    """Add the lines difflib finds kept between the two ranges to *kept*."""
-    matcher = difflib.SequenceMatcher(None, old[old_lo:old_hi], new[new_lo:new_hi], autojunk=False)
-    for i, j, length in matcher.get_matching_blocks():
-        kept.extend((old_lo + i + k, new_lo + j + k) for k in range(length))
-
-
-def _anchors(
-    old: list[str], old_lo: int, old_hi: int, new: list[str], new_lo: int, new_hi: int
-) -> list[tuple[int, int]]:
-    """Return lines that occur once in each range, as pairs in increasing order on both sides."""
-    once_old = _once(old, old_lo, old_hi)
-    once_new = _once(new, new_lo, new_hi)
-    pairs = [(i, once_new[line]) for line, i in once_old.items() if line in once_new]
-    pairs.sort()
-    # The longest run of pairs increasing in the new index too (patience sorting).
-    tails: list[int] = []  # index into pairs of the smallest tail of a run of each length
-    tail_values: list[int] = []  # the new index of each of those tails
-    before: list[int] = [-1] * len(pairs)
-    for index, (_, j) in enumerate(pairs):
-        length = bisect.bisect_left(tail_values, j)
-        if length > 0:
-            before[index] = tails[length - 1]
-        if length == len(tails):
-            tails.append(index)
-            tail_values.append(j)
-        else:
-            tails[length] = index
-            tail_values[length] = j
-    run: list[tuple[int, int]] = []
-    index = tails[-1] if tails else -1
-    while index >= 0:
-        run.append(pairs[index])
-        index = before[index]
-    return run[::-1]
-
-
-def _once(lines: list[str], low: int, high: int) -> dict[str, int]:
-    seen: dict[str, int] = {}
-    repeated: set[str] = set()
-    for index in range(low, high):
-        line = lines[index]
-        if line in seen:
-            repeated.add(line)
-        else:
-            seen[line] = index
-    return {line: index for line, index in seen.items() if line not in repeated}
 
 
 def retarget_header(header: str, module: str | None) -> str:

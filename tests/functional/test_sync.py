@@ -455,3 +455,30 @@ def test_mangled_modules_never_crash_sync_or_half_write(tmp_path_factory: pytest
         check_project(root, ci=True)
     except Nb2pkgError as exc:
         assert str(exc).strip()
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\n\n\n", "\n  \n", " "])
+@pytest.mark.parametrize("module_end", ["", "\n\n\n"])
+def test_sync_keeps_the_white_space_that_closes_a_cell(
+    tmp_path: Path, ending: str, module_end: str
+) -> None:
+    """Blank lines (or none) at the end of a cell are its layout: an edit elsewhere in the
+    block, or blank lines added at the block's end in the module, leave them as they are."""
+    body = "def f():\n    return 1\n\n\ndef g():\n    return 2"
+    root = make_project(
+        tmp_path / "p", {"core.ipynb": ["#| default_exp core", "#| export\n" + body + ending]}
+    )
+    export_project(root)
+    module = root / "acme" / "core.py"
+    module.write_text(
+        module.read_text(encoding="utf-8").replace("return 1", "return 11").rstrip("\n")
+        + "\n"
+        + module_end,
+        encoding="utf-8",
+    )
+    sync_project(root)
+    cell = nbformat.read(str(root / "nbs" / "core.ipynb"), as_version=4).cells[1]
+    assert cell.source == "#| export\n" + body.replace("return 1", "return 11") + ending
+    again = snapshot(root)
+    assert sync_project(root).changes == ()
+    assert snapshot(root) == again
