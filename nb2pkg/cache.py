@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cache_home import CACHE_DIR, code_fingerprint
-from .fsio import write_text_atomic
+from .cache_home import CACHE_DIR, code_fingerprint, read_cache_file, write_cache_file
 from .plan import Chunk
 from .render import ExportOptions, RenderedBlock
 from .report import diagnostic_from_json, diagnostic_to_json
@@ -48,12 +47,7 @@ class BlockCache:
         self._clean: set[str] = set()
 
     def _load(self) -> tuple[dict[str, Any], set[str]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}, set()
-        if not isinstance(data, dict) or data.get("salt") != self._salt:
-            return {}, set()
+        data = read_cache_file(self.path, self._salt)
         blocks = data.get("blocks")
         clean = data.get("clean")
         return (
@@ -94,12 +88,8 @@ class BlockCache:
         """Write the entries used by this run (dropping the rest), if anything changed."""
         if self._used == self._old and self._clean == self._old_clean:
             return
-        record = {"salt": self._salt, "blocks": self._used, "clean": sorted(self._clean)}
-        text = json.dumps(record, ensure_ascii=False)
-        ignore = self.root / CACHE_DIR / ".gitignore"
-        if not ignore.exists():
-            write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=self.root)
-        write_text_atomic(self.path, text, root=self.root)
+        record = {"blocks": self._used, "clean": sorted(self._clean)}
+        write_cache_file(self.root, self.path, self._salt, record)
 
 
 def _key(chunk: Chunk, module: str) -> str:

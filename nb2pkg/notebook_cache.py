@@ -11,13 +11,12 @@ cleanly is never remembered, and the file is plain JSON (nothing in it is execut
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from .cache_home import read_cache_file, write_cache_file
 from .directives import Directive, DirectiveProblem
-from .fsio import write_text_atomic
 from .notebook import Cell, Notebook
 
 _FILE = "cache/notebooks.json"
@@ -36,13 +35,7 @@ class NotebookCache:
         self.hits = 0  # notebooks this run took from the cache
 
     def _load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
-            return {}
-        if not isinstance(data, dict) or data.get("salt") != self._salt:
-            return {}
-        entries = data.get("notebooks")
+        entries = read_cache_file(self.path, self._salt).get("notebooks")
         return entries if isinstance(entries, dict) else {}
 
     def lookup(self, path: Path, relpath: str, digest: str) -> Notebook | None:
@@ -79,11 +72,8 @@ class NotebookCache:
 
     def save(self) -> None:
         """Write the notebooks read this run (dropping the rest), if anything changed."""
-        if self._new == self._old:
-            return
-        text = json.dumps({"salt": self._salt, "notebooks": self._new}, ensure_ascii=False)
-        # Lone surrogates cannot stand in a cell's source (refused on reading), nor here.
-        write_text_atomic(self.path, text, root=self.root)
+        if self._new != self._old:
+            write_cache_file(self.root, self.path, self._salt, {"notebooks": self._new})
 
 
 def _encode_cell(cell: Cell) -> list[Any]:
