@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from .errors import Location
+from .errors import Location, cell_label
 
 
 class Severity(str, Enum):
@@ -72,3 +72,21 @@ def diagnostic_from_json(data: list[Any]) -> Diagnostic:
 def count(number: int, noun: str) -> str:
     """Return "1 module" or "3 modules": summaries read as sentences."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def github_annotation(level: str, title: str, message: str, where: Location | None) -> str:
+    """Return a GitHub Actions annotation (``::error file=…,title=…::message``).
+
+    A notebook cell's place goes into the message (``cell 3 (id …), line 2: …``): GitHub's
+    ``line`` property would point into the notebook's JSON, not into the cell.
+    """
+    properties = [f"title={title}"]
+    if where is not None:
+        properties.insert(0, f"file={where.file}")
+        if where.cell_index is not None:
+            line = f", line {where.line}" if where.line else ""
+            message = f"{cell_label(where.cell_index, where.cell_id)}{line}: {message}"
+        elif where.line:
+            properties.insert(1, f"line={where.line}")
+    escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} {','.join(properties)}::{escaped}"

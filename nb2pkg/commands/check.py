@@ -19,7 +19,7 @@ from typing import Any
 from .. import checks
 from ..cache import BlockCache
 from ..deps.collect import pyproject_changes
-from ..errors import Location, Nb2pkgError, cell_label
+from ..errors import Location, Nb2pkgError
 from ..exit_codes import ExitCode
 from ..generate import duplicate_name_warnings, generate, options_for, plan_export
 from ..hidden_state import undefined_names
@@ -29,7 +29,7 @@ from ..own_imports import own_import_problems
 from ..package_files import PackageFiles
 from ..project import Project, load_project
 from ..render import RenderedModule
-from ..report import Diagnostic, Severity, count
+from ..report import Diagnostic, Severity, count, github_annotation
 from ..vcs_checks import version_control_problems
 
 
@@ -222,16 +222,4 @@ def _github(diagnostic: Diagnostic) -> str:
     level = {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(
         diagnostic.severity, "notice"
     )
-    where = diagnostic.where
-    properties = [f"title={diagnostic.code}"]
-    message = diagnostic.message
-    if where is not None:
-        properties.insert(0, f"file={where.file}")
-        if where.cell_index is not None:
-            cell = cell_label(where.cell_index, where.cell_id)
-            line = f", line {where.line}" if where.line else ""
-            message = f"{cell}{line}: {message}"
-        elif where.line:
-            properties.insert(1, f"line={where.line}")
-    escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} {','.join(properties)}::{escaped}"
+    return github_annotation(level, diagnostic.code, diagnostic.message, diagnostic.where)

@@ -15,7 +15,8 @@ and the project's own files::
 
 from __future__ import annotations
 
-from ..errors import Location, cell_label
+from ..errors import Location
+from ..report import github_annotation
 from .protocol import Failure, FailureKind, Job, Outcome, Status
 
 CONTEXT = 2  # source lines shown before and after the failing line
@@ -117,9 +118,4 @@ def github_annotations(outcome: Outcome) -> list[str]:
 
 
 def _annotation(outcome: Outcome, place: Location, message: str) -> str:
-    if place.cell_index is not None:
-        cell = cell_label(place.cell_index, place.cell_id)
-        line = f", line {place.line}" if place.line else ""
-        message = f"{cell}{line}: {message}"
-    escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::error file={outcome.notebook},title=nb2pkg test::{escaped}"
+    return github_annotation("error", "nb2pkg test", message, place)
