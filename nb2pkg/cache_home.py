@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .fsio import write_text_atomic
+from .fsio import ensure_inside, write_text_atomic
 
 CACHE_DIR = ".nb2pkg"
 
@@ -27,23 +27,40 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def home_identity(folder: Path) -> list[int] | None:
+    """Return the identity (device, inode) of the folder a cache file lives in, or None.
+
+    Every cache record carries the identity of its folder, and is read only from that same
+    folder: a cache file committed, copied or checked out from elsewhere lands in a folder
+    made anew, so derived data cannot be planted in a project (a planted block would put
+    code in a module that no notebook holds). A moved project costs one slow run.
+    """
+    try:
+        status = folder.stat()
+    except OSError:
+        return None
+    return [status.st_dev, status.st_ino]
+
+
 def read_cache_file(path: Path, salt: object) -> dict[str, Any]:
-    """Return what a cache file holds if it was written with *salt*; {} otherwise (missing,
-    corrupt, too deep, or written by another nb2pkg or for other options)."""
+    """Return what a cache file holds if it was written here with *salt*; {} otherwise
+    (missing, corrupt, too deep, written by another nb2pkg, for other options, or not in
+    this folder)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return {}
-    if not isinstance(data, dict) or data.get("salt") != salt:
+    if not isinstance(data, dict) or data.get("salt") != [salt, home_identity(path.parent)]:
         return {}
     return data
 
 
 def write_cache_file(root: Path, path: Path, salt: object, record: dict[str, Any]) -> None:
-    """Write a cache file (atomically, inside *root*), and the ``.gitignore`` that keeps
-    the cache folder out of git."""
+    """Write a cache file (atomically, inside *root*, salted with its folder's identity),
+    and the ``.gitignore`` that keeps the cache folder out of git."""
+    ensure_inside(root, path).parent.mkdir(parents=True, exist_ok=True)
     ignore = root / CACHE_DIR / ".gitignore"
     if not ignore.exists():
         write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=root)
-    text = json.dumps({"salt": salt, **record}, ensure_ascii=False)
-    write_text_atomic(path, text, root=root)
+    salted = [salt, home_identity(path.parent)]
+    write_text_atomic(path, json.dumps({"salt": salted, **record}, ensure_ascii=False), root=root)

@@ -10,16 +10,15 @@ The record also keeps the digest of every module export wrote or kept
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from .cache_home import CACHE_DIR, code_fingerprint
+from .cache_home import CACHE_DIR, code_fingerprint, read_cache_file, write_cache_file
 from .config import Config
 from .export_result import ExportResult
 from .file_changes import Action, FileChange
-from .fsio import digest_bytes, remove_stale_temp_files, write_text_atomic
+from .fsio import digest_bytes, remove_stale_temp_files
 from .report import diagnostic_from_json, diagnostic_to_json
 from .walk import find_notebooks, python_files
 
@@ -159,16 +158,11 @@ class ExportStamp:
         return data
 
     def last_record(self) -> dict[str, Any] | None:
-        """Return what the last export recorded, whatever changed since (None: nothing)."""
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
-            return None
-        return data if isinstance(data, dict) else None
+        """Return what the last export recorded here, whatever changed since (None: nothing,
+        or a record that was not written in this folder: see ``cache_home.home_identity``)."""
+        data = read_cache_file(self.path, _FORMAT)
+        return data or None
 
     def save(self, fingerprint: str, record: dict[str, Any]) -> None:
         """Record a successful export."""
-        text = json.dumps(
-            {"fingerprint": fingerprint, **record}, ensure_ascii=False, sort_keys=True
-        )
-        write_text_atomic(self.path, text, root=self.root)
+        write_cache_file(self.root, self.path, _FORMAT, {"fingerprint": fingerprint, **record})

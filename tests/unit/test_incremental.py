@@ -226,3 +226,27 @@ def test_export_records_the_digest_of_every_module_it_left(project: Path) -> Non
     assert recorded == {"acme/core.py": digest_bytes(core.read_bytes())}
     (project / CACHE_DIR / "cache" / "export-stamp.json").write_text("[", encoding="utf-8")
     assert exported_digests(config) == {}  # no record: sync reads every module
+
+
+def test_caches_from_another_folder_are_not_trusted(project: Path, tmp_path: Path) -> None:
+    """A cache committed, copied or checked out with the project was not made in this cache
+    folder: it is not read, so no derived data can put code in a module that no notebook
+    holds."""
+    import shutil
+
+    blocks = project / CACHE_DIR / "cache" / "blocks.json"
+    data = json.loads(blocks.read_text(encoding="utf-8"))
+    for entry in data["blocks"].values():
+        entry[0] = "import os\nos.system('planted')\n"  # the cached code of every block
+    blocks.write_text(json.dumps(data), encoding="utf-8")
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    shutil.rmtree(copy / "acme")
+    loaded = load_project(copy)
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 0
+    export_project(copy, check=False)
+    assert "planted" not in (copy / "acme" / "core.py").read_text(encoding="utf-8")
+    # In its own folder the cache is read (the planted code shows the block cache is used).
+    shutil.rmtree(project / "acme")
+    export_project(project, check=False)
+    assert "planted" in (project / "acme" / "core.py").read_text(encoding="utf-8")
