@@ -125,6 +125,24 @@ def ipython_lines(code: str) -> list[int]:
     return [n for n, line in lines if _IPYTHON_LINE.match(line.rstrip("\r\n"))]
 
 
+def blank_ipython_lines(code: str) -> str:
+    """Return *code* with its IPython lines blanked, line numbers kept (for a loose parse)."""
+    skip = set(ipython_lines(code))
+    return "".join("\n" if n in skip else line for n, line in enumerate(source_lines(code), 1))
+
+
+def parse_loosely(code: str) -> ast.Module | None:
+    """Parse a cell that may hold IPython lines (blanked first); None if it still fails."""
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        pass
+    try:
+        return ast.parse(blank_ipython_lines(code))
+    except (SyntaxError, ValueError):
+        return None
+
+
 def comment_lines(code: str) -> list[tuple[int, str]]:
     """Return the lines (1-based number, text) that are comments from their first character
     on: a ``#`` inside a string literal (``s = \"\"\"\n#| export\n\"\"\"``) starts none."""

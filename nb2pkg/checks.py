@@ -25,9 +25,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .cache import BlockCache
-from .cellcode import comment_lines, extends_name
+from .cellcode import comment_lines, extends_name, parse_loosely
 from .errors import Location, cell_label
-from .hidden_state import Analysis, is_exported, parse_loosely, resolve_module
+from .hidden_state import Analysis, is_exported, resolve_module
 from .module_job import render_all
 from .notebook import Cell
 from .plan import ExportPlan

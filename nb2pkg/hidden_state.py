@@ -22,6 +22,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 
 from .cache import BlockCache
+from .cellcode import parse_loosely
 from .directives import export_kind
 from .errors import Location, cell_label
 from .markers import split_blocks
@@ -341,21 +342,3 @@ def cell_bindings(cell: Cell) -> set[str]:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
     return names
-
-
-def parse_loosely(code: str) -> ast.Module | None:
-    """Parse a cell that may hold IPython lines: those lines are blanked first."""
-    from .cellcode import ipython_lines
-
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        pass
-    skip = set(ipython_lines(code))
-    cleaned = "".join(
-        "\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1)
-    )
-    try:
-        return ast.parse(cleaned)
-    except (SyntaxError, ValueError):
-        return None

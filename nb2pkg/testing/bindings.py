@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from ..cellcode import ipython_lines
+from ..cellcode import blank_ipython_lines, parse_loosely
 from ..config import Config
 from ..deps.scan import FoundImport, find_imports
 from .protocol import Action, Job
@@ -46,12 +46,8 @@ def _imports(code: str) -> list[FoundImport]:
         return find_imports(code)
     except (SyntaxError, ValueError):
         pass
-    skip = set(ipython_lines(code))
-    kept = "".join(
-        "\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1)
-    )
     try:
-        return find_imports(kept)
+        return find_imports(blank_ipython_lines(code))
     except (SyntaxError, ValueError):
         return []
 
@@ -71,7 +67,7 @@ def cell_bindings(code: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     them is out of step with its cell); ``conditionally`` only inside ``if``, ``try``,
     loops or ``with``, or by fastcore's ``@patch``; star imports are kept as written.
     """
-    tree = _parse(code)
+    tree = parse_loosely(code)
     if tree is None:
         return (), (), ()
     required: list[str] = []
@@ -91,21 +87,6 @@ def cell_bindings(code: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     unique_required = tuple(dict.fromkeys(required))
     unique_optional = tuple(n for n in dict.fromkeys(optional) if n not in unique_required)
     return unique_required, unique_optional, tuple(s for s in stars if s)
-
-
-def _parse(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        pass
-    skip = set(ipython_lines(code))  # exported with drop-magics: those lines are not in the module
-    kept = "".join(
-        "\n" if n in skip else line for n, line in enumerate(code.splitlines(keepends=True), 1)
-    )
-    try:
-        return ast.parse(kept)
-    except (SyntaxError, ValueError):
-        return None
 
 
 def _direct(node: ast.stmt) -> list[str]:
