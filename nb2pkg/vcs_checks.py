@@ -13,7 +13,6 @@ cleanliness: its working copy may keep counts and timings, the repository never 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from .clean import CONFLICT_TAG
 from .clean_io import clean_options, volatile_parts
@@ -47,15 +46,29 @@ def version_control_problems(project: Project, *, ci: bool = False) -> list[Diag
     return found
 
 
-def _tags(notebook: Notebook, index: int) -> list[Any]:
-    cells = notebook.raw.get("cells", [])
-    metadata = cells[index].get("metadata") if index < len(cells) else None
-    tags = metadata.get("tags") if isinstance(metadata, dict) else None
-    return tags if isinstance(tags, list) else []
+def _tagged(notebook: Notebook) -> set[int]:
+    """Return the indices of the cells tagged as holding a conflict.
+
+    The notebook's JSON is read only when its bytes name the tag at all: most never do, and
+    a checked project's notebooks come from the cache of notebooks read before.
+    """
+    try:
+        if CONFLICT_TAG.encode() not in notebook.path.read_bytes():
+            return set()
+    except OSError:
+        return set()
+    found = set()
+    for index, cell in enumerate(notebook.raw.get("cells", [])):
+        metadata = cell.get("metadata") if isinstance(cell, dict) else None
+        tags = metadata.get("tags") if isinstance(metadata, dict) else None
+        if isinstance(tags, list) and CONFLICT_TAG in tags:
+            found.add(index)
+    return found
 
 
 def _conflicts(notebook: Notebook) -> list[Diagnostic]:
     found = []
+    tagged = _tagged(notebook)
     for cell in notebook.cells:
         line = conflict_line(cell.source)
         if line is not None:
@@ -68,7 +81,7 @@ def _conflicts(notebook: Notebook) -> list[Diagnostic]:
                     notebook.where(cell, line),
                 )
             )
-        elif CONFLICT_TAG in _tags(notebook, cell.index):
+        elif cell.index in tagged:
             found.append(
                 Diagnostic(
                     "NB703",

@@ -475,3 +475,20 @@ def test_code_only_a_function_may_hold_is_refused_at_its_line(
     assert (info.value.where.cell_index, info.value.where.line) == (1, line)  # type: ignore[attr-defined]
     found = [d for d in check_project(root).diagnostics if d.code == "NB502"]
     assert [(d.where.cell_index, d.where.line) for d in found if d.where] == [(1, line)]
+
+
+def test_a_leftover_conflict_tag_is_nb703_at_its_cell_also_from_the_notebook_cache(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path, ["#| export\nx = 1", "y = 2"])
+    notebook = root / "nbs" / "core.ipynb"
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells[2].metadata["tags"] = ["keep", "nb2pkg-conflict"]
+    nbformat.write(nb, str(notebook))
+    for _ in range(2):  # read fresh, then (after an export) from the cache of notebooks
+        found = [d for d in check_project(root).diagnostics if d.code.startswith("NB70")]
+        assert [(d.code, d.where.cell_index if d.where else None) for d in found] == [("NB703", 2)]
+        export_project(root)
+    nb.cells[2].metadata["tags"] = ["keep"]
+    nbformat.write(nb, str(notebook))
+    assert not [d for d in check_project(root).diagnostics if d.code == "NB703"]
