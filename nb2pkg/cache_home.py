@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .fsio import ensure_inside, write_text_atomic
+from .fsio import ensure_inside, write_chunks_atomic, write_text_atomic
 
 CACHE_DIR = ".nb2pkg"
 
@@ -63,4 +64,25 @@ def write_cache_file(root: Path, path: Path, salt: object, record: dict[str, Any
     if not ignore.exists():
         write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=root)
     salted = [salt, home_identity(path.parent)]
-    write_text_atomic(path, json.dumps({"salt": salted, **record}, ensure_ascii=False), root=root)
+    write_chunks_atomic(path, _json_chunks({"salt": salted, **record}), root=root)
+
+
+def _json_chunks(record: dict[str, Any]) -> Iterator[bytes]:
+    """Yield *record* as JSON, a top-level value or one entry of a table value at a time:
+    the caches hold every block and notebook of a project, and their text whole would be
+    the largest thing a run holds."""
+
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+    yield b"{"
+    for index, (key, value) in enumerate(record.items()):
+        yield (b", " if index else b"") + dumps(key) + b": "
+        if isinstance(value, dict):
+            yield b"{"
+            for number, (name, entry) in enumerate(value.items()):
+                yield (b", " if number else b"") + dumps(name) + b": " + dumps(entry)
+            yield b"}"
+        else:
+            yield dumps(value)
+    yield b"}"

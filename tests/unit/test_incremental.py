@@ -250,3 +250,22 @@ def test_caches_from_another_folder_are_not_trusted(project: Path, tmp_path: Pat
     shutil.rmtree(project / "acme")
     export_project(project, check=False)
     assert "planted" in (project / "acme" / "core.py").read_text(encoding="utf-8")
+
+
+@given(
+    record=st.dictionaries(
+        st.text(max_size=5),
+        st.one_of(
+            st.integers(),
+            st.text(max_size=5),
+            st.dictionaries(st.text(max_size=5), st.lists(st.text(max_size=3), max_size=3)),
+        ),
+        max_size=4,
+    )
+)
+def test_cache_files_are_written_in_pieces_that_make_the_same_json(
+    record: dict[str, object],
+) -> None:
+    from nb2pkg.cache_home import _json_chunks
+
+    assert json.loads(b"".join(_json_chunks(record))) == record
