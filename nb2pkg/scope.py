@@ -153,12 +153,10 @@ class _Walker:
         self.star_seen = False
         self.guards = 0  # depth of `try` bodies that catch NameError
         self.top: ast.stmt | None = None
-        # Handlers are the `visit_<node class>` methods, looked up once by exact type.
-        self.handlers: dict[type[ast.AST], Callable[[Any, Table], None]] = {
-            getattr(ast, name[6:]): getattr(self, name)
-            for name in dir(self)
-            if name.startswith("visit_") and hasattr(ast, name[6:])
-        }
+        # Handlers are the `visit_<node class>` functions, looked up once by exact type (not
+        # bound methods: those would tie the walker into a reference cycle, and commands run
+        # without the cycle collector, so every module's tree would stay in memory).
+        self.handlers: dict[type[ast.AST], Callable[[_Walker, Any, Table], None]] = _HANDLERS
 
     def run_import_time(self, body: list[tuple[ast.stmt, int]]) -> None:
         """Run the module's statements (each with its part's line offset) in order,
@@ -186,7 +184,7 @@ class _Walker:
             current = stack.pop()
             handler = self.handlers.get(type(current))
             if handler is not None:
-                handler(current, table)
+                handler(self, current, table)
             else:
                 stack.extend(reversed(list(ast.iter_child_nodes(current))))
 
@@ -372,6 +370,13 @@ class _Walker:
     visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
     visit_AsyncFor = visit_While = visit_For
     visit_MatchStar = visit_MatchMapping = visit_MatchAs
+
+
+_HANDLERS: dict[type[ast.AST], Callable[[_Walker, Any, Table], None]] = {
+    getattr(ast, name[6:]): getattr(_Walker, name)
+    for name in dir(_Walker)
+    if name.startswith("visit_") and hasattr(ast, name[6:])
+}
 
 
 def _scopes_below(table: Table) -> Iterator[Table]:
