@@ -43,7 +43,7 @@ class BlockCache:
             default=str,
         )
         self._old, self._old_clean = self._load()
-        self._used: dict[str, Any] = {}
+        self._used: dict[str, list[Any] | RenderedBlock] = {}
         self._clean: set[str] = set()
 
     def _load(self) -> tuple[dict[str, Any], set[str]]:
@@ -82,14 +82,15 @@ class BlockCache:
     def store(self, key: str, block: RenderedBlock) -> None:
         """Remember *block* under *key* for this run's save."""
         if key not in self._used:
-            self._used[key] = _encode(block)
+            self._used[key] = block  # encoded when saved, one at a time
 
     def save(self) -> None:
         """Write the entries used by this run (dropping the rest), if anything changed."""
-        if self._used == self._old and self._clean == self._old_clean:
+        fresh = any(isinstance(entry, RenderedBlock) for entry in self._used.values())
+        if not fresh and self._used.keys() == self._old.keys() and self._clean == self._old_clean:
             return
         record = {"blocks": self._used, "clean": sorted(self._clean)}
-        write_cache_file(self.root, self.path, self._salt, record)
+        write_cache_file(self.root, self.path, self._salt, record, _encode_entry)
 
 
 def _key(chunk: Chunk, module: str) -> str:
@@ -104,6 +105,10 @@ def _key(chunk: Chunk, module: str) -> str:
         chunk.code,
     )
     return hashlib.sha1("\0".join(fields).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _encode_entry(entry: list[Any] | RenderedBlock) -> list[Any]:
+    return _encode(entry) if isinstance(entry, RenderedBlock) else entry
 
 
 def _encode(block: RenderedBlock) -> list[Any]:

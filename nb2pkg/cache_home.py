@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,18 +56,27 @@ def read_cache_file(path: Path, salt: object) -> dict[str, Any]:
     return data
 
 
-def write_cache_file(root: Path, path: Path, salt: object, record: dict[str, Any]) -> None:
+def write_cache_file(
+    root: Path,
+    path: Path,
+    salt: object,
+    record: dict[str, Any],
+    encode: Callable[[Any], Any] = lambda entry: entry,
+) -> None:
     """Write a cache file (atomically, inside *root*, salted with its folder's identity),
-    and the ``.gitignore`` that keeps the cache folder out of git."""
+    and the ``.gitignore`` that keeps the cache folder out of git. Each entry of a table
+    in *record* is written as ``encode`` makes it, one at a time."""
     ensure_inside(root, path).parent.mkdir(parents=True, exist_ok=True)
     ignore = root / CACHE_DIR / ".gitignore"
     if not ignore.exists():
         write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=root)
     salted = [salt, home_identity(path.parent)]
-    write_chunks_atomic(path, _json_chunks({"salt": salted, **record}), root=root)
+    write_chunks_atomic(path, _json_chunks({"salt": salted, **record}, encode), root=root)
 
 
-def _json_chunks(record: dict[str, Any]) -> Iterator[bytes]:
+def _json_chunks(
+    record: dict[str, Any], encode: Callable[[Any], Any] = lambda entry: entry
+) -> Iterator[bytes]:
     """Yield *record* as JSON, a top-level value or one entry of a table value at a time:
     the caches hold every block and notebook of a project, and their text whole would be
     the largest thing a run holds."""
@@ -81,7 +90,7 @@ def _json_chunks(record: dict[str, Any]) -> Iterator[bytes]:
         if isinstance(value, dict):
             yield b"{"
             for number, (name, entry) in enumerate(value.items()):
-                yield (b", " if number else b"") + dumps(name) + b": " + dumps(entry)
+                yield (b", " if number else b"") + dumps(name) + b": " + dumps(encode(entry))
             yield b"}"
         else:
             yield dumps(value)

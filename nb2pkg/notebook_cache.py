@@ -31,7 +31,9 @@ class NotebookCache:
         self.path = root / cache_dir / _FILE
         self._salt = [_FORMAT, fingerprint, list(sys.version_info[:2])]
         self._old = self._load()
-        self._new: dict[str, Any] = {}
+        # As read from the cache (encoded already), or read this run (encoded when saved:
+        # a project's encoded cells at once would be the largest thing a run holds).
+        self._new: dict[str, list[Any] | Notebook] = {}
         self.hits = 0  # notebooks this run took from the cache
 
     def _load(self) -> dict[str, Any]:
@@ -62,18 +64,21 @@ class NotebookCache:
 
     def store(self, notebook: Notebook) -> None:
         """Remember *notebook* (read cleanly this run) for the next one."""
-        cells = [_encode_cell(cell) for cell in notebook.cells]
-        self._new[notebook.relpath] = [
-            notebook.digest,
-            notebook.needs_ids,
-            notebook.upgraded,
-            cells,
-        ]
+        self._new[notebook.relpath] = notebook
 
     def save(self) -> None:
         """Write the notebooks read this run (dropping the rest), if anything changed."""
-        if self._new != self._old:
-            write_cache_file(self.root, self.path, self._salt, {"notebooks": self._new})
+        changed = any(isinstance(entry, Notebook) for entry in self._new.values())
+        if changed or self._new.keys() != self._old.keys():
+            record = {"notebooks": self._new}
+            write_cache_file(self.root, self.path, self._salt, record, _encode)
+
+
+def _encode(entry: list[Any] | Notebook) -> list[Any]:
+    if not isinstance(entry, Notebook):
+        return entry
+    cells = [_encode_cell(cell) for cell in entry.cells]
+    return [entry.digest, entry.needs_ids, entry.upgraded, cells]
 
 
 def _encode_cell(cell: Cell) -> list[Any]:
