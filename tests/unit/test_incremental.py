@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,8 +35,9 @@ CELLS = [
 ]
 
 
-def cache_file(root: Path) -> Path:
-    return root / CACHE_DIR / "cache" / "notebooks.json"
+def cache_file(root: Path, relpath: str = "nbs/01_more.ipynb") -> Path:
+    """The cache file of one notebook."""
+    return NotebookCache(root, CACHE_DIR, code_fingerprint()).file(relpath)
 
 
 @pytest.fixture()
@@ -50,8 +52,20 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_export_leaves_every_notebook_in_the_cache(project: Path) -> None:
-    entries = json.loads(cache_file(project).read_text(encoding="utf-8"))["notebooks"]
-    assert sorted(entries) == ["nbs/00_core.ipynb", "nbs/01_more.ipynb"]
+    folder = project / CACHE_DIR / "cache" / "notebooks"
+    kept = [json.loads(f.read_text(encoding="utf-8"))["relpath"] for f in folder.glob("*.json")]
+    assert sorted(kept) == ["nbs/00_core.ipynb", "nbs/01_more.ipynb"]
+
+
+def test_a_notebook_gone_leaves_the_cache_and_unchanged_ones_are_not_rewritten(
+    project: Path,
+) -> None:
+    kept = cache_file(project, "nbs/00_core.ipynb")
+    written = kept.stat().st_mtime_ns
+    (project / "nbs" / "01_more.ipynb").unlink()
+    export_project(project, check=False)
+    assert not cache_file(project).exists()
+    assert kept.stat().st_mtime_ns == written
 
 
 def test_a_cached_notebook_has_the_cells_of_a_fresh_read(project: Path) -> None:
@@ -94,19 +108,19 @@ def test_a_changed_notebook_is_read_again(project: Path) -> None:
         "[]",
         '{"salt": null}',
         "[" * 100_000,
-        json.dumps({"salt": "x", "notebooks": {}}),
+        json.dumps({"salt": "x", "relpath": "nbs/01_more.ipynb", "notebook": []}),
     ],
 )
 def test_a_damaged_cache_file_costs_a_fresh_read(project: Path, damage: str) -> None:
     cache_file(project).write_text(damage, encoding="utf-8")
     loaded = load_project(project)
     assert loaded.notebooks == load_project(project, cached=False).notebooks
-    assert loaded.read_cache is not None and loaded.read_cache.hits == 0
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
 
 
-def _entries(root: Path) -> tuple[dict[str, object], dict[str, list[object]]]:
+def _entry(root: Path) -> tuple[dict[str, Any], list[Any]]:
     data = json.loads(cache_file(root).read_text(encoding="utf-8"))
-    return data, data["notebooks"]
+    return data, data["notebook"]
 
 
 @pytest.mark.parametrize(
@@ -122,11 +136,10 @@ def _entries(root: Path) -> tuple[dict[str, object], dict[str, list[object]]]:
     ],
 )
 def test_a_wrong_entry_is_not_used(project: Path, entry: object) -> None:
-    data, entries = _entries(project)
-    digest = entries["nbs/01_more.ipynb"][0]
+    data, stored = _entry(project)
     if isinstance(entry, list) and len(entry) == 4 and entry[0] is None:
-        entry = [digest, *entry[1:]]
-    entries["nbs/01_more.ipynb"] = entry  # type: ignore[assignment]
+        entry = [stored[0], *entry[1:]]
+    data["notebook"] = entry
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
     loaded = load_project(project)
     assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
@@ -146,18 +159,24 @@ def test_a_wrong_entry_is_not_used(project: Path, entry: object) -> None:
     ],
 )
 def test_a_wrong_cell_entry_is_not_used(project: Path, cell: object) -> None:
-    data, entries = _entries(project)
-    entries["nbs/01_more.ipynb"][3] = [cell]
+    data, stored = _entry(project)
+    stored[3] = [cell]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
     loaded = load_project(project)
     assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
     assert loaded.notebooks[1] == load_project(project, cached=False).notebooks[1]
 
 
-def test_a_cache_of_another_nb2pkg_is_not_used(project: Path) -> None:
-    data, _ = _entries(project)
-    data["salt"] = [1, "another build", [3, 11]]
+def test_a_cache_of_another_nb2pkg_or_another_notebook_is_not_used(project: Path) -> None:
+    data, _ = _entry(project)
+    data["salt"][0] = [1, "another build", [3, 11]]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
+    loaded = load_project(project)
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
+    data, _ = _entry(project)
+    data["relpath"] = "nbs/other.ipynb"  # a file that names another notebook
+    cache_file(project).write_text(json.dumps(data), encoding="utf-8")
+    cache_file(project, "nbs/00_core.ipynb").unlink()
     loaded = load_project(project)
     assert loaded.read_cache is not None and loaded.read_cache.hits == 0
 
@@ -168,7 +187,7 @@ def test_a_refused_export_does_not_write_the_cache(tmp_path: Path) -> None:
     )
     with pytest.raises(Exception, match="IPython"):
         export_project(root)
-    assert not cache_file(root).exists()
+    assert not (root / CACHE_DIR).exists()
 
 
 def test_sync_leaves_the_merged_notebook_in_the_cache(project: Path) -> None:
