@@ -253,11 +253,13 @@ def test_caches_from_another_folder_are_not_trusted(project: Path, tmp_path: Pat
     holds."""
     import shutil
 
-    blocks = project / CACHE_DIR / "cache" / "blocks.json"
-    data = json.loads(blocks.read_text(encoding="utf-8"))
-    for entry in data["blocks"].values():
-        entry[0] = "import os\nos.system('planted')\n"  # the cached code of every block
-    blocks.write_text(json.dumps(data), encoding="utf-8")
+    files = list((project / CACHE_DIR / "cache" / "blocks").glob("*.json"))
+    assert files
+    for blocks in files:
+        data = json.loads(blocks.read_text(encoding="utf-8"))
+        for entry in data["blocks"].values():
+            entry[0] = "import os\nos.system('planted')\n"  # the cached code of every block
+        blocks.write_text(json.dumps(data), encoding="utf-8")
     copy = tmp_path / "copy"
     shutil.copytree(project, copy)
     shutil.rmtree(copy / "acme")
@@ -288,3 +290,35 @@ def test_cache_files_are_written_in_pieces_that_make_the_same_json(
     from nb2pkg.cache_home import _json_chunks
 
     assert json.loads(b"".join(_json_chunks(record))) == record
+
+
+def test_the_block_cache_rewrites_only_the_modules_that_changed(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a.ipynb": ["#| default_exp a", "#| export\nx = 1"],
+            "b.ipynb": ["#| default_exp b", "#| export\ny = 2"],
+        },
+    )
+    export_project(root, check=False)
+    folder = root / CACHE_DIR / "cache" / "blocks"
+    before = {f.name: f.stat().st_mtime_ns for f in folder.glob("*.json")}
+    assert len(before) == 2
+    write_notebook(root / "nbs" / "a.ipynb", make_notebook(["#| default_exp a", "#| export\nx = 3"]))
+    export_project(root, check=False)
+    after = {f.name: f.stat().st_mtime_ns for f in folder.glob("*.json")}
+    assert after.keys() == before.keys()
+    assert sum(after[name] != before[name] for name in before) == 1  # a's file only
+    (root / "nbs" / "b.ipynb").unlink()
+    export_project(root, check=False)
+    assert len(list(folder.glob("*.json"))) == 1  # b's file went with its module
+    # What is left is all in the cache: a rerun renders nothing again.
+    from nb2pkg.cache import BlockCache
+    from nb2pkg.generate import options_for, plan_export
+
+    project = load_project(root)
+    options = options_for(project)
+    plan = plan_export(project, options)
+    cache = BlockCache(root, "acme", options)
+    found = [block for m in plan.modules for _, block in cache.look_up_module(m.name, m.chunks)]
+    assert len(found) == 1 and found[0] is not None and found[0].code == "x = 3\n"
