@@ -17,7 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cache_home import CACHE_DIR, code_fingerprint, read_cache_file, write_cache_file
+from .cache_home import (
+    CACHE_DIR,
+    code_fingerprint,
+    read_cache_file,
+    write_cache_file,
+    write_cache_files,
+)
 from .fsio import ensure_inside
 from .plan import Chunk
 from .render import ExportOptions, RenderedBlock
@@ -117,21 +123,28 @@ class BlockCache:
         found in the file stays as it is written there)."""
         self._used.setdefault(module, {}).setdefault(key, block)
 
+    def _record(self, module: str) -> dict[str, Any]:
+        used = self._used[module]
+        kept = self._entries(module) if None in used.values() else {}
+        blocks = {
+            key: _encode(block) if block is not None else kept[key]
+            for key, block in used.items()
+            if block is not None or key in kept
+        }
+        return {"module": module, "blocks": blocks}
+
     def save(self) -> None:
         """Write the modules whose blocks changed (a block new, or gone) and the clean set;
         remove the files of modules gone."""
-        for module, used in self._used.items():
-            fresh = any(block is not None for block in used.values())
-            if not fresh and used.keys() == self._old_keys.get(module, set()):
-                continue
-            kept = self._entries(module) if None in used.values() else {}
-            blocks = {
-                key: _encode(block) if block is not None else kept[key]
-                for key, block in used.items()
-                if block is not None or key in kept
-            }
-            record = {"module": module, "blocks": blocks}
-            write_cache_file(self.root, self.file(module), self._salt, record)
+        changed = [
+            module
+            for module, used in self._used.items()
+            if any(block is not None for block in used.values())
+            or used.keys() != self._old_keys.get(module, set())
+        ]
+        if changed:
+            records = ((self.file(module).name, self._record(module)) for module in changed)
+            write_cache_files(self.root, self.folder, self._salt, records)
         if self._clean != self._old_clean:
             record = {"clean": sorted(self._clean)}
             write_cache_file(self.root, self.clean_path, self._salt, record)

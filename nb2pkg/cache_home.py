@@ -6,15 +6,19 @@ read or render differently, whatever its version says.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from tempfile import mkstemp
 from typing import Any
 
 from . import __version__
-from .fsio import ensure_inside, write_chunks_atomic, write_text_atomic
+from .errors import Nb2pkgError
+from .fsio import ensure_inside, write_text_atomic
 
 CACHE_DIR = ".nb2pkg"
 
@@ -56,42 +60,45 @@ def read_cache_file(path: Path, salt: object) -> dict[str, Any]:
     return data
 
 
-def write_cache_file(
+def write_cache_file(root: Path, path: Path, salt: object, record: dict[str, Any]) -> None:
+    """Write one cache file (see ``write_cache_files``)."""
+    write_cache_files(root, path.parent, salt, [(path.name, record)])
+
+
+def write_cache_files(
     root: Path,
-    path: Path,
+    folder: Path,
     salt: object,
-    record: dict[str, Any],
-    encode: Callable[[Any], Any] = lambda entry: entry,
+    records: Iterable[tuple[str, dict[str, Any]]],
 ) -> None:
-    """Write a cache file (atomically, inside *root*, salted with its folder's identity),
-    and the ``.gitignore`` that keeps the cache folder out of git. Each entry of a table
-    in *record* is written as ``encode`` makes it, one at a time."""
-    ensure_inside(root, path).parent.mkdir(parents=True, exist_ok=True)
-    ignore = root / CACHE_DIR / ".gitignore"
-    if not ignore.exists():
-        write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=root)
-    salted = [salt, home_identity(path.parent)]
-    write_chunks_atomic(path, _json_chunks({"salt": salted, **record}, encode), root=root)
+    """Write cache files into *folder* (inside *root*), each atomically and salted with the
+    folder's identity, and the ``.gitignore`` that keeps the cache folder out of git.
 
-
-def _json_chunks(
-    record: dict[str, Any], encode: Callable[[Any], Any] = lambda entry: entry
-) -> Iterator[bytes]:
-    """Yield *record* as JSON, a top-level value or one entry of a table value at a time:
-    the caches hold every block and notebook of a project, and their text whole would be
-    the largest thing a run holds."""
-
-    def dumps(value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-    yield b"{"
-    for index, (key, value) in enumerate(record.items()):
-        yield (b", " if index else b"") + dumps(key) + b": "
-        if isinstance(value, dict):
-            yield b"{"
-            for number, (name, entry) in enumerate(value.items()):
-                yield (b", " if number else b"") + dumps(name) + b": " + dumps(encode(entry))
-            yield b"}"
-        else:
-            yield dumps(value)
-    yield b"}"
+    One file per notebook or module keeps each small (a project's whole cache as one text
+    was the largest thing a run held). The folder is checked once; a file that cannot be written is left out, since a cache
+    only saves time (the next run renders or reads what it lacks).
+    """
+    folder = ensure_inside(root, folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = root.resolve() / CACHE_DIR / ".gitignore"
+        if not ignore.exists():
+            write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=root)
+    except (OSError, Nb2pkgError):
+        return
+    identity = home_identity(folder)
+    for name, record in records:
+        if Path(name).name != name:
+            raise ValueError(f"not a file name: {name!r}")
+        data = json.dumps({"salt": [salt, identity], **record}, ensure_ascii=False)
+        try:
+            handle, temp = mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data.encode("utf-8"))
+            os.replace(temp, folder / name)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cache_home import read_cache_file, write_cache_file
+from .cache_home import read_cache_file, write_cache_files
 from .directives import Directive, DirectiveProblem
 from .fsio import ensure_inside
 from .notebook import Cell, Notebook
@@ -77,9 +77,12 @@ class NotebookCache:
 
     def save(self) -> None:
         """Write the notebooks read anew this run; remove the files of notebooks gone."""
-        for name, notebook in self._fresh.items():
-            record = {"relpath": notebook.relpath, "notebook": _encode(notebook)}
-            write_cache_file(self.root, self.folder / name, self._salt, record)
+        records = (
+            (name, {"relpath": notebook.relpath, "notebook": _encode(notebook)})
+            for name, notebook in self._fresh.items()
+        )
+        if self._fresh:
+            write_cache_files(self.root, self.folder, self._salt, records)
         self._fresh = {}
         if not self.folder.is_dir():
             return
