@@ -6,14 +6,11 @@ read or render differently, whatever its version says.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from tempfile import mkstemp
 from typing import Any
 
 from . import __version__
@@ -91,14 +88,10 @@ def write_cache_files(
         if Path(name).name != name:
             raise ValueError(f"not a file name: {name!r}")
         data = json.dumps({"salt": [salt, identity], **record}, ensure_ascii=False)
+        # Written in place, not through a temporary file and a rename: a reader that finds
+        # a file half written (another run, or one stopped) cannot parse it and reads the
+        # notebook or renders the block itself, so atomicity buys nothing here.
         try:
-            handle, temp = mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            (folder / name).write_bytes(data.encode("utf-8"))
         except OSError:
-            return
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data.encode("utf-8"))
-            os.replace(temp, folder / name)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+            continue
