@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import Nb2pkgError
-from .fsio import ensure_inside, write_text_atomic
+from .fsio import ensure_inside, write_chunks_atomic, write_text_atomic
 
 CACHE_DIR = ".nb2pkg"
 
@@ -57,41 +56,42 @@ def read_cache_file(path: Path, salt: object) -> dict[str, Any]:
     return data
 
 
-def write_cache_file(root: Path, path: Path, salt: object, record: dict[str, Any]) -> None:
-    """Write one cache file (see ``write_cache_files``)."""
-    write_cache_files(root, path.parent, salt, [(path.name, record)])
-
-
-def write_cache_files(
+def write_cache_file(
     root: Path,
-    folder: Path,
+    path: Path,
     salt: object,
-    records: Iterable[tuple[str, dict[str, Any]]],
+    record: dict[str, Any],
+    encode: Callable[[Any], Any] = lambda entry: entry,
 ) -> None:
-    """Write cache files into *folder* (inside *root*), each atomically and salted with the
-    folder's identity, and the ``.gitignore`` that keeps the cache folder out of git.
+    """Write a cache file (atomically, inside *root*, salted with its folder's identity),
+    and the ``.gitignore`` that keeps the cache folder out of git. Each entry of a table
+    in *record* is written as ``encode`` makes it, one at a time."""
+    ensure_inside(root, path).parent.mkdir(parents=True, exist_ok=True)
+    ignore = root / CACHE_DIR / ".gitignore"
+    if not ignore.exists():
+        write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=root)
+    salted = [salt, home_identity(path.parent)]
+    write_chunks_atomic(path, _json_chunks({"salt": salted, **record}, encode), root=root)
 
-    One file per notebook or module keeps each small (a project's whole cache as one text
-    was the largest thing a run held). The folder is checked once; a file that cannot be written is left out, since a cache
-    only saves time (the next run renders or reads what it lacks).
-    """
-    folder = ensure_inside(root, folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        ignore = root.resolve() / CACHE_DIR / ".gitignore"
-        if not ignore.exists():
-            write_text_atomic(ignore, "# nb2pkg's cache: safe to delete\n*\n", root=root)
-    except (OSError, Nb2pkgError):
-        return
-    identity = home_identity(folder)
-    for name, record in records:
-        if Path(name).name != name:
-            raise ValueError(f"not a file name: {name!r}")
-        data = json.dumps({"salt": [salt, identity], **record}, ensure_ascii=False)
-        # Written in place, not through a temporary file and a rename: a reader that finds
-        # a file half written (another run, or one stopped) cannot parse it and reads the
-        # notebook or renders the block itself, so atomicity buys nothing here.
-        try:
-            (folder / name).write_bytes(data.encode("utf-8"))
-        except OSError:
-            continue
+
+def _json_chunks(
+    record: dict[str, Any], encode: Callable[[Any], Any] = lambda entry: entry
+) -> Iterator[bytes]:
+    """Yield *record* as JSON, a top-level value or one entry of a table value at a time:
+    the caches hold every block and notebook of a project, and their text whole would be
+    the largest thing a run holds."""
+
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+    yield b"{"
+    for index, (key, value) in enumerate(record.items()):
+        yield (b", " if index else b"") + dumps(key) + b": "
+        if isinstance(value, dict):
+            yield b"{"
+            for number, (name, entry) in enumerate(value.items()):
+                yield (b", " if number else b"") + dumps(name) + b": " + dumps(encode(entry))
+            yield b"}"
+        else:
+            yield dumps(value)
+    yield b"}"

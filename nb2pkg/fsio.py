@@ -62,7 +62,14 @@ def read_text_exact(path: Path) -> str:
 
 def write_text_atomic(path: Path, text: str, *, root: Path, expect: str | None = None) -> None:
     """Replace *path* with *text* in one rename; refuse if it changed since read (*expect*)."""
-    data = text.encode("utf-8")
+    write_chunks_atomic(path, [text.encode("utf-8")], root=root, expect=expect)
+
+
+def write_chunks_atomic(
+    path: Path, chunks: Iterable[bytes], *, root: Path, expect: str | None = None
+) -> None:
+    """Like ``write_text_atomic``, the bytes coming in *chunks*: a large file is written
+    without ever being held whole in memory."""
     target = ensure_inside(root, path)
     check_writable(target, root=root)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +81,8 @@ def write_text_atomic(path: Path, text: str, *, root: Path, expect: str | None =
             # No fsync: the rename makes the write atomic for every reader; forcing each file
             # to disk would cost more than the export itself and protects only against a
             # power cut, after which a re-export rebuilds everything.
-            stream.write(data)
+            for chunk in chunks:
+                stream.write(chunk)
         if target.exists():
             os.chmod(temp_name, target.stat().st_mode & 0o777)
         else:

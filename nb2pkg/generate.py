@@ -170,7 +170,7 @@ def render_modules(
                 problems.extend(CellError(message, where) for message, where in result)
                 continue
             if cache:
-                cache.store(module.name, key, result)
+                cache.store(key, result)
             blocks.append(result)
             warnings.extend(result.warnings)
         rendered = render_module(module, blocks)

@@ -40,7 +40,7 @@ Rendered = list[tuple[str, RenderedBlock | CellProblems]]
 def look_up(plan: ExportPlan, cache: BlockCache | None) -> Lookup:
     """Return each planned module with its chunks' cache keys and cached blocks (or None)."""
     return [
-        (m, cache.look_up_module(m.name, m.chunks) if cache else [("", None)] * len(m.chunks))
+        (m, [cache.lookup(c, m.name) if cache else ("", None) for c in m.chunks])
         for m in plan.modules
     ]
 

@@ -2,29 +2,25 @@
 
 Reading a notebook — JSON, cells, directive blocks — costs about as much as everything
 else an export does to its unchanged modules. A notebook whose bytes hash as they did when
-it was last read reads the same, so its cells come back from its own file under
-``.nb2pkg/cache/notebooks/``; its JSON is loaded only if a command needs it (sync editing
-it, ``test`` running it: ``Notebook.raw``). One file per notebook: a run reads each once
-and keeps only the cells, and writes only the notebooks it read anew. Like the block cache
-this is derived data: a missing, stale or corrupt file only costs time, a notebook that
-did not read cleanly is never remembered, and the files are plain JSON (nothing in them
-is executed), trusted only in the folder they were written in.
+it was last read reads the same, so its cells come back from
+``.nb2pkg/cache/notebooks.json``; its JSON is loaded only if a command needs it (sync
+editing it, ``test`` running it: ``Notebook.raw``). Like the block cache this is derived
+data: a missing, stale or corrupt file only costs time, a notebook that did not read
+cleanly is never remembered, and the file is plain JSON (nothing in it is executed).
 """
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 from typing import Any
 
-from .cache_home import read_cache_file, write_cache_files
+from .cache_home import read_cache_file, write_cache_file
 from .directives import Directive, DirectiveProblem
-from .fsio import ensure_inside
 from .notebook import Cell, Notebook
 
-_FOLDER = "cache/notebooks"
-_FORMAT = 2
+_FILE = "cache/notebooks.json"
+_FORMAT = 1
 
 
 class NotebookCache:
@@ -32,26 +28,22 @@ class NotebookCache:
 
     def __init__(self, root: Path, cache_dir: str, fingerprint: str) -> None:
         self.root = root
-        self.folder = root / cache_dir / _FOLDER
+        self.path = root / cache_dir / _FILE
         self._salt = [_FORMAT, fingerprint, list(sys.version_info[:2])]
-        self._seen: set[str] = set()  # file names of the notebooks this run looked up
-        self._fresh: dict[str, Notebook] = {}  # by file name: read this run, to be written
+        self._old = self._load()
+        # As read from the cache (encoded already), or read this run (encoded when saved:
+        # a project's encoded cells at once would be the largest thing a run holds).
+        self._new: dict[str, list[Any] | Notebook] = {}
         self.hits = 0  # notebooks this run took from the cache
 
-    def file(self, relpath: str) -> Path:
-        """Return the cache file of the notebook at *relpath*."""
-        name = hashlib.sha256(relpath.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-        return self.folder / f"{name}.json"
+    def _load(self) -> dict[str, Any]:
+        entries = read_cache_file(self.path, self._salt).get("notebooks")
+        return entries if isinstance(entries, dict) else {}
 
     def lookup(self, path: Path, relpath: str, digest: str) -> Notebook | None:
         """Return the notebook at *relpath* as read before, if its bytes hash to *digest*."""
-        file = self.file(relpath)
-        self._seen.add(file.name)
-        data = read_cache_file(file, self._salt)
-        entry = data.get("notebook")
-        if data.get("relpath") != relpath or not isinstance(entry, list) or len(entry) != 4:
-            return None
-        if entry[0] != digest:
+        entry = self._old.get(relpath)
+        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != digest:
             return None
         try:
             _, needs_ids, upgraded, cells = entry
@@ -66,34 +58,27 @@ class NotebookCache:
             )
         except (TypeError, ValueError, IndexError):
             return None
+        self._new[relpath] = entry
         self.hits += 1
         return notebook
 
     def store(self, notebook: Notebook) -> None:
         """Remember *notebook* (read cleanly this run) for the next one."""
-        file = self.file(notebook.relpath)
-        self._seen.add(file.name)
-        self._fresh[file.name] = notebook
+        self._new[notebook.relpath] = notebook
 
     def save(self) -> None:
-        """Write the notebooks read anew this run; remove the files of notebooks gone."""
-        records = (
-            (name, {"relpath": notebook.relpath, "notebook": _encode(notebook)})
-            for name, notebook in self._fresh.items()
-        )
-        if self._fresh:
-            write_cache_files(self.root, self.folder, self._salt, records)
-        self._fresh = {}
-        if not self.folder.is_dir():
-            return
-        for file in self.folder.glob("*.json"):
-            if file.name not in self._seen:
-                ensure_inside(self.root, file).unlink(missing_ok=True)
+        """Write the notebooks read this run (dropping the rest), if anything changed."""
+        changed = any(isinstance(entry, Notebook) for entry in self._new.values())
+        if changed or self._new.keys() != self._old.keys():
+            record = {"notebooks": self._new}
+            write_cache_file(self.root, self.path, self._salt, record, _encode)
 
 
-def _encode(notebook: Notebook) -> list[Any]:
-    cells = [_encode_cell(cell) for cell in notebook.cells]
-    return [notebook.digest, notebook.needs_ids, notebook.upgraded, cells]
+def _encode(entry: list[Any] | Notebook) -> list[Any]:
+    if not isinstance(entry, Notebook):
+        return entry
+    cells = [_encode_cell(cell) for cell in entry.cells]
+    return [entry.digest, entry.needs_ids, entry.upgraded, cells]
 
 
 def _encode_cell(cell: Cell) -> list[Any]:

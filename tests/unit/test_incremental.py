@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -35,9 +34,8 @@ CELLS = [
 ]
 
 
-def cache_file(root: Path, relpath: str = "nbs/01_more.ipynb") -> Path:
-    """The cache file of one notebook."""
-    return NotebookCache(root, CACHE_DIR, code_fingerprint()).file(relpath)
+def cache_file(root: Path) -> Path:
+    return root / CACHE_DIR / "cache" / "notebooks.json"
 
 
 @pytest.fixture()
@@ -52,20 +50,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_export_leaves_every_notebook_in_the_cache(project: Path) -> None:
-    folder = project / CACHE_DIR / "cache" / "notebooks"
-    kept = [json.loads(f.read_text(encoding="utf-8"))["relpath"] for f in folder.glob("*.json")]
-    assert sorted(kept) == ["nbs/00_core.ipynb", "nbs/01_more.ipynb"]
-
-
-def test_a_notebook_gone_leaves_the_cache_and_unchanged_ones_are_not_rewritten(
-    project: Path,
-) -> None:
-    kept = cache_file(project, "nbs/00_core.ipynb")
-    written = kept.stat().st_mtime_ns
-    (project / "nbs" / "01_more.ipynb").unlink()
-    export_project(project, check=False)
-    assert not cache_file(project).exists()
-    assert kept.stat().st_mtime_ns == written
+    entries = json.loads(cache_file(project).read_text(encoding="utf-8"))["notebooks"]
+    assert sorted(entries) == ["nbs/00_core.ipynb", "nbs/01_more.ipynb"]
 
 
 def test_a_cached_notebook_has_the_cells_of_a_fresh_read(project: Path) -> None:
@@ -108,19 +94,19 @@ def test_a_changed_notebook_is_read_again(project: Path) -> None:
         "[]",
         '{"salt": null}',
         "[" * 100_000,
-        json.dumps({"salt": "x", "relpath": "nbs/01_more.ipynb", "notebook": []}),
+        json.dumps({"salt": "x", "notebooks": {}}),
     ],
 )
 def test_a_damaged_cache_file_costs_a_fresh_read(project: Path, damage: str) -> None:
     cache_file(project).write_text(damage, encoding="utf-8")
     loaded = load_project(project)
     assert loaded.notebooks == load_project(project, cached=False).notebooks
-    assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
+    assert loaded.read_cache is not None and loaded.read_cache.hits == 0
 
 
-def _entry(root: Path) -> tuple[dict[str, Any], list[Any]]:
+def _entries(root: Path) -> tuple[dict[str, object], dict[str, list[object]]]:
     data = json.loads(cache_file(root).read_text(encoding="utf-8"))
-    return data, data["notebook"]
+    return data, data["notebooks"]
 
 
 @pytest.mark.parametrize(
@@ -136,10 +122,11 @@ def _entry(root: Path) -> tuple[dict[str, Any], list[Any]]:
     ],
 )
 def test_a_wrong_entry_is_not_used(project: Path, entry: object) -> None:
-    data, stored = _entry(project)
+    data, entries = _entries(project)
+    digest = entries["nbs/01_more.ipynb"][0]
     if isinstance(entry, list) and len(entry) == 4 and entry[0] is None:
-        entry = [stored[0], *entry[1:]]
-    data["notebook"] = entry
+        entry = [digest, *entry[1:]]
+    entries["nbs/01_more.ipynb"] = entry  # type: ignore[assignment]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
     loaded = load_project(project)
     assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
@@ -159,24 +146,18 @@ def test_a_wrong_entry_is_not_used(project: Path, entry: object) -> None:
     ],
 )
 def test_a_wrong_cell_entry_is_not_used(project: Path, cell: object) -> None:
-    data, stored = _entry(project)
-    stored[3] = [cell]
+    data, entries = _entries(project)
+    entries["nbs/01_more.ipynb"][3] = [cell]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
     loaded = load_project(project)
     assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
     assert loaded.notebooks[1] == load_project(project, cached=False).notebooks[1]
 
 
-def test_a_cache_of_another_nb2pkg_or_another_notebook_is_not_used(project: Path) -> None:
-    data, _ = _entry(project)
-    data["salt"][0] = [1, "another build", [3, 11]]
+def test_a_cache_of_another_nb2pkg_is_not_used(project: Path) -> None:
+    data, _ = _entries(project)
+    data["salt"] = [1, "another build", [3, 11]]
     cache_file(project).write_text(json.dumps(data), encoding="utf-8")
-    loaded = load_project(project)
-    assert loaded.read_cache is not None and loaded.read_cache.hits == 1  # 00_core only
-    data, _ = _entry(project)
-    data["relpath"] = "nbs/other.ipynb"  # a file that names another notebook
-    cache_file(project).write_text(json.dumps(data), encoding="utf-8")
-    cache_file(project, "nbs/00_core.ipynb").unlink()
     loaded = load_project(project)
     assert loaded.read_cache is not None and loaded.read_cache.hits == 0
 
@@ -187,7 +168,7 @@ def test_a_refused_export_does_not_write_the_cache(tmp_path: Path) -> None:
     )
     with pytest.raises(Exception, match="IPython"):
         export_project(root)
-    assert not (root / CACHE_DIR).exists()
+    assert not cache_file(root).exists()
 
 
 def test_sync_leaves_the_merged_notebook_in_the_cache(project: Path) -> None:
@@ -253,13 +234,11 @@ def test_caches_from_another_folder_are_not_trusted(project: Path, tmp_path: Pat
     holds."""
     import shutil
 
-    files = list((project / CACHE_DIR / "cache" / "blocks").glob("*.json"))
-    assert files
-    for blocks in files:
-        data = json.loads(blocks.read_text(encoding="utf-8"))
-        for entry in data["blocks"].values():
-            entry[0] = "import os\nos.system('planted')\n"  # the cached code of every block
-        blocks.write_text(json.dumps(data), encoding="utf-8")
+    blocks = project / CACHE_DIR / "cache" / "blocks.json"
+    data = json.loads(blocks.read_text(encoding="utf-8"))
+    for entry in data["blocks"].values():
+        entry[0] = "import os\nos.system('planted')\n"  # the cached code of every block
+    blocks.write_text(json.dumps(data), encoding="utf-8")
     copy = tmp_path / "copy"
     shutil.copytree(project, copy)
     shutil.rmtree(copy / "acme")
@@ -273,48 +252,20 @@ def test_caches_from_another_folder_are_not_trusted(project: Path, tmp_path: Pat
     assert "planted" in (project / "acme" / "core.py").read_text(encoding="utf-8")
 
 
-def test_the_block_cache_rewrites_only_the_modules_that_changed(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path / "p",
-        {
-            "a.ipynb": ["#| default_exp a", "#| export\nx = 1"],
-            "b.ipynb": ["#| default_exp b", "#| export\ny = 2"],
-        },
+@given(
+    record=st.dictionaries(
+        st.text(max_size=5),
+        st.one_of(
+            st.integers(),
+            st.text(max_size=5),
+            st.dictionaries(st.text(max_size=5), st.lists(st.text(max_size=3), max_size=3)),
+        ),
+        max_size=4,
     )
-    export_project(root, check=False)
-    folder = root / CACHE_DIR / "cache" / "blocks"
-    before = {f.name: f.stat().st_mtime_ns for f in folder.glob("*.json")}
-    assert len(before) == 2
-    write_notebook(root / "nbs" / "a.ipynb", make_notebook(["#| default_exp a", "#| export\nx = 3"]))
-    export_project(root, check=False)
-    after = {f.name: f.stat().st_mtime_ns for f in folder.glob("*.json")}
-    assert after.keys() == before.keys()
-    assert sum(after[name] != before[name] for name in before) == 1  # a's file only
-    (root / "nbs" / "b.ipynb").unlink()
-    export_project(root, check=False)
-    assert len(list(folder.glob("*.json"))) == 1  # b's file went with its module
-    # What is left is all in the cache: a rerun renders nothing again.
-    from nb2pkg.cache import BlockCache
-    from nb2pkg.generate import options_for, plan_export
-
-    project = load_project(root)
-    options = options_for(project)
-    plan = plan_export(project, options)
-    cache = BlockCache(root, "acme", options)
-    found = [block for m in plan.modules for _, block in cache.look_up_module(m.name, m.chunks)]
-    assert len(found) == 1 and found[0] is not None and found[0].code == "x = 3\n"
-
-
-def test_a_cache_that_cannot_be_written_costs_time_not_the_export(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+)
+def test_cache_files_are_written_in_pieces_that_make_the_same_json(
+    record: dict[str, object],
 ) -> None:
-    import nb2pkg.cache_home as cache_home
+    from nb2pkg.cache_home import _json_chunks
 
-    def full_disk(*args: object, **kwargs: object) -> tuple[int, str]:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(cache_home, "mkstemp", full_disk)
-    root = make_project(tmp_path / "p", {"core.ipynb": ["#| default_exp core", "#| export\nx = 1"]})
-    result = export_project(root, check=False)
-    assert result.written and (root / "acme" / "core.py").is_file()
-    assert not list((root / CACHE_DIR / "cache").glob("*/*.json"))
+    assert json.loads(b"".join(_json_chunks(record))) == record
