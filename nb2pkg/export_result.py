@@ -15,6 +15,7 @@ from .report import Diagnostic, count
 
 if TYPE_CHECKING:
     from .cache import BlockCache
+    from .export_facts import ExportFacts
     from .plan import ExportPlan
     from .project import Project
     from .render import RenderedModule
@@ -39,6 +40,8 @@ class ExportResult:
     plan: ExportPlan | None = None
     modules: tuple[RenderedModule, ...] = ()
     cache: BlockCache | None = field(default=None, compare=False, repr=False)
+    # What it learnt per notebook and module, for the next export (``export_delta``).
+    facts: ExportFacts | None = field(default=None, compare=False, repr=False)
 
     def paths(self, *actions: Action) -> list[Path]:
         """Return the paths of the changes with one of *actions*."""

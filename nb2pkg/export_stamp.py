@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,69 +23,153 @@ from .fsio import digest_bytes, remove_stale_temp_files
 from .report import diagnostic_from_json, diagnostic_to_json
 from .walk import find_notebooks, python_files
 
-_FORMAT = 2
+_FORMAT = 3
+
+#: What an export reads and leaves, in order: (project-relative path, sha256 of its bytes
+#: or None when it cannot be read, kind: "config", "notebook" or "package").
+Inventory = list[tuple[str, "str | None", str]]
+
+
+@dataclass(frozen=True)
+class StampState:
+    """The project's inputs and outputs as hashed now, and what the last export recorded."""
+
+    root: Path
+    settings: str  # what else decides the output: nb2pkg's code, Python, the options
+    files: Inventory
+    record: dict[str, Any] | None  # the last export's record, whatever changed since
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash everything an export reads and leaves."""
+        return _hash(self.settings, self.files)
+
+    def unchanged(self) -> bool:
+        """Tell whether everything is exactly as the last export left it."""
+        return self.record is not None and self.record.get("fingerprint") == self.fingerprint
+
+    def digests(self, kind: str) -> dict[str, str | None]:
+        """Return {path: digest} of the files of one kind."""
+        return {path: digest for path, digest, k in self.files if k == kind}
+
+    def recorded_files(self) -> Inventory | None:
+        """Return the inventory the last export recorded (None: none, or unreadable)."""
+        files = self.record.get("files") if self.record else None
+        if not isinstance(files, list):
+            return None
+        try:
+            return [(str(p), None if d is None else str(d), str(k)) for p, d, k in files]
+        except (TypeError, ValueError):
+            return None
+
+
+def stamp_state(
+    config: Config, drop_magics: bool | None = None, check: bool = True
+) -> StampState | None:
+    """Hash the project's inputs and outputs (None: there is no notebooks folder)."""
+    if not config.notebooks_dir.is_dir():
+        return None
+    stamp = ExportStamp(config.root, config.lib_dir)
+    notebooks = find_notebooks(config.notebooks_dir, recursive=config.recursive)
+    # A --no-check export may leave modules that a checked one refuses: not interchangeable.
+    settings = f"{_FORMAT}\0{code_fingerprint()}\0{sys.version_info[:2]}\0{(drop_magics, check)!r}"
+    return StampState(
+        config.root, settings, stamp.inventory(config.config_file, notebooks), stamp.last_record()
+    )
 
 
 def stamped_result(
     config: Config, drop_magics: bool | None = None, check: bool = True
 ) -> ExportResult | None:
     """Return the last export's result if nothing changed since it ran (from its stamp)."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    fingerprint = _fingerprint(stamp, config, drop_magics, check)
-    previous = None if fingerprint is None else stamp.load(fingerprint)
-    return None if previous is None else _up_to_date(config.root, previous)
+    state = stamp_state(config, drop_magics, check)
+    return up_to_date_result(state) if state is not None else None
+
+
+def up_to_date_result(state: StampState) -> ExportResult | None:
+    """Return the last export's result if *state* says nothing changed since; else None."""
+    if state.record is None or not state.unchanged():
+        return None
+    return _up_to_date(state.root, state.record)
 
 
 def remember_export(
-    result: ExportResult, config: Config, drop_magics: bool | None = None, check: bool = True
+    result: ExportResult,
+    config: Config,
+    drop_magics: bool | None = None,
+    check: bool = True,
+    before: StampState | None = None,
 ) -> None:
-    """Stamp the project as exported: until an input or a package file changes, no work."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    # Hash after writing: the export itself just changed the package's files.
-    fingerprint = _fingerprint(stamp, config, drop_magics, check)
-    if fingerprint is not None:
-        stamp.save(fingerprint, _record(result))
+    """Stamp the project as exported: until an input or a package file changes, no work.
+
+    With *before* (the state hashed before the export), only the files the export wrote
+    are hashed again.
+    """
+    if before is not None:
+        state: StampState | None = _after_writing(before, result)
+    else:
+        # Hash after writing: the export itself just changed the package's files.
+        state = stamp_state(config, drop_magics, check)
+    if state is not None:
+        ExportStamp(config.root, config.lib_dir).save(
+            state.fingerprint, _record(result, state)
+        )
+
+
+def _after_writing(before: StampState, result: ExportResult) -> StampState:
+    """Return *before* with the files *result* wrote (or removed) hashed again."""
+    root = before.root
+    touched = {
+        c.path.relative_to(root).as_posix(): c.path
+        for c in result.changes
+        if c.action is not Action.KEEP
+    }
+    files = []
+    for relpath, digest, kind in before.files:
+        if relpath in touched:
+            try:
+                digest = digest_bytes(touched[relpath].read_bytes())
+            except OSError:
+                digest = None
+        files.append((relpath, digest, kind))
+    return replace(before, files=files)
 
 
 def up_to_date(config: Config) -> bool:
     """Tell whether notebooks, configuration and package are exactly as the last export left them."""
-    stamp = ExportStamp(config.root, config.lib_dir)
-    fingerprint = _fingerprint(stamp, config, None, True)
-    return fingerprint is not None and stamp.load(fingerprint) is not None
+    state = stamp_state(config)
+    return state is not None and state.unchanged()
 
 
-def _fingerprint(
-    stamp: ExportStamp, config: Config, drop_magics: bool | None, check: bool
-) -> str | None:
-    """Hash the inputs and outputs of an export with these options (None: no notebooks)."""
-    if not config.notebooks_dir.is_dir():
-        return None
-    notebooks = find_notebooks(config.notebooks_dir, recursive=config.recursive)
-    # A --no-check export may leave modules that a checked one refuses: not interchangeable.
-    return stamp.fingerprint(config.config_file, notebooks, repr((drop_magics, check)))
+def _hash(settings: str, files: Inventory) -> str:
+    digest = hashlib.sha256(settings.encode())
+    for relpath, file_digest, _ in files:
+        digest.update(b"\0" + relpath.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update((file_digest or "missing").encode())
+    return digest.hexdigest()
 
 
-def _record(result: ExportResult) -> dict[str, Any]:
+def _record(result: ExportResult, state: StampState) -> dict[str, Any]:
     root = result.root
+    files = state.files
     modules = [c.path for c in result.changes if c.module]
-    return {
+    digests = {path: digest for path, digest, kind in files if kind == "package"}
+    record = {
         "notebooks": result.notebooks,
         "cells": result.cells,
         "modules": [path.relative_to(root).as_posix() for path in modules],
-        "written": _digests(root, modules),
+        "written": {
+            relpath: digests[relpath]
+            for relpath in (path.relative_to(root).as_posix() for path in modules)
+            if digests.get(relpath)
+        },
         "warnings": [diagnostic_to_json(w) for w in result.warnings],
+        "files": [list(entry) for entry in files],
+        "settings": state.settings,
     }
-
-
-def _digests(root: Path, paths: list[Path]) -> dict[str, str]:
-    """Return the digest of each file as it is now (just written or kept by the export)."""
-    found = {}
-    for path in paths:
-        try:
-            found[path.relative_to(root).as_posix()] = digest_bytes(path.read_bytes())
-        except OSError:
-            continue
-    return found
+    if result.facts is not None:
+        record["facts"] = result.facts.to_json()
+    return record
 
 
 def exported_digests(config: Config) -> dict[str, str]:
@@ -122,7 +207,8 @@ def remove_leftovers(config: Config, before: float) -> list[Path]:
 
 
 class ExportStamp:
-    """The fingerprint of the last successful export: its inputs and the files it left.
+    """The record of the last successful export: the digest of every input and of every
+    file it left, and what it learnt (``nb2pkg.export_facts``).
 
     When the notebooks, the configuration and every ``.py`` file of the package are exactly
     as the last export left them, a new export cannot change anything, and the run ends
@@ -134,28 +220,18 @@ class ExportStamp:
         self.lib_dir = lib_dir
         self.path = root / CACHE_DIR / "cache" / "export-stamp.json"
 
-    def fingerprint(self, config_file: Path, notebooks: list[Path], options: str) -> str:
-        """Hash everything an export reads: configuration, notebooks, package files."""
-        digest = hashlib.sha256()
-        digest.update(
-            f"{_FORMAT}\0{code_fingerprint()}\0{sys.version_info[:2]}\0{options}\0".encode()
-        )
-
-        files = [config_file, *notebooks, *python_files(self.lib_dir)]
-        for path in files:
-            digest.update(path.relative_to(self.root).as_posix().encode("utf-8", "surrogateescape"))
+    def inventory(self, config_file: Path, notebooks: list[Path]) -> Inventory:
+        """Hash everything an export reads and leaves: configuration, notebooks, package."""
+        kinds = [(config_file, "config")] + [(nb, "notebook") for nb in notebooks]
+        kinds += [(path, "package") for path in python_files(self.lib_dir)]
+        files: Inventory = []
+        for path, kind in kinds:
+            relpath = path.relative_to(self.root).as_posix()
             try:
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+                files.append((relpath, digest_bytes(path.read_bytes()), kind))
             except OSError:
-                digest.update(b"\0missing")
-        return digest.hexdigest()
-
-    def load(self, fingerprint: str) -> dict[str, Any] | None:
-        """Return what the last export recorded, if its fingerprint is *fingerprint*."""
-        data = self.last_record()
-        if data is None or data.get("fingerprint") != fingerprint:
-            return None
-        return data
+                files.append((relpath, None, kind))
+        return files
 
     def last_record(self) -> dict[str, Any] | None:
         """Return what the last export recorded here, whatever changed since (None: nothing,

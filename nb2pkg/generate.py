@@ -11,11 +11,14 @@ calls another command. Nothing here writes a file except ``write_export``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import BlockCache
+from .config import Config
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
+from .export_facts import ExportFacts, ModuleFacts, NotebookFacts, own_references
 from .export_result import ExportResult
 from .module_job import render_all
 from .moduledoc import doc_rules
@@ -24,8 +27,8 @@ from .package_files import (
     apply_file_changes,
     plan_file_changes,
 )
-from .plan import ExportPlan, plan_with_problems
-from .project import Project, directive_warnings
+from .plan import ExportPlan, notebook_targets, plan_with_problems
+from .project import Project, notebook_directive_warnings
 from .render import (
     ExportOptions,
     RenderedBlock,
@@ -39,11 +42,10 @@ if TYPE_CHECKING:
     from .hidden_state import Analysis
 
 
-def options_for(project: Project, drop_magics: bool | None = None) -> ExportOptions:
+def options_for(config: Config, drop_magics: bool | None = None) -> ExportOptions:
     """Return the export options from the configuration, with command-line overrides."""
     from .formatting import black_settings
 
-    config = project.config
     return ExportOptions(
         drop_magics=config.drop_magics if drop_magics is None else drop_magics,
         format=config.format,
@@ -69,29 +71,76 @@ def generate(
     whether the caller is going to write the result (for its summary).
     """
     config = project.config
-    options = options_for(project, drop_magics)
+    options = options_for(config, drop_magics)
     plan = plan_export(project, options)
     cache = BlockCache(config.root, config.package, options)
+    checked: Checked = {}
     if check:
-        modules, warnings = _render_checked(project, plan, options, cache)
+        modules, checked = render_checked(project, plan, options, cache)
     else:
-        modules, warnings = render_modules(plan, options, cache)
+        modules, _ = render_modules(plan, options, cache)
     files = files if files is not None else PackageFiles.read(config.lib_dir)
     changes = plan_file_changes(project, plan, modules, files, discard_edits=discard_edits)
-    warnings = directive_warnings(project) + warnings + duplicate_name_warnings(modules)
+    facts = export_facts(project, plan, modules, checked, files)
     return ExportResult(
         config.root,
         len(project.notebooks),
         sum(len(m.blocks) for m in modules),
         len(modules),
         tuple(changes),
-        tuple(warnings),
+        tuple(facts.warnings()),
         written,
         project,
         plan,
         tuple(modules),
         cache,
+        facts,
     )
+
+
+#: Each checked module's reported errors: (NB101/NB102/NB502, NB103), by plan name.
+Checked = dict[str, tuple[list[Diagnostic], list[Diagnostic]]]
+
+
+def export_facts(
+    project: Project,
+    plan: ExportPlan,
+    modules: Sequence[RenderedModule],
+    checked: Checked,
+    files: PackageFiles,
+) -> ExportFacts:
+    """Return what this export learnt, notebook by notebook and module by module, with
+    every warning and reported error in its place (``nb2pkg.export_facts``)."""
+    config = project.config
+    package = plan.package
+    targets = notebook_targets(plan, project.notebooks)
+    notebooks = {
+        nb.relpath: NotebookFacts(
+            tuple(sorted(targets[nb.relpath])),
+            tuple(notebook_directive_warnings(config, nb)),
+        )
+        for nb in project.notebooks
+    }
+    senders: dict[str, list[str]] = {}
+    for relpath, names in targets.items():
+        for name in names:
+            senders.setdefault(name, []).append(relpath)
+    facts = {
+        module.plan.name: module_facts(
+            module, config, tuple(senders.get(module.plan.name, ())), checked
+        )
+        for module in modules
+    }
+    generated = {m.plan.path for m in modules}
+    hand_written = {}
+    for file in files:
+        if file.path in generated or file.text is None:
+            continue
+        relative = file.path.relative_to(config.lib_dir).with_suffix("").parts
+        absolute = ".".join((package, *relative)).removesuffix(".__init__")
+        is_package = file.path.name == "__init__.py"
+        hand_written[absolute] = own_references(file.text, absolute, is_package, package)
+    return ExportFacts(notebooks, facts, hand_written)
 
 
 def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
@@ -128,23 +177,78 @@ def save_caches(result: ExportResult) -> None:
         result.project.read_cache.save()
 
 
-def _render_checked(
-    project: Project, plan: ExportPlan, options: ExportOptions, cache: BlockCache
-) -> tuple[list[RenderedModule], list[Diagnostic]]:
+def module_facts(
+    module: RenderedModule, config: Config, notebooks: tuple[str, ...], checked: Checked
+) -> ModuleFacts:
+    """Return one rendered module's facts; *notebooks* send it code or docs."""
+    name = module.plan.name
+    scanned, imported = checked.get(name, ([], []))
+    return ModuleFacts(
+        module.plan.path.relative_to(config.root).as_posix(),
+        notebooks,
+        len(module.blocks),
+        own_references(
+            module.text,
+            import_name(config.package, name),
+            name.endswith("__init__"),
+            config.package,
+        ),
+        tuple(module.exports),
+        tuple(w for block in module.blocks for w in block.warnings),
+        tuple(duplicate_name_warnings([module])),
+        tuple(scanned),
+        tuple(imported),
+    )
+
+
+def render_checked(
+    project: Project,
+    plan: ExportPlan,
+    options: ExportOptions,
+    cache: BlockCache | None,
+    others: Mapping[str, tuple[Path, tuple[str, ...], tuple[str, ...]]] | None = None,
+) -> tuple[list[RenderedModule], Checked]:
     """Render while NB101 analyses each finished module; refuse what breaks at import.
 
     Code that breaks only when called is reported (as errors) and written; ``build``
-    refuses it (``nb2pkg.gate``).
+    refuses it (``nb2pkg.gate``). Returns each module's reported errors. *others* are the
+    package's other generated modules, already written as they render, when *plan* holds
+    only some (``nb2pkg.export_delta``): plan name -> (file, ``__all__``, notebooks).
     """
     from .gate import export_gate
     from .hidden_state import UndefinedNameScan
-    from .own_imports import own_import_problems
+    from .own_imports import own_import_problems_by_module
 
-    scan = UndefinedNameScan(project, cache, [m.name for m in plan.modules])
-    modules, warnings = render_modules(plan, options, cache, scan.add)
-    found = scan.diagnostics()  # workers for the modules left to analyse, if they pay
-    found += own_import_problems(project, modules, scan.namespaces)
-    return modules, warnings + export_gate(project, found)
+    others = others or {}
+    scan = UndefinedNameScan(project, cache, [*(m.name for m in plan.modules), *others])
+    for name, (path, exports, _) in others.items():
+        scan.namespaces.add(name, path, exports)
+    modules, _ = render_modules(plan, options, cache, scan.add)
+    scanned = scan.diagnostics_by_module()  # workers for the modules left, if they pay
+    sources = {
+        import_name(plan.package, name): notebooks
+        for name, notebooks in [
+            *((m.plan.name, m.plan.notebooks) for m in modules),
+            *((name, notebooks) for name, (_, _, notebooks) in others.items()),
+        ]
+    }
+    imported = own_import_problems_by_module(project, modules, scan.namespaces, sources)
+    found = [d for m in modules for d in scanned.get(m.plan.name, [])]
+    found += [d for m in modules for d in imported[m.plan.name]]
+    kept = {id(d) for d in export_gate(project, found)}
+    return modules, {
+        m.plan.name: (
+            [d for d in scanned.get(m.plan.name, []) if id(d) in kept],
+            [d for d in imported[m.plan.name] if id(d) in kept],
+        )
+        for m in modules
+    }
+
+
+def import_name(package: str, plan_name: str) -> str:
+    """Return the import name of a planned module ("sub.__init__" → "acme.sub")."""
+    name = plan_name.removesuffix("__init__").rstrip(".")
+    return f"{package}.{name}" if name else package
 
 
 def render_modules(

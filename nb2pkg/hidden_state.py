@@ -80,6 +80,10 @@ class UndefinedNameScan:
     def diagnostics(self) -> list[Diagnostic]:
         """Analyse what is left, resolve star imports, and return the diagnostics in
         module order."""
+        return [d for found in self.diagnostics_by_module().values() for d in found]
+
+    def diagnostics_by_module(self) -> dict[str, list[Diagnostic]]:
+        """Return the diagnostics of each module (by plan name, in name order)."""
         entries = []
         for module, analysis in sorted(self.modules, key=lambda m: m[0].plan.name):
             behind, found = self._star_names(module)
@@ -96,18 +100,18 @@ class UndefinedNameScan:
                 else analyse_parts(module.text)
                 for module, _, analysis, _ in entries
             ]
-            diagnostics: list[Diagnostic] = []
+            diagnostics: dict[str, list[Diagnostic]] = {}
             for (module, key, _, found), outcome in zip(entries, outcomes):
                 uses, stars, deleted, error = (
                     outcome.result() if isinstance(outcome, Future) else outcome
                 )
                 if error is not None:
-                    diagnostics.append(_compile_error(module, *error))
+                    diagnostics[module.plan.name] = [_compile_error(module, *error)]
                     continue
                 undefined, blind = resolve_stars(uses, stars, found, deleted)
                 if not undefined and self.cache is not None:
                     self.cache.mark_clean(key)
-                diagnostics.extend(self._diagnose(module, undefined, blind, found))
+                diagnostics[module.plan.name] = self._diagnose(module, undefined, blind, found)
         return diagnostics
 
     def _star_names(self, module: RenderedModule) -> tuple[list[str], dict[str, StarNames]]:

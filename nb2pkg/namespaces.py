@@ -89,7 +89,8 @@ class Namespaces:
             for parts in (name.split(".") for name in self.planned)
             for depth in range(1, len(parts))
         }
-        self._rendered: dict[str, tuple[str, frozenset[str]]] = {}  # abs -> (text, exports)
+        # abs -> (text, or the file holding it as rendered; exports)
+        self._rendered: dict[str, tuple[str | Path, frozenset[str]]] = {}
         self._disk: tuple[dict[str, Path], set[str], set[str]] | None = None
         self._names: dict[str, _Names] = {}
         self._facts: dict[str, ModuleFacts | str] = {}  # a str says why there are none
@@ -125,8 +126,9 @@ class Namespaces:
 
     # -- the project's modules ----------------------------------------------------------
 
-    def add(self, plan_name: str, text: str, exports: Iterable[str]) -> None:
-        """Take the rendered text and ``__all__`` of a planned module."""
+    def add(self, plan_name: str, text: str | Path, exports: Iterable[str]) -> None:
+        """Take the rendered text and ``__all__`` of a planned module; a path stands for
+        a module written as rendered, read only if its names are asked for."""
         self._rendered[self.absolute_of_plan(plan_name)] = (text, frozenset(exports))
 
     def kind(self, absolute: str) -> Kind:
@@ -256,7 +258,10 @@ class Namespaces:
             rendered = self._rendered.get(absolute)
             if rendered is None:
                 return f"{absolute} could not be exported"
-            facts: ModuleFacts | str = _parse(rendered[0], absolute)
+            text = rendered[0]
+            facts: ModuleFacts | str = (
+                _read(text, absolute) if isinstance(text, Path) else _parse(text, absolute)
+            )
         else:
             path = self._disk_index()[0].get(absolute)
             facts = _read(path, absolute) if path else f"{absolute} does not exist"

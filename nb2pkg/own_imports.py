@@ -40,38 +40,63 @@ def own_import_problems(
     project: Project, modules: list[RenderedModule], namespaces: Namespaces
 ) -> list[Diagnostic]:
     """Return an NB103 error for each own-package import that cannot succeed."""
+    by_module = own_import_problems_by_module(project, modules, namespaces)
+    return [d for found in by_module.values() for d in found]
+
+
+def own_import_problems_by_module(
+    project: Project,
+    modules: list[RenderedModule],
+    namespaces: Namespaces,
+    sources: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, list[Diagnostic]]:
+    """Return each module's NB103 errors (by plan name, in the order of *modules*).
+
+    *sources* maps every generated module's import name to its notebooks (where a missing
+    name may hide in an unexported cell); by default, those of *modules*.
+    """
+    if sources is None:
+        sources = {namespaces.absolute_of_plan(m.plan.name): m.plan.notebooks for m in modules}
+    return {m.plan.name: _module_problems(project, m, namespaces, sources) for m in modules}
+
+
+def _module_problems(
+    project: Project,
+    module: RenderedModule,
+    namespaces: Namespaces,
+    sources: dict[str, tuple[str, ...]],
+) -> list[Diagnostic]:
+    """Return the NB103 errors of one module's cells."""
     package = project.config.package
     mentions = _mentions(package)
     found: list[Diagnostic] = []
-    sources = {namespaces.absolute_of_plan(m.plan.name): m.plan.notebooks for m in modules}
-    for module in modules:
-        importer = namespaces.absolute_of_plan(module.plan.name)
-        for block in module.blocks:
-            chunk = block.chunk
-            code = chunk.code
-            # Substring tests first: most cells import nothing of the package.
-            if package not in code and "from ." not in code and "import_" not in code:
+    importer = namespaces.absolute_of_plan(module.plan.name)
+    for block in module.blocks:
+        chunk = block.chunk
+        code = chunk.code
+        # Substring tests first: most cells import nothing of the package.
+        if package not in code and "from ." not in code and "import_" not in code:
+            continue
+        if not mentions.search(code):
+            continue
+        for imported in _imports(code, mentions):
+            if imported.optional or imported.type_checking:
                 continue
-            if not mentions.search(code):
+            if not imported.level and imported.top != package:
                 continue
-            for imported in _imports(code, mentions):
-                if imported.optional or imported.type_checking:
-                    continue
-                if not imported.level and imported.top != package:
-                    continue
-                problem = _problem(namespaces, importer, imported)
-                if problem is None:
-                    continue
-                problem += _hidden_hint(project, namespaces, imported, importer, sources)
-                breaks = Breaks.WHEN_CALLED if imported.deferred else Breaks.AT_IMPORT
-                where = Location(
-                    chunk.notebook,
-                    chunk.cell_index,
-                    chunk.cell_id,
-                    chunk.body_line - 1 + imported.line,
-                    imported.column,
-                )
-                found.append(Diagnostic("NB103", Severity.ERROR, problem, where, breaks))
+            problem = _problem(namespaces, importer, imported)
+            if problem is None:
+                continue
+            problem += _hidden_hint(project, namespaces, imported, importer, sources)
+            breaks = Breaks.WHEN_CALLED if imported.deferred else Breaks.AT_IMPORT
+            where = Location(
+                chunk.notebook,
+                chunk.cell_index,
+                chunk.cell_id,
+                chunk.body_line - 1 + imported.line,
+                imported.column,
+            )
+            found.append(Diagnostic("NB103", Severity.ERROR, problem, where, breaks))
     return found
 
 

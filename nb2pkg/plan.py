@@ -294,5 +294,22 @@ def _docs_sent(notebooks: list[Notebook]) -> dict[str, list[str]]:
     return sent
 
 
+def notebook_targets(plan: ExportPlan, notebooks: Iterable[Notebook]) -> dict[str, set[str]]:
+    """Return, for each of *notebooks*, the modules it sends anything to: cells, its
+    ``default_exp`` module (docstring) and ``#| exportd`` docs."""
+    notebooks = list(notebooks)
+    targets: dict[str, set[str]] = {nb.relpath: set() for nb in notebooks}
+    for module in plan.modules:
+        for relpath in module.notebooks:
+            targets.setdefault(relpath, set()).add(module.name)
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            if cell.kind == "code":
+                marked, target = doc_target(cell.directives)
+                if marked and target is not None:
+                    targets[notebook.relpath].add(target)
+    return targets
+
+
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))

@@ -61,7 +61,7 @@ def load_project(
             problems.append(undecodable)
             continue
         try:
-            notebooks.append(_read(path_, relpath, cache))
+            notebooks.append(read_notebook(path_, relpath, cache))
         except Nb2pkgError as exc:
             problems.append(exc)
     raise_all(problems)
@@ -72,7 +72,7 @@ def _notebook_cache(config: Config) -> NotebookCache:
     return NotebookCache(config.root, CACHE_DIR, code_fingerprint())
 
 
-def _read(path: Path, relpath: str, cache: NotebookCache | None) -> Notebook:
+def read_notebook(path: Path, relpath: str, cache: NotebookCache | None = None) -> Notebook:
     """Read one notebook, from *cache* when its bytes are as they were read before."""
     try:
         data = path.read_bytes()
@@ -126,26 +126,36 @@ def directive_warnings(
     (NB404, an error when they mark cells for export), pointing to ``nb2pkg migrate``.
     Other unknown directives (NB401) are warnings.
     """
+    return [
+        found
+        for notebook in project.notebooks
+        for found in notebook_directive_warnings(project.config, notebook, export_severity)
+    ]
+
+
+def notebook_directive_warnings(
+    config: Config, notebook: Notebook, export_severity: Severity = Severity.ERROR
+) -> list[Diagnostic]:
+    """Return ``directive_warnings`` for one notebook."""
     found: list[Diagnostic] = []
-    flags = set(project.config.test.flags)  # test flags (nb2pkg test) are known directives
-    for notebook in project.notebooks:
-        old_style = nbdev1_directives(notebook, export_severity)
-        if old_style is not None:
-            found.append(old_style)
-        for cell in notebook.cells:
-            for problem in cell.problems:
-                if problem.old_style:
-                    continue
-                if flags and _directive_name(problem.text) in flags:
-                    continue
-                fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
-                code = "NB402" if problem.affects_export else "NB401"
-                severity = export_severity if problem.affects_export else Severity.WARNING
-                found.append(
-                    Diagnostic(
-                        code, severity, problem.message + fix, notebook.where(cell, problem.line)
-                    )
+    flags = config.test.flags  # test flags (nb2pkg test) are known directives
+    old_style = nbdev1_directives(notebook, export_severity)
+    if old_style is not None:
+        found.append(old_style)
+    for cell in notebook.cells:
+        for problem in cell.problems:
+            if problem.old_style:
+                continue
+            if flags and _directive_name(problem.text) in flags:
+                continue
+            fix = f"; write `{problem.suggestion}`" if problem.suggestion else ""
+            code = "NB402" if problem.affects_export else "NB401"
+            severity = export_severity if problem.affects_export else Severity.WARNING
+            found.append(
+                Diagnostic(
+                    code, severity, problem.message + fix, notebook.where(cell, problem.line)
                 )
+            )
     return found
 
 

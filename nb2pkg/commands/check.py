@@ -73,7 +73,7 @@ def check_project(
     project = load_project(path)
     settings = check_settings(project)
     config = project.config
-    options = options_for(project)
+    options = options_for(project.config)
     plan = plan_export(project, options)
     cache = BlockCache(config.root, config.package, options)  # read only: check writes nothing
     modules, found, analyses = checks.render_for_check(plan, options, cache)

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import load_config
+from ..config import Config, load_config
 from ..export_result import ExportResult
-from ..export_stamp import remember_export, remove_leftovers, stamped_result
+from ..export_stamp import remember_export, remove_leftovers, stamp_state, up_to_date_result
 
 if TYPE_CHECKING:
     from ..package_files import PackageFiles
@@ -44,14 +44,25 @@ def export_project(
     """
     started = time.time()
     stamped = project is None
+    state = None
     if project is None:
         config = load_config(path)
-        previous = None if dry_run else stamped_result(config, drop_magics, check)
+        state = None if dry_run else stamp_state(config, drop_magics, check)
+        previous = None if state is None else up_to_date_result(state)
         if previous is not None:
             remove_leftovers(config, started)
             return previous
+        if state is not None and files is None and not discard_edits:
+            # Only some notebooks changed: redo what they touch, if that is all there is.
+            from ..export_delta import export_changed
+
+            result = export_changed(config, state, drop_magics, check)
+            if result is not None:
+                _write(result, config, started)
+                remember_export(result, config, drop_magics, check, before=state)
+                return result
     # The export stage is imported only past the stamp: a no-op export never loads it.
-    from ..generate import generate, write_export
+    from ..generate import generate
     from ..project import load_project
 
     if project is None:
@@ -65,8 +76,14 @@ def export_project(
         written=not dry_run,
     )
     if not dry_run:
-        remove_leftovers(project.config, started)
-        write_export(result)
+        _write(result, project.config, started)
         if stamped:
             remember_export(result, project.config, drop_magics, check)
     return result
+
+
+def _write(result: ExportResult, config: Config, started: float) -> None:
+    from ..generate import write_export
+
+    remove_leftovers(config, started)
+    write_export(result)

@@ -103,7 +103,7 @@ def sync_project(
         return SyncResult((), (), (), dry_run, config.root)
     files = PackageFiles.read(config.lib_dir)
     project = load_project(config=config)
-    options = options_for(project)
+    options = options_for(project.config)
     plan = plan_export(project, options)
     sources = [
         ModuleSource(

@@ -32,6 +32,7 @@ from nb2pkg import (
     config,
     config_keys,
     directives,
+    export_facts,
     fsio,
     hidden_state,
     imports,
@@ -170,6 +171,16 @@ SITES: dict[str, Site] = {
     ),
     "directives._OLD_STYLE": Site(directives._OLD_STYLE.match, ("#", "# export", "# hide x")),
     "directives._CELL_MAGIC": Site(directives._CELL_MAGIC.match),
+    "export_facts._FROM_IMPORT": Site(
+        lambda s: list(export_facts._FROM_IMPORT.finditer(s)),
+        ("from", "from .", "from a", "from a import", "from ..a.b import"),
+        lines=False,
+    ),
+    "export_facts._absolute: <dynamic>": Site(
+        lambda s: export_facts.own_references(s, "acme.sub.x", False, "acme"),
+        ("acme", "acme.", "from acme", "from . import", "x = 1; from .a import ("),
+        lines=False,
+    ),
     "hidden_state._STAR_IMPORT": Site(
         hidden_state._STAR_IMPORT.findall, ("from", "from .", "from a", "from a import"), False
     ),
