@@ -41,8 +41,10 @@ from .plan import ExportPlan, notebook_targets, plan_with_problems
 from .project import Project, notebook_directive_warnings, read_notebook
 from .render import RenderedModule
 
-#: Beyond this share of the project's notebooks to read, the full export is as quick.
+#: Beyond this share of the project's notebooks to read (and this many), the full export
+#: is as quick.
 _MOST = 0.5
+_FEW = 8
 #: Beyond this many cells to render, the block cache is worth reading.
 _CACHE_FROM = 64
 
@@ -92,7 +94,7 @@ def _export_changed(
         not changed
         or any(p not in digests or digests[p] is None for p in changed)
         or list(facts.notebooks) != list(digests)
-        or len(changed) > _MOST * len(digests)
+        or not _worth_it(len(changed), len(digests))
     ):
         return None
     root = config.root
@@ -136,7 +138,7 @@ def _export_changed(
         for relpath, notebook in facts.notebooks.items()
         if relpath in changed or redone.intersection(notebook.targets)
     ]
-    if len(needed) > _MOST * len(digests):
+    if not _worth_it(len(needed), len(digests)):
         return None
     held = [load(relpath) for relpath in needed]
     project = PartProject(config, tuple(nb for nb in held if nb is not None), load=load)
@@ -157,6 +159,11 @@ def _export_changed(
     else:
         modules, _ = render_modules(whole, options, cache)
     return _result(config, state, facts, modules, checked, changed, project)
+
+
+def _worth_it(notebooks: int, total: int) -> bool:
+    """Tell whether reading *notebooks* of *total* beats reading them all (from the cache)."""
+    return notebooks <= max(_FEW, _MOST * total)
 
 
 def _plan(project: PartProject, redone: set[str], facts: ExportFacts) -> ExportPlan | None:

@@ -171,7 +171,7 @@ def own_references(text: str, importer: str, is_package: bool, package: str) -> 
 
 
 def _absolute(package: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w.]){re.escape(package)}(?:\.\w+)*")
+    return re.compile(rf"(?<![\w.]){re.escape(package)}(?:\.\w+)*(?!\w)")
 
 
 # Anywhere in a line (after `;` too); the spaces, dots and module name are each read one

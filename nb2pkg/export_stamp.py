@@ -111,9 +111,7 @@ def remember_export(
         # Hash after writing: the export itself just changed the package's files.
         state = stamp_state(config, drop_magics, check)
     if state is not None:
-        ExportStamp(config.root, config.lib_dir).save(
-            state.fingerprint, _record(result, state)
-        )
+        ExportStamp(config.root, config.lib_dir).save(state.fingerprint, _record(result, state))
 
 
 def _after_writing(before: StampState, result: ExportResult) -> StampState:
