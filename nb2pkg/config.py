@@ -12,7 +12,6 @@ Configuration is validated here, at the boundary: the rest of nb2pkg gets a ``Co
 
 from __future__ import annotations
 
-import configparser
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -379,6 +378,8 @@ class _IniLines:
 
 
 def _from_nbdev2(root: Path, data: Mapping[str, Any]) -> Config:
+    import configparser  # nbdev 2 projects only
+
     where = "settings.ini"
     # nbdev's settings.ini uses configparser's %(name)s interpolation (lib_name = %(repo)s).
     parser = configparser.ConfigParser()

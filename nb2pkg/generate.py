@@ -22,11 +22,6 @@ from .export_facts import ExportFacts, ModuleFacts, NotebookFacts, own_reference
 from .export_result import ExportResult
 from .module_job import render_all
 from .moduledoc import doc_rules
-from .package_files import (
-    PackageFiles,
-    apply_file_changes,
-    plan_file_changes,
-)
 from .plan import ExportPlan, notebook_targets, plan_with_problems
 from .project import Project, notebook_directive_warnings
 from .render import (
@@ -40,6 +35,7 @@ from .report import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from .hidden_state import Analysis
+    from .package_files import PackageFiles
 
 
 def options_for(config: Config, drop_magics: bool | None = None) -> ExportOptions:
@@ -79,6 +75,8 @@ def generate(
         modules, checked = render_checked(project, plan, options, cache)
     else:
         modules, _ = render_modules(plan, options, cache)
+    from .package_files import PackageFiles, plan_file_changes
+
     files = files if files is not None else PackageFiles.read(config.lib_dir)
     changes = plan_file_changes(project, plan, modules, files, discard_edits=discard_edits)
     facts = export_facts(project, plan, modules, checked, files)
@@ -165,6 +163,8 @@ def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
 
 def write_export(result: ExportResult) -> None:
     """Write the planned file changes (every target checked first), then the block cache."""
+    from .package_files import apply_file_changes  # not read before: a short cut may skip it
+
     apply_file_changes(result.changes, result.root)
     save_caches(result)
 

@@ -9,11 +9,13 @@ runs in the calling process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: Below this much exported code, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 400_000
@@ -23,8 +25,13 @@ PARALLEL_THRESHOLD = 400_000
 def worker_pool(size: int) -> Iterator[ProcessPoolExecutor | None]:
     """Yield a pool of forked workers for *size* bytes of work, or None to work in-process."""
     cores = os.cpu_count() or 1
-    usable = cores > 1 and "fork" in multiprocessing.get_all_start_methods()
-    if size < PARALLEL_THRESHOLD or not usable:
+    if size < PARALLEL_THRESHOLD or cores < 2:
+        yield None
+        return
+    import multiprocessing  # only when workers may pay: it is slow to import
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
     context = multiprocessing.get_context("fork")
