@@ -171,13 +171,14 @@ def own_references(text: str, importer: str, is_package: bool, package: str) -> 
 
 
 def _absolute(package: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w.]){re.escape(package)}(?:\.\w+)*(?!\w)")
+    name = re.escape(package)  # the literal first: the search skips to it
+    return re.compile(rf"{name}(?<![\w.]{name})(?:\.\w+)*(?!\w)")
 
 
 # Anywhere in a line (after `;` too); the spaces, dots and module name are each read one
 # way only, and the names end at the line: linear on any text.
 _FROM_IMPORT = re.compile(
-    r"(?<![\w.])from[ \t]+(?=[.\w])(\.*)(\w+(?:\.\w+)*)?[ \t]+import\b([^\n;]*)"
+    r"from(?<![\w.]from)[ \t]+(?=[.\w])(\.*)(\w+(?:\.\w+)*)?[ \t]+import\b([^\n;]*)"
 )
 
 

@@ -121,13 +121,10 @@ def _edit(root: Path, edit: str, which: int, seed: int) -> None:
         )
         return
     elif edit == "new_notebook":
-        shutil.copy(path, root / "nbs" / f"{90 + seed % 5}_copy.ipynb")
-        copy = nbformat.read(str(root / "nbs" / f"{90 + seed % 5}_copy.ipynb"), as_version=4)
-        copy.cells = [
-            new_code_cell(f"#| default_exp copy{seed % 5}"),
-            new_code_cell("#| export\nq = 1"),
-        ]
-        nbformat.write(copy, str(root / "nbs" / f"{90 + seed % 5}_copy.ipynb"))
+        copy = nbformat.v4.new_notebook(
+            cells=[new_code_cell(f"#| default_exp copy{seed}"), new_code_cell("#| export\nq = 1")]
+        )
+        nbformat.write(copy, str(root / "nbs" / f"{90 + seed}_copy.ipynb"))
         return
     elif edit == "misspelt":
         cells.append(new_code_cell("#| exprot\nw = 1"))
