@@ -16,7 +16,7 @@ project in one run: this short cut only ever gives the result the full export wo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .cache import BlockCache
@@ -65,20 +65,45 @@ class PartProject(Project):
         return found if found is not None else self.load(relpath)
 
 
-def export_changed(
-    config: Config, state: StampState, drop_magics: bool | None, check: bool
-) -> ExportResult | None:
-    """Return the export of the changed notebooks' share (nothing written yet), or None
-    when only the full export can give it."""
-    try:
-        return _export_changed(config, state, drop_magics, check)
-    except Nb2pkgError:
-        return None  # the full export reports it, with every other problem of the project
+@dataclass(frozen=True)
+class Basis:
+    """What the last export recorded, against the project as hashed now: the files that
+    changed since (by path), and every notebook read on demand from its hashed bytes."""
+
+    config: Config
+    state: StampState
+    facts: ExportFacts
+    changed: dict[str, str]  # path -> kind, of the files whose bytes changed
+    read: dict[str, Notebook] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def notebook_count(self) -> int:
+        """How many notebooks the project has."""
+        return len(self.facts.notebooks)
+
+    def load(self, relpath: str) -> Notebook | None:
+        """Return the notebook at *relpath* as hashed (None: no such notebook)."""
+        if relpath not in self.read:
+            digest = self.state.digests("notebook").get(relpath)
+            if digest is None:
+                return None
+            notebook = read_notebook(self.config.root / relpath, relpath)
+            if notebook.digest != digest:
+                raise ConcurrentEdit(
+                    "changed while it was being read; run the command again", Location(relpath)
+                )
+            self.read[relpath] = notebook
+        return self.read[relpath]
+
+    def modules_of(self, notebooks: Iterable[str]) -> set[str]:
+        """Return the generated modules the *notebooks* send anything to."""
+        found = {name for relpath in notebooks for name in self.facts.notebooks[relpath].targets}
+        return found & set(self.facts.modules)
 
 
-def _export_changed(
-    config: Config, state: StampState, drop_magics: bool | None, check: bool
-) -> ExportResult | None:
+def basis(config: Config, state: StampState) -> Basis | None:
+    """Return the basis for redoing only part of an export (None: only a full one will
+    do: no record, other settings, or files added or removed since)."""
     record = state.record
     before = state.recorded_files()
     if record is None or before is None or record.get("settings") != state.settings:
@@ -86,47 +111,69 @@ def _export_changed(
     facts = ExportFacts.from_json(record.get("facts"))
     if facts is None or [(p, k) for p, _, k in before] != [(p, k) for p, _, k in state.files]:
         return None
-    changed = [
-        path for (path, digest, kind), (_, old, _) in zip(state.files, before) if digest != old
-    ]
-    digests = state.digests("notebook")
-    if (
-        not changed
-        or any(p not in digests or digests[p] is None for p in changed)
-        or list(facts.notebooks) != list(digests)
-        or not _worth_it(len(changed), len(digests))
-    ):
+    if list(facts.notebooks) != list(state.digests("notebook")):
         return None
-    root = config.root
+    changed = {
+        path: kind
+        for (path, digest, kind), (_, old, _) in zip(state.files, before)
+        if digest != old
+    }
+    if any(digest is None for _, digest, _ in state.files):
+        return None
+    return Basis(config, state, facts, changed)
+
+
+def export_changed(
+    config: Config, state: StampState, drop_magics: bool | None, check: bool
+) -> ExportResult | None:
+    """Return the export of the changed notebooks' share (nothing written yet), or None
+    when only the full export can give it."""
+    try:
+        found = basis(config, state)
+        changed = list(found.changed) if found is not None else []
+        if (
+            found is None
+            or not changed
+            or any(kind != "notebook" for kind in found.changed.values())
+            or not worth_it(len(changed), found.notebook_count)
+        ):
+            return None
+        return redo(found, {}, changed, set(), drop_magics, check)
+    except Nb2pkgError:
+        return None  # the full export reports it, with every other problem of the project
+
+
+def redo(
+    basis: Basis,
+    merged: Mapping[str, Notebook],
+    changed: list[str],
+    also: set[str],
+    drop_magics: bool | None,
+    check: bool,
+) -> ExportResult | None:
+    """Export again what the *changed* notebooks touch, and the modules *also*; None when
+    only the full export can give the result.
+
+    *merged* holds notebooks as they are about to be written (sync), in place of the
+    files. Raises what it finds wrong (the caller then asks the full export).
+    """
+    config = basis.config
     package = config.package
-    read: dict[str, Notebook] = {}
+    facts = basis.facts
 
     def load(relpath: str) -> Notebook | None:
-        if relpath not in read:
-            digest = digests.get(relpath)
-            if digest is None:
-                return None
-            notebook = read_notebook(root / relpath, relpath)
-            if notebook.digest != digest:
-                raise ConcurrentEdit(
-                    "changed while it was being exported; run the export again",
-                    Location(relpath),
-                )
-            read[relpath] = notebook
-        return read[relpath]
+        return merged[relpath] if relpath in merged else basis.load(relpath)
 
     docs = doc_rules(config)
     for relpath in changed:
         notebook = load(relpath)
-        assert notebook is not None
-        if notebook.needs_ids:
+        if notebook is None or notebook.needs_ids:
             return None  # its ids are written by the full export
         alone, problems = plan_with_problems(package, config.lib_dir, [notebook], docs)
         targets = tuple(sorted(notebook_targets(alone, [notebook])[relpath]))
         if problems or targets != facts.notebooks[relpath].targets:
             return None
-    fed = {name for relpath in changed for name in facts.notebooks[relpath].targets}
-    fed &= set(facts.modules)
+    fed = basis.modules_of(changed) | also
     names = {import_name(package, name): name for name in facts.modules}
     refers = {import_name(package, n): m.refers for n, m in facts.modules.items()}
     refers.update((n, r) for n, r in facts.hand_written.items() if n not in refers)
@@ -138,7 +185,7 @@ def _export_changed(
         for relpath, notebook in facts.notebooks.items()
         if relpath in changed or redone.intersection(notebook.targets)
     ]
-    if not _worth_it(len(needed), len(digests)):
+    if not worth_it(len(needed), basis.notebook_count):
         return None
     held = [load(relpath) for relpath in needed]
     project = PartProject(config, tuple(nb for nb in held if nb is not None), load=load)
@@ -147,9 +194,11 @@ def _export_changed(
     if whole is None:
         return None
     chunks = sum(len(m.chunks) for m in whole.modules)
-    cache = BlockCache(root, package, options) if config.format or chunks > _CACHE_FROM else None
+    cache = (
+        BlockCache(config.root, package, options) if config.format or chunks > _CACHE_FROM else None
+    )
     others = {
-        name: (root / m.path, m.exports, m.notebooks)
+        name: (config.root / m.path, m.exports, m.notebooks)
         for name, m in facts.modules.items()
         if name not in redone
     }
@@ -158,10 +207,10 @@ def _export_changed(
         modules, checked = render_checked(project, whole, options, cache, others)
     else:
         modules, _ = render_modules(whole, options, cache)
-    return _result(config, state, facts, modules, checked, changed, project)
+    return _result(config, basis.state, facts, modules, checked, changed, project)
 
 
-def _worth_it(notebooks: int, total: int) -> bool:
+def worth_it(notebooks: int, total: int) -> bool:
     """Tell whether reading *notebooks* of *total* beats reading them all (from the cache)."""
     return notebooks <= max(_FEW, _MOST * total)
 
@@ -228,5 +277,6 @@ def _result(
         tuple(changes),
         tuple(new.warnings()),
         True,
+        modules=tuple(modules),
         facts=new,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -99,14 +100,15 @@ def remember_export(
     drop_magics: bool | None = None,
     check: bool = True,
     before: StampState | None = None,
+    written: Iterable[Path] = (),
 ) -> None:
     """Stamp the project as exported: until an input or a package file changes, no work.
 
     With *before* (the state hashed before the export), only the files the export wrote
-    are hashed again.
+    (and the *written* ones: sync's notebooks) are hashed again.
     """
     if before is not None:
-        state: StampState | None = _after_writing(before, result)
+        state: StampState | None = _after_writing(before, result, written)
     else:
         # Hash after writing: the export itself just changed the package's files.
         state = stamp_state(config, drop_magics, check)
@@ -114,14 +116,14 @@ def remember_export(
         ExportStamp(config.root, config.lib_dir).save(state.fingerprint, _record(result, state))
 
 
-def _after_writing(before: StampState, result: ExportResult) -> StampState:
-    """Return *before* with the files *result* wrote (or removed) hashed again."""
+def _after_writing(
+    before: StampState, result: ExportResult, written: Iterable[Path] = ()
+) -> StampState:
+    """Return *before* with the files *result* wrote (or removed) and the *written* ones
+    hashed again."""
     root = before.root
-    touched = {
-        c.path.relative_to(root).as_posix(): c.path
-        for c in result.changes
-        if c.action is not Action.KEEP
-    }
+    paths = [c.path for c in result.changes if c.action is not Action.KEEP] + list(written)
+    touched = {path.relative_to(root).as_posix(): path for path in paths}
     files = []
     for relpath, digest, kind in before.files:
         if relpath in touched:

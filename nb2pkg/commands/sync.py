@@ -22,16 +22,20 @@ from pathlib import Path
 
 from ..cache import BlockCache
 from ..cell_edits import apply_changes
-from ..config import load_config
+from ..config import Config, load_config
 from ..errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_all
-from ..export_stamp import exported_digests, remember_export, up_to_date
+from ..export_delta import PartProject, basis, redo, worth_it
+from ..export_result import ExportResult
+from ..export_stamp import StampState, exported_digests, remember_export, stamp_state
 from ..file_changes import Action, FileChange
-from ..fsio import check_writable, ensure_inside, write_text_atomic
+from ..fsio import check_writable, digest_bytes, ensure_inside, write_text_atomic
 from ..generate import generate, options_for, plan_export, save_caches
+from ..markers import MarkerKind, split_blocks
 from ..merge import (
     CellChange,
     ChangeKind,
     FreshExport,
+    MergeResult,
     ModuleSource,
     Prefer,
     conflict_report,
@@ -40,6 +44,7 @@ from ..merge import (
 from ..module_text import EditKind, ModuleText, read_module
 from ..notebook import Notebook, parse_notebook
 from ..package_files import (
+    PackageFile,
     PackageFiles,
     apply_file_changes,
     reverted_head_edits,
@@ -99,8 +104,28 @@ def sync_project(
     if prefer not in (None, *(p.value for p in Prefer)):
         raise Nb2pkgError(f"--prefer must be one of module, notebook, not {prefer!r}")
     config = load_config(path)
-    if up_to_date(config):  # nothing changed since the last export: nothing to merge
+    state = stamp_state(config)
+    if state is not None and state.unchanged():  # as the last export left it: no edit
         return SyncResult((), (), (), dry_run, config.root)
+    chosen = Prefer(prefer) if prefer else None
+    merged = _merge_changed(config, state, chosen, check) if state is not None else None
+    if merged is None:
+        merged = _merge_all(config, chosen, check, dry_run)
+    return _write(config, merged, dry_run, state)
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """A sync decided: the merge, the notebooks' new texts, the export that follows."""
+
+    result: MergeResult
+    texts: list[tuple[Notebook, str]]
+    export: ExportResult
+    short_cut: bool  # only the edited modules' share of the project was read
+
+
+def _merge_all(config: Config, prefer: Prefer | None, check: bool, dry_run: bool) -> _Merged:
+    """Merge every module into the notebooks, and export the merged project whole."""
     files = PackageFiles.read(config.lib_dir)
     project = load_project(config=config)
     options = options_for(project.config)
@@ -118,9 +143,7 @@ def sync_project(
         for f in files.modules()
         if exported.get(config.relative(f.path)) == f.digest
     }
-    result = merge(
-        project, plan, sources, options, Prefer(prefer) if prefer else None, fresh, unchanged
-    )
+    result = merge(project, plan, sources, options, prefer, fresh, unchanged)
     raise_all(result.problems)
     if result.conflicts:
         raise SyncConflict(conflict_report(result.conflicts))
@@ -132,9 +155,108 @@ def sync_project(
     export = generate(merged, check=check, discard_edits=True, files=files, written=not dry_run)
     _refuse_reverted_heads(merged, result.modules, export.modules)
     if not texts and not result.overruled:
-        # Nothing goes into a notebook: rewrite only modules whose edits the notebooks
-        # already hold (their hashes are refreshed); export's job is left to export.
         export = replace(export, changes=tuple(_refreshing(export.changes, files)))
+    return _Merged(result, texts, export, short_cut=False)
+
+
+def _merge_changed(
+    config: Config, state: StampState, prefer: Prefer | None, check: bool
+) -> _Merged | None:
+    """Merge only the modules edited since the last export, reading only their notebooks
+    (and those of the modules those notebooks feed); None when the whole project must be
+    merged: anything but generated modules changed, a block names a notebook outside that
+    share, or anything is wrong (the full merge reports it)."""
+    try:
+        return _merge_share(config, state, prefer, check)
+    except Nb2pkgError:
+        return None
+
+
+def _merge_share(
+    config: Config, state: StampState, prefer: Prefer | None, check: bool
+) -> _Merged | None:
+    found = basis(config, state)
+    if found is None or not found.changed:
+        return None
+    facts = found.facts
+    by_path = {m.path: name for name, m in facts.modules.items()}
+    if any(kind != "package" or path not in by_path for path, kind in found.changed.items()):
+        return None
+    edited = {by_path[path] for path in found.changed}
+    notebooks = {relpath for name in edited for relpath in facts.modules[name].notebooks}
+    digests = state.digests("package")
+    for name in edited:  # blocks copied or moved in name other notebooks' cells
+        text = _module_text(config, facts.modules[name].path, digests)
+        if text is None:
+            return None
+        for block in split_blocks(text)[1]:
+            marker = block.marker
+            if marker.kind is MarkerKind.NBDEV:
+                return None
+            if marker.kind is MarkerKind.NB2PKG and (marker.notebook or "") in facts.notebooks:
+                notebooks.add(marker.notebook or "")
+    while True:  # every module these notebooks feed, and all of its notebooks: whole modules
+        more = {r for name in found.modules_of(notebooks) for r in facts.modules[name].notebooks}
+        if more <= notebooks:
+            break
+        notebooks |= more
+    if not worth_it(len(notebooks), found.notebook_count):
+        return None
+    texts = {}
+    for name in found.modules_of(notebooks) | edited:
+        text = _module_text(config, facts.modules[name].path, digests)
+        if text is None:
+            return None
+        texts[name] = text
+    ordered = [r for r in facts.notebooks if r in notebooks]
+    project = PartProject(
+        config, tuple(nb for nb in map(found.load, ordered) if nb is not None), load=found.load
+    )
+    options = options_for(config)
+    plan = plan_export(project, options)
+    if {m.name for m in plan.modules} != set(texts):
+        return None
+    sources = [
+        ModuleSource(m.path, config.relative(m.path), m.name, texts[m.name]) for m in plan.modules
+    ]
+    unchanged = {config.relative(m.path) for m in plan.modules if m.name not in edited}
+    result = merge(project, plan, sources, options, prefer, None, unchanged)
+    if result.problems or result.conflicts:
+        return None  # the full merge reports them
+    changes = apply_changes(project, result.changes)
+    merged = {
+        nb.relpath: parse_notebook(text.encode("utf-8"), nb.path, nb.relpath)
+        for nb, text in changes
+    }
+    export = redo(found, merged, list(merged), edited, None, check)
+    if export is None:
+        return None
+    _refuse_reverted_heads(project, result.modules, export.modules)
+    if not changes and not result.overruled:
+        files = PackageFiles(
+            {
+                m.path: PackageFile(m.path, texts[m.name], digest_bytes(texts[m.name].encode()))
+                for m in plan.modules
+            }
+        )
+        export = replace(export, changes=tuple(_refreshing(export.changes, files)))
+    return _Merged(result, changes, export, short_cut=True)
+
+
+def _module_text(config: Config, relpath: str, digests: dict[str, str | None]) -> str | None:
+    """Return a module's text as hashed (None: saved since, or not UTF-8)."""
+    data = (config.root / relpath).read_bytes()
+    if digest_bytes(data) != digests.get(relpath):
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _write(config: Config, merged: _Merged, dry_run: bool, state: StampState | None) -> SyncResult:
+    """Write what the merge decided (unless *dry_run*): notebooks first, then modules."""
+    result, texts, export = merged.result, merged.texts, merged.export
     module_changes = [c for c in export.changes if c.action not in (Action.KEEP, Action.IDS)]
     written: list[Path] = []
     if not dry_run and (texts or module_changes):
@@ -146,7 +268,8 @@ def sync_project(
             written.append(notebook.path)
         apply_file_changes(export.changes, config.root)
         save_caches(export)
-        remember_export(export, config)
+        before = state if merged.short_cut else None
+        remember_export(export, config, before=before, written=written)
     return SyncResult(
         result.changes,
         result.notes + _format_notes(texts),
