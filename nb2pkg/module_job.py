@@ -9,8 +9,9 @@ blocks (or a bad cell's problems) and the module's analysis.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .errors import CellError, ProblemsFound
@@ -66,23 +67,54 @@ def render_all(
     """
     found = look_up(plan, cache)
     with worker_pool(work_left(found)) as pool:
-        jobs: list[
-            tuple[ModulePlan, list[tuple[str, RenderedBlock | None]], Future[JobResult] | JobResult]
-        ] = []
+        outcomes: list[Callable[[], JobResult]] = []
+        batch: list[JobArgs] = []
+        size = 0
+
+        def send() -> None:
+            nonlocal batch, size
+            assert pool is not None
+            future = pool.submit(render_batch, batch)
+            outcomes.extend(partial(_nth, future, n) for n in range(len(batch)))
+            batch, size = [], 0
+
         for module, entries in found:
             cached = [block for _, block in entries]
             args = (module, cached, plan.package, options, analyse)
             if all(block is not None for block in cached):
-                outcome: Future[JobResult] | JobResult = ([], None)
-            elif pool is not None:
-                outcome = pool.submit(render_job, *args)
+                outcomes.append(partial(_done, ([], None)))
+            elif pool is None:
+                outcomes.append(partial(render_job, *args))
             else:
-                outcome = render_job(*args)
-            jobs.append((module, entries, outcome))
-        for module, entries, outcome in jobs:
-            made, analysis = outcome.result() if isinstance(outcome, Future) else outcome
+                batch.append(args)
+                size += sum(len(c.code) for c, b in zip(module.chunks, cached) if b is None)
+                if size >= _BATCH:
+                    send()
+        if batch:
+            send()
+        for (module, entries), outcome in zip(found, outcomes):
+            made, analysis = outcome()
             fresh = iter(made)
             yield module, [(key, block or next(fresh)) for key, block in entries], analysis
+
+
+#: Code sent to a worker in one task: fewer, larger tasks cost less to hand over.
+_BATCH = 64_000
+
+JobArgs = tuple[ModulePlan, list["RenderedBlock | None"], str, ExportOptions, bool]
+
+
+def _done(result: JobResult) -> JobResult:
+    return result
+
+
+def _nth(future: Future[list[JobResult]], index: int) -> JobResult:
+    return future.result()[index]
+
+
+def render_batch(batch: list[JobArgs]) -> list[JobResult]:
+    """Run the jobs of several modules (one task of a worker process)."""
+    return [render_job(*args) for args in batch]
 
 
 def render_job(
