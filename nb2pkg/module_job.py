@@ -95,7 +95,13 @@ def render_all(
         for (module, entries), outcome in zip(found, outcomes):
             made, analysis = outcome()
             fresh = iter(made)
-            yield module, [(key, block or next(fresh)) for key, block in entries], analysis
+            rendered: Rendered = []
+            for chunk, (key, block) in zip(module.chunks, entries):
+                result = block or next(fresh)
+                if isinstance(result, RenderedBlock) and result.chunk is not chunk:
+                    object.__setattr__(result, "chunk", chunk)  # back from a worker without
+                rendered.append((key, result))
+            yield module, rendered, analysis
 
 
 #: Code sent to a worker in one task: fewer, larger tasks cost less to hand over.
@@ -113,8 +119,17 @@ def _nth(future: Future[list[JobResult]], index: int) -> JobResult:
 
 
 def render_batch(batch: list[JobArgs]) -> list[JobResult]:
-    """Run the jobs of several modules (one task of a worker process)."""
-    return [render_job(*args) for args in batch]
+    """Run the jobs of several modules (one task of a worker process).
+
+    The blocks go back without their chunks (the caller has them, code and all, and puts
+    them back): half the bytes to send, and no second copy of every cell's code.
+    """
+    results = [render_job(*args) for args in batch]
+    for made, _ in results:
+        for block in made:
+            if isinstance(block, RenderedBlock):
+                object.__setattr__(block, "chunk", None)
+    return results
 
 
 def render_job(

@@ -47,15 +47,20 @@ class Cell:
     index: int
     id: str
     kind: str  # "code", "markdown" or "raw"
-    source: str
     directives: tuple[Directive, ...] = ()
-    header: str = ""
-    body: str = ""
+    header: str = ""  # the leading directive block ("" for none)
+    body: str = ""  # the rest of the source
     body_line: int = 1
     magic_lines: tuple[int, ...] = ()
     problems: tuple[DirectiveProblem, ...] = ()
     execution_count: int | None = None
     newline: str = "\n"  # the line break the stored source uses most; ``source`` has "\n"
+
+    @property
+    def source(self) -> str:
+        """The cell's source, with "\n" line breaks: its header, then its body (held
+        as those two parts only: a project's cells are the largest thing export holds)."""
+        return self.header + self.body if self.header else self.body
 
 
 @dataclass(frozen=True)
@@ -305,19 +310,17 @@ def _read_cell(entry: dict[str, Any], index: int, cell_id: str, relpath: str) ->
             index,
             cell_id,
             kind,
-            source,
             directives=with_metadata(directives, metadata),
             header=source[: len(source) - len(text)],
             body=text,
         )
     if kind != "code":
-        return Cell(index, cell_id, kind, source, body=source, newline=newline)
+        return Cell(index, cell_id, kind, body=source, newline=newline)
     parsed = parse_cell(source)
     return Cell(
         index=index,
         id=cell_id,
         kind="code",
-        source=source,
         directives=with_metadata(parsed.directives, metadata),
         header=parsed.header,
         body=parsed.body,

@@ -110,7 +110,6 @@ def _decode_cell(entry: list[Any]) -> Cell:
         int(index),
         str(cell_id),
         str(kind),
-        source,
         tuple(Directive(str(name), str(value), int(line)) for name, value, line in directives),
         source[:header],
         source[header:],
