@@ -20,6 +20,7 @@ from .config import Config
 from .errors import CellError, Location, Nb2pkgError, cell_label, raise_all
 from .export_facts import ExportFacts, ModuleFacts, NotebookFacts, own_references
 from .export_result import ExportResult
+from .file_changes import apply_file_changes
 from .module_job import render_all
 from .moduledoc import doc_rules
 from .plan import ExportPlan, notebook_targets, plan_with_problems
@@ -163,8 +164,6 @@ def plan_export(project: Project, options: ExportOptions) -> ExportPlan:
 
 def write_export(result: ExportResult) -> None:
     """Write the planned file changes (every target checked first), then the block cache."""
-    from .package_files import apply_file_changes  # not read before: a short cut may skip it
-
     apply_file_changes(result.changes, result.root)
     save_caches(result)
 

@@ -18,8 +18,8 @@ import ast
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .cache import BlockCache
 from .cellcode import parse_loosely
@@ -34,6 +34,9 @@ from .render import RenderedModule
 from .report import Breaks, Diagnostic, Severity
 from .scope import Parts, UndefinedName, analyse_module
 from .workers import worker_pool
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: A module's analysis before star imports are resolved: the uses of names it does not
 #: bind, every ``from X import *`` in it (as written, line), its unconditional
@@ -103,7 +106,7 @@ class UndefinedNameScan:
             diagnostics: dict[str, list[Diagnostic]] = {}
             for (module, key, _, found), outcome in zip(entries, outcomes):
                 uses, stars, deleted, error = (
-                    outcome.result() if isinstance(outcome, Future) else outcome
+                    outcome if isinstance(outcome, tuple) else outcome.result()
                 )
                 if error is not None:
                     diagnostics[module.plan.name] = [_compile_error(module, *error)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,8 @@ from .render import (
 from .workers import worker_pool
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .cache import BlockCache
     from .hidden_state import Analysis
 

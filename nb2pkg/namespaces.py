@@ -38,9 +38,8 @@ from enum import Enum
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 
-from .markers import is_generated
+from .markers import INIT_TEXT, is_generated
 from .modulefacts import ModuleFacts, module_facts
-from .package_files import INIT_TEXT
 
 
 class Kind(Enum):

@@ -2,7 +2,7 @@
 
     files = PackageFiles.read(lib_dir)                 # every .py read once, with its digest
     changes = plan_file_changes(project, plan, modules, files)   # decide: nothing written
-    apply_file_changes(changes, root)                  # check every target, then write
+    apply_file_changes(changes, root)                  # file_changes: check every target, then write
 
 Every write and removal is guarded by the digest of the file as it was read: a file saved
 by someone else in between is never overwritten. A generated module that holds edits not
@@ -21,15 +21,11 @@ from .errors import Location, Nb2pkgError, PlanError, UnsyncedEdits, raise_all
 from .file_changes import Action, FileChange
 from .fsio import (
     ABSENT,
-    check_writable,
     digest_bytes,
-    ensure_inside,
-    remove_file,
-    write_text_atomic,
 )
 from .markers import (
-    GENERATED_MARK,
     HEAD_PREFIX,
+    INIT_TEXT,
     MANIFEST_PREFIX,
     MARKER_PREFIX,
     is_generated,
@@ -42,11 +38,6 @@ from .plan import ExportPlan
 from .project import Project
 from .render import RenderedModule
 from .walk import python_files
-
-INIT_TEXT = (
-    f"{GENERATED_MARK} to make this folder a package. Replace it freely: "
-    "nb2pkg never changes a file without this line.\n"
-)
 
 _HEAD_FIXES = {
     HeadPart.DOCSTRING: "the module docstring is generated from the notebook: the `> summary` "
@@ -281,24 +272,3 @@ def _stale_files(
 
 def _package_still_used(folder: Path, lib_dir: Path, keep: set[Path]) -> bool:
     return folder == lib_dir or any(folder in path.parents for path in keep)
-
-
-def apply_file_changes(changes: Iterable[FileChange], root: Path) -> list[Path]:
-    """Check every target first (inside the project, writable), then write and remove.
-
-    Returns the paths written or removed. A target that fails the check stops the whole
-    run before any file is touched; a file changed on disk since it was read is not
-    overwritten (``ConcurrentEdit``).
-    """
-    pending = [c for c in changes if c.action is not Action.KEEP]
-    for change in pending:
-        ensure_inside(root, change.path)
-        check_writable(change.path, root=root)
-    done = []
-    for change in pending:
-        if change.action in (Action.REMOVE, Action.REMOVE_INIT):
-            remove_file(change.path, root=root, expect=change.expect)
-        elif change.text is not None:
-            write_text_atomic(change.path, change.text, root=root, expect=change.expect)
-        done.append(change.path)
-    return done

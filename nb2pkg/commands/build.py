@@ -38,11 +38,10 @@ from ..deps.pyproject_update import DependencyChanges, generated_pyproject
 from ..errors import Location, Nb2pkgError
 from ..export_result import ExportResult
 from ..export_stamp import remove_leftovers
-from ..file_changes import Action
+from ..file_changes import Action, apply_file_changes
 from ..fsio import check_all_writable, digest_bytes, read_text_exact, write_text_atomic
 from ..gate import build_gate
 from ..generate import generate
-from ..package_files import apply_file_changes
 from ..project import load_project
 from ..report import Diagnostic, Severity
 from ..rollback import Snapshot

@@ -27,7 +27,7 @@ from ..errors import Location, Nb2pkgError, SyncConflict, UnsyncedEdits, raise_a
 from ..export_delta import PartProject, basis, redo, worth_it
 from ..export_result import ExportResult
 from ..export_stamp import StampState, exported_digests, remember_export, stamp_state
-from ..file_changes import Action, FileChange
+from ..file_changes import Action, FileChange, apply_file_changes
 from ..fsio import check_writable, digest_bytes, ensure_inside, write_text_atomic
 from ..generate import generate, options_for, plan_export, save_caches
 from ..markers import MarkerKind, split_blocks
@@ -46,7 +46,6 @@ from ..notebook import Notebook, parse_notebook
 from ..package_files import (
     PackageFile,
     PackageFiles,
-    apply_file_changes,
     reverted_head_edits,
 )
 from ..plan import Chunk, ExportPlan, module_name

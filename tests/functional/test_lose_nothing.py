@@ -270,7 +270,7 @@ def test_interrupted_sync_converges(
             raise KeyboardInterrupt
         original(*args, **kwargs)  # type: ignore[arg-type]
 
-    for name in ("nb2pkg.commands.sync.write_text_atomic", "nb2pkg.package_files.write_text_atomic"):
+    for name in ("nb2pkg.commands.sync.write_text_atomic", "nb2pkg.file_changes.write_text_atomic"):
         monkeypatch.setattr(name, failing)
     with pytest.raises(KeyboardInterrupt):
         sync_project(root)

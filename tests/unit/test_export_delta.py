@@ -133,10 +133,10 @@ def _edit(root: Path, edit: str, which: int, seed: int) -> None:
     nbformat.write(nb, str(path))
 
 
-def _outcome(root: Path) -> tuple[Any, ...]:
+def _outcome(root: Path, check: bool = True) -> tuple[Any, ...]:
     """Export *root*; return what a user sees and every file of the project."""
     try:
-        result = export_project(root)
+        result = export_project(root, check=check)
         shown: tuple[Any, ...] = ("done", result.summary(), [str(w) for w in result.warnings])
     except Nb2pkgError as exc:
         shown = ("refused", type(exc).__name__, str(exc))
@@ -172,17 +172,17 @@ steps = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(layout=layouts, hand_written=st.booleans(), edits=steps)
+@given(layout=layouts, hand_written=st.booleans(), edits=steps, check=st.booleans())
 def test_the_short_cut_exports_what_the_full_export_does(
-    layout: list[list[int]], hand_written: bool, edits: list[tuple[str, int, int]]
+    layout: list[list[int]], hand_written: bool, edits: list[tuple[str, int, int]], check: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = _make(Path(scratch) / "p", layout, hand_written)
-        _outcome(root)
+        _outcome(root, check)
         for edit, which, seed in edits:
             _edit(root, edit, which, seed)
-            full = _outcome(_full_copy(root, Path(scratch) / "full"))
-            assert _outcome(root) == full, (edit, which, seed)
+            full = _outcome(_full_copy(root, Path(scratch) / "full"), check)
+            assert _outcome(root, check) == full, (edit, which, seed)
 
 
 def _exported(root: Path) -> ExportResult:
@@ -315,3 +315,26 @@ def test_dependents_follow_chains_and_wide_references() -> None:
     assert dependents({"a.core"}, refers) == {"a.x", "a.y", "a", "a.z", "a.v"}
     assert dependents({"a.w"}, refers) == {"a.v"}
     assert dependents({"a.sub.inner"}, refers) == {"a.v", "a.sub.inner"} - {"a.sub.inner"}
+
+
+def test_a_notebook_saved_while_it_is_read_costs_a_full_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The short cut reads a notebook after hashing it; bytes that changed in between are
+    not used (the full export reads everything again)."""
+    from nb2pkg import export_delta
+
+    root = _make(tmp_path / "p", [[0], [0], [0], [0]], hand_written=False)
+    export_project(root)
+    _edit(root, "value", 0, 1)
+    original = export_delta.read_notebook
+
+    def saved_meanwhile(path: Path, relpath: str, cache: Any = None) -> Any:
+        _edit(root, "value", 0, 2)  # the user saves again after the hash was taken
+        monkeypatch.setattr(export_delta, "read_notebook", original)
+        return original(path, relpath, cache)
+
+    monkeypatch.setattr(export_delta, "read_notebook", saved_meanwhile)
+    result = export_project(root)
+    assert not _short_cut_taken(result)
+    assert "return 102" in (root / "acme" / "m0.py").read_text(encoding="utf-8")
