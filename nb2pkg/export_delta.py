@@ -139,8 +139,10 @@ def export_changed(
         ):
             return None
         return redo(found, {}, changed, set(), drop_magics, check)
-    except Nb2pkgError:
-        return None  # the full export reports it, with every other problem of the project
+    except (Nb2pkgError, OSError, UnicodeError):
+        # The full export reports it, with every other problem of the project (a file
+        # removed or saved since it was hashed included).
+        return None
 
 
 def redo(

@@ -167,7 +167,7 @@ def _merge_changed(
     share, or anything is wrong (the full merge reports it)."""
     try:
         return _merge_share(config, state, prefer, check)
-    except Nb2pkgError:
+    except (Nb2pkgError, OSError, UnicodeError):
         return None
 
 

@@ -338,3 +338,21 @@ def test_a_notebook_saved_while_it_is_read_costs_a_full_export(
     result = export_project(root)
     assert not _short_cut_taken(result)
     assert "return 102" in (root / "acme" / "m0.py").read_text(encoding="utf-8")
+
+
+def test_with_black_the_short_cut_formats_as_the_full_export(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path / "p",
+        {"00_m0.ipynb": _cells(0, [0]), "01_m1.ipynb": _cells(1, [1])},
+        tool="format = true",
+    )
+    export_project(root)
+    path = root / "nbs" / "00_m0.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.append(new_code_cell("#| export\ndef  spaced( a,b ):\n  return [a,\n b]"))
+    nbformat.write(nb, str(path))
+    copy = _full_copy(root, tmp_path / "full")
+    result = export_project(root)
+    assert _short_cut_taken(result)
+    assert _outcome(root)[1] == _outcome(copy)[1]
+    assert "def spaced(a, b):" in (root / "acme" / "m0.py").read_text(encoding="utf-8")
