@@ -343,7 +343,7 @@ def test_a_notebook_saved_while_it_is_read_costs_a_full_export(
 def test_with_black_the_short_cut_formats_as_the_full_export(tmp_path: Path) -> None:
     root = make_project(
         tmp_path / "p",
-        {"00_m0.ipynb": _cells(0, [0]), "01_m1.ipynb": _cells(1, [1])},
+        {"00_m0.ipynb": _cells(0, [0]), "01_m1.ipynb": _cells(1, [0])},
         tool="format = true",
     )
     export_project(root)
