@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from installed import byte_compile
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -178,6 +180,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset")
     args = parser.parse_args()
+    byte_compile()  # as `pip install` leaves it: the figures are the installed tool's
     with tempfile.TemporaryDirectory() as scratch:
         corpus = make_corpus(Path(scratch) / "corpus", args.notebooks, args.lines)
         lines = sum(1 for p in (corpus / "nbs").rglob("*.ipynb") for _ in p.open())

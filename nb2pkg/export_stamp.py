@@ -10,6 +10,7 @@ The record also keeps the digest of every module export wrote or kept
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -225,10 +226,13 @@ class ExportStamp:
         kinds = [(config_file, "config")] + [(nb, "notebook") for nb in notebooks]
         kinds += [(path, "package") for path in python_files(self.lib_dir)]
         files: Inventory = []
+        start = len(os.path.join(self.root, ""))  # all under the root: cut, not relative_to
         for path, kind in kinds:
-            relpath = path.relative_to(self.root).as_posix()
+            name = str(path)
+            relpath = name[start:].replace(os.sep, "/")
             try:
-                files.append((relpath, digest_bytes(path.read_bytes()), kind))
+                with open(name, "rb") as stream:
+                    files.append((relpath, digest_bytes(stream.read()), kind))
             except OSError:
                 files.append((relpath, None, kind))
         return files

@@ -6,6 +6,7 @@ imported (a no-op export stops there).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
@@ -13,15 +14,21 @@ _SKIPPED_FOLDERS = (".ipynb_checkpoints",)
 
 def find_notebooks(folder: Path, *, recursive: bool = True) -> list[Path]:
     """Return the notebooks under *folder*, sorted; skip checkpoints and _/. names."""
-    pattern = "**/*.ipynb" if recursive else "*.ipynb"
-    found = []
-    for path in folder.glob(pattern):
-        parts = path.relative_to(folder).parts
-        if any(part.startswith(("_", ".")) or part in _SKIPPED_FOLDERS for part in parts):
-            continue
-        if path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+    found: list[tuple[str, Path]] = []  # (path below the folder, posix), path
+    for current, folders, files in os.walk(folder):
+        below = os.path.relpath(current, folder)
+        below = "" if below == "." else below.replace(os.sep, "/") + "/"
+        folders[:] = [
+            f
+            for f in folders
+            if recursive and not f.startswith(("_", ".")) and f not in _SKIPPED_FOLDERS
+        ]
+        for name in files:
+            if name.endswith(".ipynb") and not name.startswith(("_", ".")):
+                path = Path(current, name)
+                if path.is_file():  # a link to nothing is not a notebook
+                    found.append((below + name, path))
+    return [path for _, path in sorted(found, key=lambda item: item[0])]
 
 
 def python_files(lib_dir: Path) -> list[Path]:
