@@ -107,10 +107,11 @@ def sync_project(
     if state is not None and state.unchanged():  # as the last export left it: no edit
         return SyncResult((), (), (), dry_run, config.root)
     chosen = Prefer(prefer) if prefer else None
-    merged = _merge_changed(config, state, chosen, check) if state is not None else None
+    # The short cut redoes the checks export made; without checks, the whole merge runs.
+    merged = _merge_changed(config, state, chosen) if state is not None and check else None
     if merged is None:
         merged = _merge_all(config, chosen, check, dry_run)
-    return _write(config, merged, dry_run, state)
+    return _write(config, merged, dry_run, state, check)
 
 
 @dataclass(frozen=True)
@@ -158,22 +159,18 @@ def _merge_all(config: Config, prefer: Prefer | None, check: bool, dry_run: bool
     return _Merged(result, texts, export, short_cut=False)
 
 
-def _merge_changed(
-    config: Config, state: StampState, prefer: Prefer | None, check: bool
-) -> _Merged | None:
+def _merge_changed(config: Config, state: StampState, prefer: Prefer | None) -> _Merged | None:
     """Merge only the modules edited since the last export, reading only their notebooks
     (and those of the modules those notebooks feed); None when the whole project must be
     merged: anything but generated modules changed, a block names a notebook outside that
     share, or anything is wrong (the full merge reports it)."""
     try:
-        return _merge_share(config, state, prefer, check)
+        return _merge_share(config, state, prefer)
     except (Nb2pkgError, OSError, UnicodeError):
         return None
 
 
-def _merge_share(
-    config: Config, state: StampState, prefer: Prefer | None, check: bool
-) -> _Merged | None:
+def _merge_share(config: Config, state: StampState, prefer: Prefer | None) -> _Merged | None:
     found = basis(config, state)
     if found is None or not found.changed:
         return None
@@ -227,7 +224,7 @@ def _merge_share(
         nb.relpath: parse_notebook(text.encode("utf-8"), nb.path, nb.relpath)
         for nb, text in changes
     }
-    export = redo(found, merged, list(merged), edited, None, check)
+    export = redo(found, merged, list(merged), edited, None, True)
     if export is None:
         return None
     _refuse_reverted_heads(project, result.modules, export.modules)
@@ -253,7 +250,9 @@ def _module_text(config: Config, relpath: str, digests: dict[str, str | None]) -
         return None
 
 
-def _write(config: Config, merged: _Merged, dry_run: bool, state: StampState | None) -> SyncResult:
+def _write(
+    config: Config, merged: _Merged, dry_run: bool, state: StampState | None, check: bool
+) -> SyncResult:
     """Write what the merge decided (unless *dry_run*): notebooks first, then modules."""
     result, texts, export = merged.result, merged.texts, merged.export
     module_changes = [c for c in export.changes if c.action not in (Action.KEEP, Action.IDS)]
@@ -268,7 +267,8 @@ def _write(config: Config, merged: _Merged, dry_run: bool, state: StampState | N
         apply_file_changes(export.changes, config.root)
         save_caches(export)
         before = state if merged.short_cut else None
-        remember_export(export, config, before=before, written=written)
+        # Stamped as an export with the same checks: a --no-check sync is no checked export.
+        remember_export(export, config, check=check, before=before, written=written)
     return SyncResult(
         result.changes,
         result.notes + _format_notes(texts),

@@ -189,3 +189,19 @@ def test_which_module_edits_take_the_short_cut(
         assert (
             sync_project(root).summary() == "nothing to sync: the modules and the notebooks agree"
         )
+
+
+def test_an_unchecked_sync_leaves_the_next_export_checking(tmp_path: Path) -> None:
+    """`sync --no-check` carries a block that breaks at import into its notebook; the
+    export after it must still check the project (and refuse it), not take the sync's
+    record for a checked export's."""
+    root = _make(tmp_path / "p", [[0], [0], [0], [0]], hand_written=False)
+    export_project(root)
+    module = root / "acme" / "m0.py"
+    head, blocks = _blocks(module.read_text(encoding="utf-8"))
+    module.write_text(head + "".join(blocks) + "# %%\nBROKEN = undefined_name\n", encoding="utf-8")
+    with pytest.raises(Nb2pkgError, match="NB101"):
+        sync_project(root)  # checked: refused, nothing written
+    sync_project(root, check=False)
+    with pytest.raises(Nb2pkgError, match="NB101"):
+        export_project(root)
