@@ -140,14 +140,18 @@ def _outcome(root: Path, check: bool = True) -> tuple[Any, ...]:
         shown: tuple[Any, ...] = ("done", result.summary(), [str(w) for w in result.warnings])
     except Nb2pkgError as exc:
         shown = ("refused", type(exc).__name__, str(exc))
-    files = {
+    return shown, project_files(root)
+
+
+def project_files(root: Path) -> dict[str, bytes]:
+    """Return every file of the project but nb2pkg's records, by path, as bytes."""
+    return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
         if p.is_file()
         and CACHE_DIR not in p.relative_to(root).parts
         and "__pycache__" not in p.parts
     }
-    return shown, files
 
 
 def _full_copy(root: Path, target: Path) -> Path:

@@ -19,13 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nb2pkg.cache_home import CACHE_DIR
 from nb2pkg.commands.export import export_project
 from nb2pkg.commands.sync import sync_project
 from nb2pkg.config import load_config
 from nb2pkg.errors import Nb2pkgError
 from nb2pkg.export_stamp import stamp_state
-from tests.unit.test_export_delta import MODULES, _edit, _full_copy, _make
+from tests.unit.test_export_delta import MODULES, _edit, _full_copy, _make, project_files
 
 MARKER = re.compile(r"^# %% .*$", re.MULTILINE)
 
@@ -87,19 +86,13 @@ def _edit_module(root: Path, edit: str, which: int, seed: int) -> None:
 
 
 def _outcome(root: Path, prefer: str | None) -> tuple[Any, ...]:
+    """Sync *root*; return what a user sees and every file of the project."""
     try:
         result = sync_project(root, prefer=prefer)
         shown: tuple[Any, ...] = ("done", result.summary(), [str(n) for n in result.notes])
     except Nb2pkgError as exc:
         shown = ("refused", type(exc).__name__, str(exc))
-    files = {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and CACHE_DIR not in p.relative_to(root).parts
-        and "__pycache__" not in p.parts
-    }
-    return shown, files
+    return shown, project_files(root)
 
 
 layouts = st.lists(
