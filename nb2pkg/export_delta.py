@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .cache import BlockCache
 from .config import Config
@@ -81,10 +82,15 @@ class Basis:
         """How many notebooks the project has."""
         return len(self.facts.notebooks)
 
+    @cached_property
+    def digests(self) -> dict[str, str | None]:
+        """The digest of each notebook as hashed, by path."""
+        return self.state.digests("notebook")
+
     def load(self, relpath: str) -> Notebook | None:
         """Return the notebook at *relpath* as hashed (None: no such notebook)."""
         if relpath not in self.read:
-            digest = self.state.digests("notebook").get(relpath)
+            digest = self.digests.get(relpath)
             if digest is None:
                 return None
             notebook = read_notebook(self.config.root / relpath, relpath)
