@@ -155,6 +155,8 @@ def _merge_all(config: Config, prefer: Prefer | None, check: bool, dry_run: bool
     export = generate(merged, check=check, discard_edits=True, files=files, written=not dry_run)
     _refuse_reverted_heads(merged, result.modules, export.modules)
     if not texts and not result.overruled:
+        # Nothing goes into a notebook: rewrite only modules whose edits the notebooks
+        # already hold (their hashes are refreshed); export's job is left to export.
         export = replace(export, changes=tuple(_refreshing(export.changes, files)))
     return _Merged(result, texts, export, short_cut=False)
 
@@ -171,6 +173,7 @@ def _merge_changed(config: Config, state: StampState, prefer: Prefer | None) -> 
 
 
 def _merge_share(config: Config, state: StampState, prefer: Prefer | None) -> _Merged | None:
+    """``_merge_changed``'s work; raises what the full merge would report."""
     found = basis(config, state)
     if found is None or not found.changed:
         return None
@@ -228,7 +231,7 @@ def _merge_share(config: Config, state: StampState, prefer: Prefer | None) -> _M
     if export is None:
         return None
     _refuse_reverted_heads(project, result.modules, export.modules)
-    if not changes and not result.overruled:
+    if not changes and not result.overruled:  # as in _merge_all
         files = PackageFiles(
             {
                 m.path: PackageFile(m.path, texts[m.name], digest_bytes(texts[m.name].encode()))
