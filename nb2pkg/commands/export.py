@@ -1,6 +1,7 @@
 """``nb2pkg export``: notebooks → package modules.
 
     (the export stamp says nothing changed? done)
+    (only some notebooks changed? export_delta redoes what they touch, or declines)
     result = generate(project, ...)         # generate.py: plan, render, check, file changes
     write_export(result)                    # guarded atomic writes, only changed files;
                                             # leftovers of killed runs removed first

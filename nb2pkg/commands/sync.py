@@ -1,6 +1,7 @@
 """``nb2pkg sync``: carry edits made in generated modules back into their notebook cells.
 
     (the export stamp says nothing changed? done)
+    (only generated modules changed? merge their share alone: _merge_changed)
     files = PackageFiles.read(...)                 # every module read once: the merge's base
     result = merge(project, plan, modules, ...)     # merge.py: pure decisions
     refuse on problems and conflicts (nothing written) unless --prefer says who wins
