@@ -63,8 +63,25 @@ def _cells(index: int, choices: list[int]) -> list[Any]:
     return made
 
 
+#: Besides the four modules: a module in a sub-package that star-imports m0 (relative, two
+#: dots), and a notebook of prose and scratch code that sends docs to m1.
+OTHERS = {
+    "sub/04_inner.ipynb": [
+        ("markdown", "# Inner\n\n> A module in a sub-package."),
+        "#| default_exp sub.inner",
+        "#| export\nfrom ..m0 import *\n\ndef inner():\n    return f0()",
+    ],
+    "05_docs.ipynb": [
+        ("markdown", "# Notes"),
+        "scratch = 1 + 1",
+        "#| exportd m1\nprint('used like this')",
+    ],
+}
+
+
 def _make(root: Path, layout: list[list[int]], hand_written: bool) -> Path:
-    make_project(root, {f"{i:02}_m{i}.ipynb": _cells(i, c) for i, c in enumerate(layout)})
+    notebooks = {f"{i:02}_m{i}.ipynb": _cells(i, c) for i, c in enumerate(layout)}
+    make_project(root, {**notebooks, **OTHERS})
     if hand_written:
         (root / "acme").mkdir(exist_ok=True)
         (root / "acme" / "extra.py").write_text("from .m0 import *\n", encoding="utf-8")
@@ -88,7 +105,7 @@ EDITS = (
 
 
 def _edit(root: Path, edit: str, which: int, seed: int) -> None:
-    notebooks = sorted((root / "nbs").glob("*.ipynb"))
+    notebooks = sorted((root / "nbs").rglob("*.ipynb"))
     path = notebooks[which % len(notebooks)]
     nb = nbformat.read(str(path), as_version=4)
     named = re.fullmatch(r"\d+_m(\d+)", path.stem)

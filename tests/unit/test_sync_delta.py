@@ -54,7 +54,8 @@ def _blocks(text: str) -> tuple[str, list[str]]:
 
 
 def _edit_module(root: Path, edit: str, which: int, seed: int) -> None:
-    modules = sorted((root / "acme").glob("m*.py"))
+    skipped = ("__init__.py", "extra.py")
+    modules = sorted(p for p in (root / "acme").rglob("*.py") if p.name not in skipped)
     path = modules[which % len(modules)]
     other = modules[(which + 1) % len(modules)]
     head, blocks = _blocks(path.read_text(encoding="utf-8"))
